@@ -1,0 +1,5 @@
+"""Exercise checks for chapter 07."""
+
+from __future__ import annotations
+
+from . import call, check, compare, fail  # noqa: F401

@@ -1,0 +1,1 @@
+"""Counting strings and gate recordings for chapter 6."""

@@ -1,0 +1,141 @@
+"""Data sets of the course: shipped files (read with SHA-256 checks) and seeded generators.
+
+Nothing here downloads anything. Shipped files live beside this module with their source and
+licence in ``SOURCES.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from importlib import resources
+from typing import Sequence
+
+import numpy as np
+import torch
+
+__all__ = ["sunspots", "lagged", "pulses", "read_shipped"]
+
+# SHA-256 of every shipped file; a mismatch means the file was changed or damaged.
+SHA256 = {
+    "sunspots.csv": "f67889b1d9002cd5227f0e0ef54e35b419cdd85a31279adef6f73fb41e5c0a9b",
+}
+
+
+def read_shipped(name: str) -> bytes:
+    """Return the bytes of a file shipped in ``rnncourse/data`` after checking its SHA-256."""
+    if name not in SHA256:
+        raise KeyError(f"{name!r} is not a shipped data file; known files: {sorted(SHA256)}")
+    blob = resources.files(__name__).joinpath(name).read_bytes()
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != SHA256[name]:
+        raise ValueError(
+            f"rnncourse/data/{name} has SHA-256 {digest}, expected {SHA256[name]}: "
+            "the shipped file was modified or damaged; reinstall rnncourse"
+        )
+    return blob
+
+
+def sunspots() -> tuple[np.ndarray, np.ndarray]:
+    """Yearly mean sunspot numbers 1700-2008 (chapters 2 and 3).
+
+    Returns ``(years, values)``: two NumPy arrays of length 309, ``years`` as int64 and
+    ``values`` as float64. These are the classic "version 1" yearly numbers used by the
+    sunspot papers of 1990 (source: NOAA NGDC via statsmodels; credit WDC-SILSO, Royal
+    Observatory of Belgium, Brussels; public domain). See ``rnncourse/data/SOURCES.md``.
+    """
+    text = read_shipped("sunspots.csv").decode("ascii")
+    rows = list(csv.reader(io.StringIO(text)))
+    if rows[0] != ["YEAR", "SUNACTIVITY"]:
+        raise ValueError(f"unexpected header in sunspots.csv: {rows[0]}")
+    years = np.array([int(r[0]) for r in rows[1:]], dtype=np.int64)
+    values = np.array([float(r[1]) for r in rows[1:]], dtype=np.float64)
+    return years, values
+
+
+def lagged(series, lags: Sequence[int], return_index: bool = False):
+    """Inputs and targets for a time-delay (autoregressive) model (chapter 2).
+
+    For every time ``t`` with ``t - max(lags) >= 0`` the row of ``X`` is
+    ``[x(t - lags[0]), x(t - lags[1]), ...]`` and the target is ``y = x(t)``.
+
+    Parameters
+    ----------
+    series : 1-D array-like of numbers, length at least ``max(lags) + 1``.
+    lags : positive integers, e.g. ``(1, 2, 3, 6, 12)``; order is kept, duplicates are refused.
+    return_index : if True also return ``t`` for every row, to map rows back to years.
+
+    Returns
+    -------
+    ``(X, y)`` with shapes ``(n, len(lags))`` and ``(n,)``, or ``(X, y, t)``.
+    """
+    x = np.asarray(series, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"lagged expects a 1-D series, got an array of shape {x.shape}")
+    if x.size == 0:
+        raise ValueError("lagged got an empty series")
+    lags = list(lags)
+    if not lags:
+        raise ValueError("lagged needs at least one lag, got an empty list")
+    for lag in lags:
+        if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 1:
+            raise ValueError(f"lags must be positive integers, got {lag!r}")
+    if len(set(lags)) != len(lags):
+        raise ValueError(f"lags must not repeat, got {lags}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("the series contains NaN or infinite values")
+    p = max(lags)
+    if x.size <= p:
+        raise ValueError(
+            f"the largest lag ({p}) needs a series of at least {p + 1} values, got {x.size}"
+        )
+    t = np.arange(p, x.size)
+    X = np.stack([x[t - lag] for lag in lags], axis=1)  # (n, len(lags))
+    y = x[t]  # (n,)
+    return (X, y, t) if return_index else (X, y)
+
+
+def pulses(n: int, length: int = 100, inverse: bool = False, seed: int = 0,
+           min_width: int = 2, max_width: int = 10):
+    """The pulse converter of chapters 6 and 7: square pulses in, triangles out.
+
+    Each sequence holds square pulses of random width (``min_width`` to ``max_width`` steps)
+    and random height (random sign, ``|height|`` uniform in [0.1, 1]). Where a square of width
+    ``w`` ends, the target holds a triangle with base ``2 w`` and peak equal to the height.
+    The next square starts at least ``2 w`` steps after the previous one ended, so triangles
+    never overlap the next square.
+
+    With ``inverse=True`` input and target are swapped and time is reversed, so that the cause
+    (the triangle) still comes before the effect (the square).
+
+    Returns ``(x, y)``: float32 tensors of shape ``(n, length, 1)`` on the CPU.
+    """
+    for name, value in (("n", n), ("length", length), ("min_width", min_width),
+                        ("max_width", max_width)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if min_width > max_width:
+        raise ValueError(f"min_width ({min_width}) must not exceed max_width ({max_width})")
+    if length < 3 * max_width:
+        raise ValueError(f"length must be at least 3 * max_width = {3 * max_width}, got {length}")
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, length), dtype=np.float64)
+    y = np.zeros((n, length), dtype=np.float64)
+    for i in range(n):
+        start = int(rng.integers(0, max_width))
+        while start < length:
+            width = int(rng.integers(min_width, max_width + 1))
+            height = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 1.0)
+            end = min(start + width, length)
+            x[i, start:end] = height
+            k = np.arange(0, 2 * width + 1)
+            tri = height * (1.0 - np.abs(k - width) / width)  # 0 at both ends, peak = height
+            t = start + width + k
+            keep = t < length
+            y[i, t[keep]] = tri[keep]
+            start = start + width + 2 * width + int(rng.integers(0, 2 * max_width))
+    if inverse:
+        x, y = y[:, ::-1].copy(), x[:, ::-1].copy()
+    as_tensor = lambda a: torch.from_numpy(a.astype(np.float32)).unsqueeze(-1)  # (n, length, 1)
+    return as_tensor(x), as_tensor(y)

@@ -1,0 +1,1 @@
+"""Echo state networks: a fixed random reservoir with a trained linear readout (chapter 5)."""

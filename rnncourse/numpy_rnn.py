@@ -1,0 +1,1 @@
+"""A simple RNN in NumPy: forward pass, backpropagation through time, gradient checks (chapter 4)."""

@@ -1,0 +1,1 @@
+"""Synthetic long-lag tasks for chapter 5 (and later chapters)."""

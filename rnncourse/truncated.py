@@ -1,0 +1,1 @@
+"""Truncated backpropagation through time in PyTorch (chapter 4)."""

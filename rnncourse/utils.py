@@ -1,0 +1,62 @@
+"""Device selection, seeding and parameter counting, used by every chapter."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+
+def device(prefer: str = "auto") -> torch.device:
+    """Return the device the notebooks compute on.
+
+    ``prefer="auto"`` picks CUDA if it is available, else Apple's MPS, else the CPU.
+    Pass ``"cpu"``, ``"cuda"`` or ``"mps"`` to ask for one explicitly; asking for one that is
+    not available raises a ``RuntimeError`` rather than silently falling back.
+    Resolve the device once at the top of a notebook and pass it on.
+    """
+    if not isinstance(prefer, str):
+        raise TypeError(f"prefer must be a string such as 'auto' or 'cpu', got {type(prefer).__name__}")
+    choice = prefer.lower()
+    mps_ok = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if choice == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if mps_ok:
+            return torch.device("mps")
+        return torch.device("cpu")
+    if choice == "cpu":
+        return torch.device("cpu")
+    if choice == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError("device('cuda') was asked for, but no CUDA GPU is available")
+        return torch.device("cuda")
+    if choice == "mps":
+        if not mps_ok:
+            raise RuntimeError("device('mps') was asked for, but MPS is not available")
+        return torch.device("mps")
+    raise ValueError(f"unknown device {prefer!r}: expected 'auto', 'cpu', 'cuda' or 'mps'")
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and torch (CPU and all GPUs).
+
+    Functions in rnncourse that draw random numbers take their own ``seed`` or generator
+    argument; this call makes the rest of a notebook (weight initialisation, dropout, ...)
+    repeatable.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be non-negative, got {seed}")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    torch.manual_seed(int(seed))  # also seeds every CUDA device
+
+
+def count_params(module: torch.nn.Module) -> int:
+    """Number of trainable parameters (elements with ``requires_grad``) of ``module``."""
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"count_params expects a torch.nn.Module, got {type(module).__name__}")
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
