@@ -1,0 +1,93 @@
+"""Shipped sunspots, lagged inputs, pulses."""
+
+import numpy as np
+import pytest
+import torch
+
+import rnncourse as rc
+from rnncourse import data
+
+
+def test_sunspots_has_309_yearly_values():
+    years, values = rc.data.sunspots()
+    assert years.shape == values.shape == (309,)
+    assert years[0] == 1700 and years[-1] == 2008
+    assert np.all(np.diff(years) == 1)
+    assert values.dtype == np.float64 and np.all(values >= 0)
+    # a few well-known values of the classic yearly series
+    assert values[years == 1700][0] == 5.0
+    assert values[years == 1957][0] == pytest.approx(190.2)
+
+
+def test_shipped_file_is_verified(monkeypatch):
+    monkeypatch.setitem(data.SHA256, "sunspots.csv", "0" * 64)
+    with pytest.raises(ValueError, match="SHA-256"):
+        rc.data.sunspots()
+    with pytest.raises(KeyError, match="not a shipped data file"):
+        data.read_shipped("nope.csv")
+
+
+def test_lagged_builds_rows_and_targets():
+    s = np.arange(20.0)
+    X, y, t = rc.data.lagged(s, [1, 2, 6], return_index=True)
+    assert X.shape == (14, 3) and y.shape == (14,)
+    assert t[0] == 6
+    np.testing.assert_array_equal(X[0], [5.0, 4.0, 0.0])
+    np.testing.assert_array_equal(y, s[6:])
+    X2, y2 = rc.data.lagged(list(s), (1,))
+    assert X2.shape == (19, 1)
+
+
+@pytest.mark.parametrize(
+    "series, lags, message",
+    [
+        (np.arange(10.0), [12], "at least 13 values"),
+        (np.ones((5, 2)), [1], "1-D series"),
+        (np.array([]), [1], "empty series"),
+        (np.arange(10.0), [], "at least one lag"),
+        (np.arange(10.0), [0], "positive integers"),
+        (np.arange(10.0), [1.5], "positive integers"),
+        (np.arange(10.0), [1, 1], "must not repeat"),
+        (np.array([1.0, np.nan, 2.0]), [1], "NaN"),
+    ],
+)
+def test_lagged_rejects_bad_input(series, lags, message):
+    with pytest.raises(ValueError, match=message):
+        rc.data.lagged(series, lags)
+
+
+def test_pulses_shapes_and_shape_of_the_target():
+    x, y = rc.data.pulses(20, length=100, seed=3)
+    assert x.shape == y.shape == (20, 100, 1) and x.dtype == torch.float32
+    xs, ys = x[..., 0].numpy(), y[..., 0].numpy()
+    heights = np.abs(xs[xs != 0])
+    assert heights.min() >= 0.1 - 1e-6 and heights.max() <= 1 + 1e-6
+    # every square is followed by a triangle with the same peak, starting where it ends
+    row_x, row_y = xs[0], ys[0]
+    edges = np.flatnonzero(np.diff(np.r_[0.0, row_x, 0.0]) != 0)
+    start, end = edges[0], edges[1]
+    width = end - start
+    if end + 2 * width < 100:
+        tri = row_y[end: end + 2 * width]
+        assert np.isclose(np.abs(tri).max(), abs(row_x[start]), atol=1e-6)
+        assert np.argmax(np.abs(tri)) == width - 1 or np.argmax(np.abs(tri)) == width
+        assert np.all(row_y[start:end] == 0)
+
+
+def test_pulses_are_seeded_and_inverse_is_swapped_and_reversed():
+    x1, y1 = rc.data.pulses(5, seed=7)
+    x2, y2 = rc.data.pulses(5, seed=7)
+    assert torch.equal(x1, x2) and torch.equal(y1, y2)
+    assert not torch.equal(x1, rc.data.pulses(5, seed=8)[0])
+    xi, yi = rc.data.pulses(5, seed=7, inverse=True)
+    assert torch.equal(xi, y1.flip(1)) and torch.equal(yi, x1.flip(1))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n=0), "n must be a positive integer"),
+    (dict(n=2, length=10), "length must be at least"),
+    (dict(n=2, min_width=5, max_width=3), "must not exceed"),
+])
+def test_pulses_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        rc.data.pulses(**kwargs)

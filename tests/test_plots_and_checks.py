@@ -1,0 +1,98 @@
+"""rc.plots helpers draw what they are given; rc.checks never crashes and explains failures."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import rnncourse as rc  # noqa: E402
+from rnncourse.checks import CheckResult, call, check, compare, fail  # noqa: E402
+
+
+def test_plot_series_draws_lines_and_spans():
+    t = np.arange(10)
+    ax = rc.plots.plot_series(t, {"a": t, "b": torch.arange(10.0)}, spans=[(2, 4, "test")],
+                              title="T", ylabel="y")
+    assert len(ax.lines) == 2 and ax.get_title() == "T" and ax.get_xlabel() == "t"
+    with pytest.raises(ValueError, match="has 3 values"):
+        rc.plots.plot_series(t, {"a": t[:3]})
+    with pytest.raises(ValueError, match="at least one"):
+        rc.plots.plot_series(t, {})
+    plt.close("all")
+
+
+def test_plot_history_and_sequences():
+    h = rc.train.History(loss=[1.0, 0.5, 0.2])
+    ax = rc.plots.plot_history({"m": h, "raw": [2.0, 1.0]})
+    assert len(ax.lines) == 2 and ax.get_yscale() == "log"
+    x, y = rc.data.pulses(4)
+    fig = rc.plots.plot_sequences(x, y, {"pred": y * 0.5}, n=2, title="P")
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 3
+    plt.close("all")
+
+
+@check("0.1")
+def _square_check(fn):
+    got = call(fn, np.arange(3.0))
+    compare(got, np.arange(3.0) ** 2, "square(x)",
+            mistakes={"You doubled x instead of squaring it.": 2 * np.arange(3.0)})
+    return "squares correctly"
+
+
+def test_check_passes_and_fails_with_helpful_messages():
+    ok = _square_check(lambda x: x ** 2)
+    assert ok and isinstance(ok, CheckResult) and "✅ passed" in str(ok)
+
+    def stub(x):
+        raise NotImplementedError()
+
+    r = _square_check(stub)
+    assert not r and "not implemented yet" in str(r) and "❌ not yet" in repr(r)
+    r = _square_check(lambda x: 2 * x)
+    assert not r and "doubled" in r.message
+    r = _square_check(lambda x: x ** 3)
+    assert not r and "largest difference" in r.message
+    r = _square_check(lambda x: (x ** 2)[:2])
+    assert not r and "shape" in r.message
+    r = _square_check(lambda x: None)
+    assert not r and "return" in r.message
+    r = _square_check(lambda x: 1 / 0)
+    assert not r and "ZeroDivisionError" in r.message
+    r = _square_check(lambda x: np.full(3, np.nan))
+    assert not r and "NaN" in r.message
+    r = _square_check(42)
+    assert not r and "expected a function" in r.message
+
+
+def test_compare_detects_transpose_and_reshape():
+    e = np.arange(6.0).reshape(2, 3)
+
+    @check("0.2")
+    def c(got):
+        compare(got, e, "W")
+        return "ok"
+
+    assert "transpose" in c(e.T).message
+    assert "right values but shape" in c(e.reshape(6)).message
+    assert c(e)
+
+
+def test_a_bug_in_a_check_is_reported_as_such():
+    @check("0.3")
+    def broken(fn):
+        raise KeyError("oops")
+
+    r = broken(None)
+    assert not r and "the check itself failed" in r.message
+
+
+def test_fail_helper():
+    @check("0.4")
+    def c():
+        fail("nope")
+
+    assert c().message == "nope"

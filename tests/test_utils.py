@@ -1,0 +1,52 @@
+"""rc.device, rc.set_seed, rc.count_params."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import rnncourse as rc
+
+
+def test_device_auto_is_a_torch_device():
+    d = rc.device()
+    assert isinstance(d, torch.device)
+    if not torch.cuda.is_available():
+        assert d.type in ("cpu", "mps")
+    assert rc.device("cpu") == torch.device("cpu")
+
+
+def test_device_rejects_unknown_and_unavailable():
+    with pytest.raises(ValueError, match="unknown device"):
+        rc.device("tpu")
+    with pytest.raises(TypeError):
+        rc.device(0)
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="no CUDA"):
+            rc.device("cuda")
+
+
+def test_set_seed_makes_all_generators_repeatable():
+    rc.set_seed(123)
+    a = (random.random(), np.random.rand(), torch.rand(1).item())
+    rc.set_seed(123)
+    b = (random.random(), np.random.rand(), torch.rand(1).item())
+    assert a == b
+    rc.set_seed(124)
+    assert torch.rand(1).item() != a[2]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_set_seed_rejects_bad_seeds(bad):
+    with pytest.raises((TypeError, ValueError)):
+        rc.set_seed(bad)
+
+
+def test_count_params_counts_only_trainable():
+    m = torch.nn.Linear(3, 2)
+    assert rc.count_params(m) == 8
+    m.bias.requires_grad_(False)
+    assert rc.count_params(m) == 6
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        rc.count_params([m])
