@@ -1,5 +1,106 @@
-"""Exercise checks for chapter 04."""
+"""Exercise checks for chapter 04 (backpropagation through time)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import call, check, compare, fail  # noqa: F401
+from ..numpy_rnn import backward_step
+
+__all__ = ["bptt_step", "central_difference"]
+
+
+def _step_data(seed: int = 4):
+    """Random inputs for one backward step; W_hh is far from symmetric so a transpose shows."""
+    rng = np.random.default_rng(seed)
+    B, H, I = 3, 4, 2
+    h_prev = np.tanh(rng.normal(size=(B, H)))     # (batch, hidden)
+    h = np.tanh(rng.normal(size=(B, H)))          # (batch, hidden)
+    x = rng.normal(size=(B, I))                   # (batch, input)
+    dh_out = rng.normal(size=(B, H))              # (batch, hidden)
+    dh_next = rng.normal(size=(B, H))             # (batch, hidden)
+    W_hh = rng.normal(size=(H, H)) + 2.0 * np.triu(np.ones((H, H)), 1)  # (hidden, hidden)
+    return dh_out, dh_next, h, h_prev, x, W_hh
+
+
+@check("4.1")
+def bptt_step(student_fn):
+    """Exercise 4.1: bptt_step(dh_out, dh_next, h, h_prev, x, W_hh) -> (dW_xh, dW_hh, db_h, dh_prev)."""
+    dh_out, dh_next, h, h_prev, x, W_hh = _step_data()
+    args = [a.copy() for a in (dh_out, dh_next, h, h_prev, x, W_hh)]
+    got = call(student_fn, *args)
+    for a, b in zip(args, (dh_out, dh_next, h, h_prev, x, W_hh)):
+        if not np.array_equal(a, b):
+            fail("your function changed one of its inputs in place; compute new arrays instead "
+                 "(e.g. `dh = dh_out + dh_next`, not `dh_out += dh_next`)")
+    if not isinstance(got, (tuple, list)) or len(got) != 4:
+        fail("return the four arrays (dW_xh, dW_hh, db_h, dh_prev) as a tuple")
+    dW_xh, dW_hh, db_h, dh_prev = backward_step(dh_out, dh_next, h, h_prev, x, W_hh)
+
+    # what the typical mistakes produce
+    no_tanh = backward_step(dh_out, dh_next, np.zeros_like(h), h_prev, x, W_hh)
+    no_future = backward_step(dh_out, np.zeros_like(dh_next), h, h_prev, x, W_hh)
+    da = (dh_out + dh_next) * (1 - h ** 2)
+    tanh_hint = ("You left out the derivative of tanh: multiply dL/dh_t by (1 - h_t**2) "
+                 "(elementwise) before using it.")
+    future_hint = ("You forgot the gradient arriving from the future step: dL/dh_t is "
+                   "dh_out + dh_next, not dh_out alone.")
+    prev_hint = ("You used (1 - h_prev**2); the derivative of h_t = tanh(a_t) is 1 - h_t**2, "
+                 "with the state of *this* step.")
+    wrong_prev = backward_step(dh_out, dh_next, h_prev, h_prev, x, W_hh)
+    for k, name in ((2, "db_h"), (0, "dW_xh"), (1, "dW_hh"), (3, "dh_prev")):
+        mistakes = {tanh_hint: no_tanh[k], future_hint: no_future[k], prev_hint: wrong_prev[k]}
+        if name == "dW_hh":
+            mistakes["dW_hh is transposed: it is sum over the batch of da_t h_{t-1}^T, "
+                     "i.e. `da.T @ h_prev` with batches as rows."] = h_prev.T @ da
+            mistakes["dW_hh multiplies da_t by h_{t-1} (the input of W_hh at step t), "
+                     "not by h_t."] = da.T @ h
+        if name == "dh_prev":
+            mistakes["The gradient to the previous state is W_hh^T da_t; with batches as rows "
+                     "that is `da @ W_hh`, not `da @ W_hh.T`."] = da @ W_hh.T
+        if name == "db_h":
+            mistakes["db_h must be summed over the batch (axis 0), not averaged."] = da.mean(axis=0)
+        compare(got[k], (dW_xh, dW_hh, db_h, dh_prev)[k], name, mistakes=mistakes)
+    return "all four arrays match BPTT's reference step"
+
+
+def _test_function():
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(3, 4))
+    M = rng.normal(size=(4, 4))
+
+    def f(theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        return float(np.sum(A * np.sin(theta)) + np.sum(np.tanh(theta @ M) ** 2))
+
+    def grad(theta):
+        t = np.tanh(theta @ M)
+        return A * np.cos(theta) + (2 * t * (1 - t ** 2)) @ M.T
+
+    theta = rng.normal(size=(3, 4))
+    return f, grad, theta
+
+
+@check("4.2")
+def central_difference(student_fn):
+    """Exercise 4.2: central_difference(f, theta, eps) -> array like theta."""
+    f, grad, theta = _test_function()
+    eps = 1e-4
+    before = theta.copy()
+    got = call(student_fn, f, theta, eps)
+    if not np.array_equal(theta, before):
+        fail("theta was changed by your function: after perturbing an entry, put its old value "
+             "back (or perturb a copy)")
+    exact = grad(theta)
+    forward = np.zeros_like(theta)
+    for i in np.ndindex(theta.shape):
+        t = theta.copy()
+        t[i] += eps
+        forward[i] = (f(t) - f(theta)) / eps
+    compare(got, exact, "the numerical gradient", rtol=1e-6, atol=1e-7, mistakes={
+        "It is off by a factor 2: divide f(theta + eps) - f(theta - eps) by 2 * eps.": 2 * exact,
+        "That is the one-sided (forward) difference (f(theta + eps) - f(theta)) / eps; its "
+        "error shrinks only like eps. Use the central difference "
+        "(f(theta + eps) - f(theta - eps)) / (2 eps), whose error shrinks like eps**2.": forward,
+    })
+    return "matches the exact gradient to about 1e-9 (central differences, error ~ eps**2)"

@@ -1,0 +1,143 @@
+"""The chapter 4 exercise checks pass on the solutions and fail helpfully on typical mistakes."""
+
+import numpy as np
+import pytest
+
+import rnncourse as rc
+from rnncourse.checks import ch04
+
+
+# ----------------------------------------------------------------- 4.1 one backward step
+
+def solution_step(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = (dh_out + dh_next) * (1 - h ** 2)
+    return da.T @ x, da.T @ h_prev, da.sum(axis=0), da @ W_hh
+
+
+def stub_step(*args):
+    raise NotImplementedError()
+
+
+def no_tanh_derivative(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = dh_out + dh_next
+    return da.T @ x, da.T @ h_prev, da.sum(axis=0), da @ W_hh
+
+
+def transposed_W_hh(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = (dh_out + dh_next) * (1 - h ** 2)
+    return da.T @ x, da.T @ h_prev, da.sum(axis=0), da @ W_hh.T
+
+
+def forgot_future(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = dh_out * (1 - h ** 2)
+    return da.T @ x, da.T @ h_prev, da.sum(axis=0), da @ W_hh
+
+
+def transposed_dW_hh(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = (dh_out + dh_next) * (1 - h ** 2)
+    return da.T @ x, h_prev.T @ da, da.sum(axis=0), da @ W_hh
+
+
+def derivative_at_h_prev(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = (dh_out + dh_next) * (1 - h_prev ** 2)
+    return da.T @ x, da.T @ h_prev, da.sum(axis=0), da @ W_hh
+
+
+def in_place(dh_out, dh_next, h, h_prev, x, W_hh):
+    dh_out += dh_next
+    return solution_step(dh_out, np.zeros_like(dh_next), h, h_prev, x, W_hh)
+
+
+def test_step_solution_passes():
+    r = ch04.bptt_step(solution_step)
+    assert r and "✅" in str(r)
+
+
+def test_step_module_reference_passes():
+    assert ch04.bptt_step(rc.numpy_rnn.backward_step)
+
+
+def test_step_stub_is_not_yet():
+    r = ch04.bptt_step(stub_step)
+    assert not r and "not implemented" in str(r) and "❌ not yet" in str(r)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (no_tanh_derivative, "1 - h_t**2"),
+    (transposed_W_hh, "da @ W_hh"),
+    (forgot_future, "future"),
+    (transposed_dW_hh, "transposed"),
+    (derivative_at_h_prev, "this* step"),
+    (in_place, "in place"),
+    (lambda *a: solution_step(*a)[:3], "four arrays"),
+])
+def test_step_mistakes_are_named(fn, words):
+    r = ch04.bptt_step(fn)
+    assert not r
+    assert words in r.message, r.message
+
+
+# ----------------------------------------------------------------- 4.2 central differences
+
+def solution_cd(f, theta, eps):
+    grad = np.zeros_like(theta)
+    for i in np.ndindex(theta.shape):
+        old = theta[i]
+        theta[i] = old + eps
+        f_plus = f(theta)
+        theta[i] = old - eps
+        f_minus = f(theta)
+        theta[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def forward_difference(f, theta, eps):
+    grad = np.zeros_like(theta)
+    f0 = f(theta)
+    for i in np.ndindex(theta.shape):
+        t = theta.copy()
+        t[i] += eps
+        grad[i] = (f(t) - f0) / eps
+    return grad
+
+
+def missing_two(f, theta, eps):
+    return 2 * eps * solution_cd(f, theta, eps) / eps
+
+
+def not_restored(f, theta, eps):
+    grad = np.zeros_like(theta)
+    for i in np.ndindex(theta.shape):
+        theta[i] += eps
+        f_plus = f(theta)
+        theta[i] -= 2 * eps
+        grad[i] = (f_plus - f(theta)) / (2 * eps)
+    return grad
+
+
+def test_cd_solution_passes():
+    assert ch04.central_difference(solution_cd)
+
+
+def test_cd_numpy_rnn_numerical_gradient_agrees():
+    f, grad, theta = ch04._test_function()
+    np.testing.assert_allclose(solution_cd(f, theta.copy(), 1e-4), grad(theta), rtol=1e-6, atol=1e-7)
+
+
+def test_cd_stub_is_not_yet():
+    r = ch04.central_difference(lambda f, t, e: (_ for _ in ()).throw(NotImplementedError()))
+    assert not r and "not implemented" in r.message
+
+
+@pytest.mark.parametrize("fn, words", [
+    (forward_difference, "forward"),
+    (missing_two, "factor 2"),
+    (not_restored, "changed"),
+    (lambda f, t, e: None, "None"),
+    (lambda f, t, e: np.zeros(3), "shape"),
+])
+def test_cd_mistakes_are_named(fn, words):
+    r = ch04.central_difference(fn)
+    assert not r
+    assert words in r.message, r.message
