@@ -17,6 +17,7 @@ Import it as ``import rnncourse as rc``. Each submodule holds one idea:
 - :mod:`rnncourse.esn`       echo state networks (chapter 5)
 - :mod:`rnncourse.tasks`     synthetic long-lag tasks (chapter 5)
 - :mod:`rnncourse.counting`  counting strings and gate recordings (chapter 6)
+- :mod:`rnncourse.gru_tools` the two update-gate conventions of the GRU (chapter 7)
 - :mod:`rnncourse.pulse`     the pulse-converter experiment (chapters 6, 7)
 - :mod:`rnncourse.checks`    exercise checks with clear pass / fail messages
 - :mod:`rnncourse.student`   turns solution notebooks into student notebooks
@@ -29,6 +30,7 @@ from . import (
     data,
     esn,
     gradients,
+    gru_tools,
     metrics,
     models,
     numpy_rnn,
@@ -53,6 +55,7 @@ __all__ = [
     "device",
     "esn",
     "gradients",
+    "gru_tools",
     "metrics",
     "models",
     "numpy_rnn",

@@ -1,5 +1,127 @@
-"""Exercise checks for chapter 07."""
+"""Exercise checks for chapter 7 (gated recurrent units)."""
 
 from __future__ import annotations
 
-from . import call, check, compare, fail  # noqa: F401
+import torch
+
+from . import call, check, compare, fail
+
+__all__ = ["gru_step", "gru_params"]
+
+
+def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate_bias=True,
+                 candidate_bias=True, swap_activations=False, swap_rz=False):
+    """One GRU step with switches that reproduce the usual mistakes (the reference: defaults)."""
+    H = h.shape[1]
+    gate = torch.tanh if swap_activations else torch.sigmoid
+    squash = torch.sigmoid if swap_activations else torch.tanh
+    W_xr, W_xz, W_xn = W_x.split(H)  # each (H, I)
+    W_hr, W_hz, W_hn = W_h.split(H)  # each (H, H)
+    b_r, b_z, b_n = b.split(H)       # each (H,)
+    if swap_rz:
+        W_xr, W_xz, W_hr, W_hz, b_r, b_z = W_xz, W_xr, W_hz, W_hr, b_z, b_r
+    if not gate_bias:
+        b_r, b_z = 0 * b_r, 0 * b_z
+    if not candidate_bias:
+        b_n = 0 * b_n
+    r = gate(x @ W_xr.T + h @ W_hr.T + b_r)  # (batch, H)
+    z = gate(x @ W_xz.T + h @ W_hz.T + b_z)  # (batch, H)
+    if reset_after:
+        n = squash(x @ W_xn.T + r * (h @ W_hn.T) + b_n)
+    else:
+        n = squash(x @ W_xn.T + (r * h) @ W_hn.T + b_n)
+    if convention == "cho":
+        return z * h + (1 - z) * n            # (batch, H)
+    return (1 - z) * h + z * n
+
+
+@check("7.1")
+def gru_step(student_fn):
+    """Exercise 7.1: ``gru_step(x, h, W_x, W_h, b)`` returns ``h_t`` (z keeps the old state)."""
+    g = torch.Generator().manual_seed(7)
+    batch, I, H = 4, 3, 5
+    x = torch.randn(batch, I, generator=g, dtype=torch.float64)        # (batch, I)
+    h = torch.randn(batch, H, generator=g, dtype=torch.float64) * 0.8  # (batch, H)
+    W_x = torch.randn(3 * H, I, generator=g, dtype=torch.float64)      # (3H, I), rows r, z, n
+    W_h = torch.randn(3 * H, H, generator=g, dtype=torch.float64) * 0.7
+    b = torch.randn(3 * H, generator=g, dtype=torch.float64)           # (3H,)
+    args = [a.clone() for a in (x, h, W_x, W_h, b)]
+    got = call(student_fn, *args)
+    for a, a0 in zip(args, (x, h, W_x, W_h, b)):
+        if not torch.equal(a, a0):
+            fail("gru_step changed one of its inputs in place; compute new tensors instead")
+    if isinstance(got, (tuple, list)):
+        fail("gru_step should return the new state h_t alone (one tensor), not a tuple")
+    expected = _gru_variant(x, h, W_x, W_h, b)
+    mistakes = {
+        "You used the other convention for z: with this chapter's equations z keeps the old "
+        "state, h_t = z * h_{t-1} + (1 - z) * h~_t.": _gru_variant(x, h, W_x, W_h, b, convention="chung"),
+        "The reset gate is applied after W_hn (r * (W_hn h), PyTorch's variant); here it acts "
+        "on h_{t-1} before the weights: W_hn (r * h_{t-1}).": _gru_variant(x, h, W_x, W_h, b, reset_after=True),
+        "tanh and sigmoid are swapped: the gates r and z use the sigmoid, the candidate uses "
+        "tanh.": _gru_variant(x, h, W_x, W_h, b, swap_activations=True),
+        "A bias is missing: none of b_r, b_z, b_n was added.": _gru_variant(
+            x, h, W_x, W_h, b, gate_bias=False, candidate_bias=False),
+        "A bias is missing: the candidate's bias b_n (the last H entries of b) was not added.":
+            _gru_variant(x, h, W_x, W_h, b, candidate_bias=False),
+        "A bias is missing: the gates' biases b_r and b_z were not added.":
+            _gru_variant(x, h, W_x, W_h, b, gate_bias=False),
+        "r and z are swapped: the rows are stacked in the order r, z, n (the first H rows "
+        "belong to the reset gate).": _gru_variant(x, h, W_x, W_h, b, swap_rz=True),
+        "r and z are swapped and the other convention for z is used.":
+            _gru_variant(x, h, W_x, W_h, b, swap_rz=True, convention="chung"),
+    }
+    compare(got, expected, "h_t", rtol=1e-6, atol=1e-9, mistakes=mistakes)
+    return "your GRU step matches the reference on random weights and states"
+
+
+_STACKS = [(1, [5, 3], 1), (2, [8, 4, 2], 3), (3, [7], 2), (1, [29], 1), (4, [1, 6], 1)]
+
+
+def _count(input_size, hidden_sizes, output_size, *, gates=3, biases_per_gate=1,
+           readout=True, readout_bias=True, chain=True):
+    total, previous = 0, input_size
+    for H in hidden_sizes:
+        total += gates * (H * previous + H * H + biases_per_gate * H)
+        if chain:
+            previous = H
+    if readout:
+        total += output_size * hidden_sizes[-1] + (output_size if readout_bias else 0)
+    return total
+
+
+@check("7.2")
+def gru_params(student_fn):
+    """Exercise 7.2: ``gru_params(input_size, hidden_sizes, output_size)`` counts weights."""
+    from ..models import SequenceRegressor
+    from ..utils import count_params
+
+    got = []
+    for I, hs, O in _STACKS:
+        value = call(student_fn, I, list(hs), O)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            fail(f"gru_params({I}, {hs}, {O}) returned {value!r}; expected a number")
+        if number != round(number):
+            fail(f"gru_params({I}, {hs}, {O}) returned {value!r}; a count is a whole number")
+        got.append(number)
+    expected = [count_params(SequenceRegressor("gru", I, hs, O)) for I, hs, O in _STACKS]
+
+    def variant(**kw):
+        return [_count(I, hs, O, **kw) for I, hs, O in _STACKS]
+
+    mistakes = {
+        "The linear readout (W_hy and b_y) is missing from your count.": variant(readout=False),
+        "The readout's bias b_y is missing.": variant(readout_bias=False),
+        "You counted 4 gates (an LSTM); a GRU has 3 blocks: r, z and the candidate.": variant(gates=4),
+        "You counted two bias vectors per gate (PyTorch's bias_ih and bias_hh); this chapter's "
+        "cells have one per gate.": variant(biases_per_gate=2),
+        "The biases are missing: each of the 3 blocks has a bias vector of size H.":
+            variant(biases_per_gate=0),
+        "Every layer after the first takes the previous layer's H as its input size, not the "
+        "network's input size.": variant(chain=False),
+    }
+    compare(got, expected, f"your counts for the stacks {[(I, hs, O) for I, hs, O in _STACKS]}",
+            rtol=0, atol=0.5, mistakes=mistakes)
+    return f"your counts match rc.count_params on {len(_STACKS)} stacks (GRU 5 then 3: 190)"

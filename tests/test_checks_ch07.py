@@ -1,0 +1,162 @@
+"""The chapter 7 checks pass on the solutions and fail helpfully on the stubs and typical mistakes."""
+
+import pytest
+import torch
+
+import rnncourse as rc
+from rnncourse.cells import GRUCell
+from rnncourse.checks import ch07
+
+
+# ---- exercise 7.1: one GRU step ------------------------------------------------------------
+
+def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bias=True,
+              swap_activations=False, swap_rz=False):
+    """A student's gru_step, right by default, with one of the typical mistakes on request."""
+
+    def gru_step(x, h, W_x, W_h, b):
+        H = h.shape[1]
+        gate = torch.tanh if swap_activations else torch.sigmoid
+        squash = torch.sigmoid if swap_activations else torch.tanh
+        W_xr, W_xz, W_xn = W_x.split(H)
+        W_hr, W_hz, W_hn = W_h.split(H)
+        b_r, b_z, b_n = b.split(H)
+        if swap_rz:
+            W_xr, W_xz, W_hr, W_hz, b_r, b_z = W_xz, W_xr, W_hz, W_hr, b_z, b_r
+        r = gate(x @ W_xr.T + h @ W_hr.T + (b_r if gate_bias else 0))
+        z = gate(x @ W_xz.T + h @ W_hz.T + (b_z if gate_bias else 0))
+        bn = b_n if candidate_bias else 0
+        if reset_after:
+            n = squash(x @ W_xn.T + r * (h @ W_hn.T) + bn)
+        else:
+            n = squash(x @ W_xn.T + (r * h) @ W_hn.T + bn)
+        return z * h + (1 - z) * n if convention == "cho" else (1 - z) * h + z * n
+
+    return gru_step
+
+
+def cell_step(x, h, W_x, W_h, b):
+    """The reference written with the package's GRUCell (reset before W_hn, one bias per gate)."""
+    cell = GRUCell(W_x.shape[1], h.shape[1]).to(x.dtype)
+    with torch.no_grad():
+        cell.weight_x.copy_(W_x)
+        cell.weight_h.copy_(W_h)
+        cell.bias.copy_(b)
+    return cell(x, h).detach()
+
+
+def test_gru_step_passes_on_the_solution_and_on_gru_cell():
+    for fn in (make_step(), cell_step):
+        result = ch07.gru_step(fn)
+        assert result, str(result)
+        assert "matches the reference" in str(result)
+
+
+def test_gru_step_stub_reports_not_implemented():
+    def stub(x, h, W_x, W_h, b):
+        raise NotImplementedError()
+
+    result = ch07.gru_step(stub)
+    assert not result and "not implemented yet" in str(result)
+    assert "❌ not yet" in str(result)
+
+
+@pytest.mark.parametrize("mistake, words", [
+    (dict(convention="chung"), "other convention for z"),
+    (dict(reset_after=True), "applied after W_hn"),
+    (dict(swap_activations=True), "tanh and sigmoid are swapped"),
+    (dict(gate_bias=False, candidate_bias=False), "none of b_r, b_z, b_n"),
+    (dict(candidate_bias=False), "candidate's bias b_n"),
+    (dict(gate_bias=False), "gates' biases b_r and b_z"),
+    (dict(swap_rz=True), "r and z are swapped"),
+])
+def test_gru_step_names_the_mistake(mistake, words):
+    result = ch07.gru_step(make_step(**mistake))
+    assert not result
+    assert words in str(result), str(result)
+
+
+def test_gru_step_other_failures_are_explained():
+    result = ch07.gru_step(lambda x, h, W_x, W_h, b: None)
+    assert not result and "returned None" in str(result)
+    result = ch07.gru_step(lambda x, h, W_x, W_h, b: (make_step()(x, h, W_x, W_h, b), h))
+    assert not result and "not a tuple" in str(result)
+    result = ch07.gru_step(lambda x, h, W_x, W_h, b: make_step()(x, h, W_x, W_h, b).T)
+    assert not result and "transpose" in str(result)
+    result = ch07.gru_step(lambda x, h, W_x, W_h, b: x @ W_x)  # wrong matmul: raises
+    assert not result and "your code raised" in str(result)
+
+    def in_place(x, h, W_x, W_h, b):
+        out = make_step()(x, h, W_x, W_h, b)
+        h.zero_()
+        return out
+
+    result = ch07.gru_step(in_place)
+    assert not result and "in place" in str(result)
+    result = ch07.gru_step(lambda x, h, W_x, W_h, b: torch.zeros_like(h))
+    assert not result and "largest difference" in str(result)
+
+
+# ---- exercise 7.2: counting parameters -----------------------------------------------------
+
+def gru_params(input_size, hidden_sizes, output_size):
+    total, previous = 0, input_size
+    for H in hidden_sizes:
+        total += 3 * (H * previous + H * H + H)
+        previous = H
+    return total + output_size * previous + output_size
+
+
+def test_gru_params_passes_on_the_solution_and_gives_190():
+    assert gru_params(1, [5, 3], 1) == 190
+    assert gru_params(1, [5, 3], 1) == rc.count_params(rc.models.SequenceRegressor("gru", 1, [5, 3], 1))
+    assert gru_params(1, [5, 3], 1) == rc.count_params(rc.models.FastSequenceRegressor("gru", 1, [5, 3], 1))
+    result = ch07.gru_params(gru_params)
+    assert result, str(result)
+    assert "190" in str(result)
+
+
+def test_gru_params_stub_reports_not_implemented():
+    def stub(input_size, hidden_sizes, output_size):
+        raise NotImplementedError()
+
+    result = ch07.gru_params(stub)
+    assert not result and "not implemented yet" in str(result)
+
+
+def _wrong(gates=3, biases=1, readout=True, readout_bias=True, chain=True):
+    def fn(input_size, hidden_sizes, output_size):
+        total, previous = 0, input_size
+        for H in hidden_sizes:
+            total += gates * (H * previous + H * H + biases * H)
+            if chain:
+                previous = H
+        if readout:
+            total += output_size * hidden_sizes[-1] + (output_size if readout_bias else 0)
+        return total
+    return fn
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_wrong(readout=False), "readout (W_hy and b_y) is missing"),
+    (_wrong(readout_bias=False), "readout's bias b_y"),
+    (_wrong(gates=4), "4 gates"),
+    (_wrong(biases=2), "two bias vectors per gate"),
+    (_wrong(biases=0), "biases are missing"),
+    (_wrong(chain=False), "previous layer's H"),
+])
+def test_gru_params_names_the_mistake(fn, words):
+    result = ch07.gru_params(fn)
+    assert not result
+    assert words in str(result), str(result)
+
+
+def test_gru_params_rejects_non_numbers_and_fractions():
+    result = ch07.gru_params(lambda i, hs, o: "190")
+    assert result.passed is False  # "190" converts, but the other stacks are wrong
+    result = ch07.gru_params(lambda i, hs, o: [1, 2])
+    assert not result and "expected a number" in str(result)
+    result = ch07.gru_params(lambda i, hs, o: gru_params(i, hs, o) + 0.5)
+    assert not result and "whole number" in str(result)
+    result = ch07.gru_params(lambda i, hs, o: gru_params(i, hs, o) + 1)
+    assert not result and "largest difference" in str(result)
