@@ -1,5 +1,156 @@
-"""Exercise checks for chapter 05."""
+"""Exercise checks for chapter 05 (vanishing and exploding gradients).
+
+- 5.1 :func:`scale_to_radius`: scale a matrix to a given spectral radius
+- 5.2 :func:`predicted_gradient_norm`: predict ``||dL_T/dh_t||`` for a linear RNN, checked
+  against a measurement on a real backward pass
+- 5.3 :func:`clip_by_norm`: clip a list of gradients by their total norm
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+import torch
+
 from . import call, check, compare, fail  # noqa: F401
+
+
+def _test_matrices():
+    """Matrices on which the usual wrong "radii" differ from the spectral radius."""
+    g = torch.Generator().manual_seed(5)
+    non_normal = torch.tensor([[0.5, 3.0, 0.0], [0.0, -0.8, 2.0], [0.0, 0.0, 0.3]],
+                              dtype=torch.float64)                     # radius 0.8 (negative)
+    c, s = math.cos(1.0), math.sin(1.0)
+    rotation = torch.tensor([[2 * c, -2 * s, 0.0], [2 * s, 2 * c, 0.0], [0.0, 0.0, 1.5]],
+                            dtype=torch.float64)                       # complex pair, |.| = 2
+    dense = torch.randn(6, 6, generator=g, dtype=torch.float64)
+    return [non_normal, rotation, dense]
+
+
+def _radius(W):
+    return float(torch.linalg.eigvals(W).abs().max())
+
+
+@check("5.1")
+def scale_to_radius(student_fn):
+    """Exercise 5.1: ``scale_to_radius(W, rho)`` returns ``W`` scaled to spectral radius ``rho``."""
+    for W in _test_matrices():
+        for rho in (0.9, 1.5):
+            got = call(student_fn, W.clone(), rho)
+            if not isinstance(got, torch.Tensor):
+                fail(f"return a torch.Tensor, got {type(got).__name__}")
+            if tuple(got.shape) != tuple(W.shape):
+                fail(f"the result has shape {tuple(got.shape)}; it must keep the shape {tuple(W.shape)}")
+            expected = W * (rho / _radius(W))
+            eig = torch.linalg.eigvals(W)
+            compare(got, expected, f"scale_to_radius(W, {rho})", rtol=1e-6, atol=1e-9, mistakes={
+                "You divided by the largest singular value (the spectral norm, "
+                "torch.linalg.matrix_norm(W, 2)); the spectral radius is the largest |eigenvalue|.":
+                    W * (rho / float(torch.linalg.matrix_norm(W, 2))),
+                "You used the largest *real part* of the eigenvalues; take their absolute values "
+                "(eigenvalues can be negative or complex).":
+                    W * (rho / float(eig.real.max())),
+                "You divided by the largest absolute entry of W, not by its spectral radius.":
+                    W * (rho / float(W.abs().max())),
+                "You divided by the Frobenius norm; the spectral radius is the largest |eigenvalue|.":
+                    W * (rho / float(torch.linalg.matrix_norm(W))),
+                "You multiplied W by rho but did not divide by its current spectral radius.":
+                    W * rho,
+            })
+    return "the result has exactly the spectral radius asked for, and is a multiple of W"
+
+
+def _measured_norms(rho: float, T: int = 41) -> np.ndarray:
+    from ..gradients import LeakyRNNCell, gradient_norms_by_lag, random_recurrent_matrix
+
+    H = 12
+    cell = LeakyRNNCell(2, H, nonlinearity="linear").double()
+    with torch.no_grad():
+        cell.weight_h.copy_(random_recurrent_matrix(H, rho, kind="orthogonal", seed=3,
+                                                    dtype=torch.float64))
+    x = torch.randn(3, T, 2, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    return gradient_norms_by_lag(cell, x, seed=5)
+
+
+@check("5.2")
+def predicted_gradient_norm(student_fn):
+    """Exercise 5.2: ``predicted_gradient_norm(rho, lag)`` for the orthogonal linear RNN."""
+    for rho in (0.8, 1.0, 1.1):
+        measured = _measured_norms(rho)
+        for lag in (10, 1, 40, 0):
+            got = call(student_fn, rho, lag)
+            try:
+                got = float(got)
+            except (TypeError, ValueError):
+                fail(f"predicted_gradient_norm({rho}, {lag}) should return a number, got "
+                     f"{type(got).__name__}")
+            compare(got, measured[lag], f"predicted_gradient_norm({rho}, {lag})", rtol=1e-6, mistakes={
+                "You counted one Jacobian too many: from h_T back to h_t there are T - t "
+                "factors, so the exponent is the lag, not lag + 1.": rho ** (lag + 1),
+                "You counted one Jacobian too few: the exponent is the lag itself.":
+                    rho ** (lag - 1) if lag > 0 else -1.0,
+                "The factors multiply, they do not add: the norm is rho to the power lag, "
+                "not rho times lag.": rho * lag,
+                "That is the logarithm of the norm (lag * log rho); the norm itself is rho ** lag.":
+                    lag * math.log(rho),
+            })
+    return "your prediction matches the norms measured on real backward passes"
+
+
+def _grads():
+    g = torch.Generator().manual_seed(7)
+    return [torch.randn(4, 3, generator=g, dtype=torch.float64) * 5,
+            torch.randn(3, generator=g, dtype=torch.float64) * 0.1,
+            torch.randn(2, 2, generator=g, dtype=torch.float64) * 2]
+
+
+def _total_norm(grads):
+    return math.sqrt(sum(float((t ** 2).sum()) for t in grads))
+
+
+@check("5.3")
+def clip_by_norm(student_fn):
+    """Exercise 5.3: ``clip_by_norm(grads, max_norm)`` returns the list of clipped gradients."""
+    from ..train import clip_gradients
+
+    for max_norm in (1.0, 3.0, 1000.0):
+        grads = _grads()
+        got = call(student_fn, [t.clone() for t in grads], max_norm)
+        if not isinstance(got, (list, tuple)):
+            fail(f"return a list of tensors (one per parameter), got {type(got).__name__}")
+        if len(got) != len(grads):
+            fail(f"return one tensor per gradient: got {len(got)} for {len(grads)} gradients")
+        # the reference: rnncourse.train.clip_gradients on parameters that hold the gradients
+        params = [torch.nn.Parameter(torch.zeros_like(t)) for t in grads]
+        for p, t in zip(params, grads):
+            p.grad = t.clone()
+        clip_gradients(params, max_norm=max_norm)
+        expected = torch.cat([p.grad.flatten() for p in params])
+        try:
+            flat = torch.cat([torch.as_tensor(t, dtype=torch.float64).flatten() for t in got])
+        except Exception:
+            fail("every element of the returned list must be a tensor of the gradient's shape")
+        for t, ref in zip(got, grads):
+            if tuple(torch.as_tensor(t).shape) != tuple(ref.shape):
+                fail(f"a returned gradient has shape {tuple(torch.as_tensor(t).shape)}; keep "
+                     f"each gradient's shape {tuple(ref.shape)}")
+        total = _total_norm(grads)
+        per_param = torch.cat([t.flatten() * min(1.0, max_norm / float(t.norm())) for t in grads])
+        value = torch.cat([t.clamp(-max_norm, max_norm).flatten() for t in grads])
+        always = torch.cat([t.flatten() * (max_norm / total) for t in grads])
+        unit = torch.cat([t.flatten() / total for t in grads])
+        mistakes = {
+            "You clipped each parameter's gradient separately; clip by the norm of *all* "
+            "gradients together (one scale factor for every parameter), or the direction changes.":
+                per_param,
+            "You clipped every component to [-max_norm, max_norm] (clipping by value); scale the "
+            "whole gradient by max_norm / total_norm instead, which keeps its direction.": value,
+        }
+        if total < max_norm:
+            mistakes["You rescaled a gradient whose norm was already below max_norm; leave "
+                     "small gradients unchanged (scale only when the norm exceeds max_norm)."] = always
+        mistakes["You normalised the gradient to length 1; scale it to length max_norm."] = unit
+        compare(flat, expected, f"clip_by_norm(grads, max_norm={max_norm})", rtol=1e-6,
+                mistakes=mistakes)
+    return "one scale factor for all parameters, applied only when the total norm is too large"

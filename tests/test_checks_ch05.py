@@ -1,0 +1,120 @@
+"""Chapter 5 checks pass on the solutions and fail, naming the mistake, on the stub and on
+typical mistakes."""
+
+import math
+
+import pytest
+import torch
+
+import rnncourse as rc
+
+ch05 = rc.checks.ch05
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+# ----------------------------------------------------------------- 5.1 scale_to_radius
+
+def scale_ok(W, rho):
+    return W * (rho / torch.linalg.eigvals(W).abs().max())
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (lambda W, rho: W * rho / torch.linalg.matrix_norm(W, 2), "singular value"),
+    (lambda W, rho: W * rho / torch.linalg.eigvals(W).real.max(), "real part"),
+    (lambda W, rho: W * rho / W.abs().max(), "largest absolute entry"),
+    (lambda W, rho: W * rho / torch.linalg.matrix_norm(W), "Frobenius"),
+    (lambda W, rho: W * rho, "did not divide"),
+    (lambda W, rho: (W * rho / torch.linalg.eigvals(W).abs().max()).numpy(), "torch.Tensor"),
+    (lambda W, rho: None, "torch.Tensor"),
+])
+def test_scale_to_radius_mistakes(wrong, words):
+    r = ch05.scale_to_radius(wrong)
+    assert not r and words in r.message, r.message
+
+
+def test_scale_to_radius_solution_stub_and_package():
+    assert ch05.scale_to_radius(scale_ok), ch05.scale_to_radius(scale_ok).message
+    assert ch05.scale_to_radius(rc.gradients.scale_to_spectral_radius)
+    r = ch05.scale_to_radius(stub)
+    assert not r and "not implemented" in r.message
+    assert "❌ not yet" in str(r)
+
+
+# ----------------------------------------------------------------- 5.2 predicted norm
+
+def test_predicted_gradient_norm():
+    assert ch05.predicted_gradient_norm(lambda rho, lag: rho ** lag)
+    r = ch05.predicted_gradient_norm(stub)
+    assert not r and "not implemented" in r.message
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (lambda rho, lag: rho ** (lag + 1), "one Jacobian too many"),
+    (lambda rho, lag: rho ** (lag - 1), "one Jacobian too few"),
+    (lambda rho, lag: rho * lag, "multiply"),
+    (lambda rho, lag: lag * math.log(rho), "logarithm"),
+    (lambda rho, lag: "big", "number"),
+    (lambda rho, lag: 1.0, "not right"),
+])
+def test_predicted_gradient_norm_mistakes(wrong, words):
+    r = ch05.predicted_gradient_norm(wrong)
+    assert not r and words in r.message, r.message
+
+
+# ----------------------------------------------------------------- 5.3 clip_by_norm
+
+def clip_ok(grads, max_norm):
+    total = math.sqrt(sum(float((g ** 2).sum()) for g in grads))
+    scale = min(1.0, max_norm / total)
+    return [g * scale for g in grads]
+
+
+def clip_each(grads, max_norm):
+    return [g * min(1.0, max_norm / float(g.norm())) for g in grads]
+
+
+def clip_value(grads, max_norm):
+    return [g.clamp(-max_norm, max_norm) for g in grads]
+
+
+def clip_always(grads, max_norm):
+    total = math.sqrt(sum(float((g ** 2).sum()) for g in grads))
+    return [g * (max_norm / total) for g in grads]
+
+
+def clip_unit(grads, max_norm):
+    total = math.sqrt(sum(float((g ** 2).sum()) for g in grads))
+    return [g / total if total > max_norm else g for g in grads]
+
+
+def clip_in_place(grads, max_norm):
+    total = math.sqrt(sum(float((g ** 2).sum()) for g in grads))
+    if total > max_norm:
+        for g in grads:
+            g.mul_(max_norm / total)
+    return grads
+
+
+def test_clip_by_norm_solutions_and_stub():
+    assert ch05.clip_by_norm(clip_ok), ch05.clip_by_norm(clip_ok).message
+    assert ch05.clip_by_norm(clip_in_place)
+    r = ch05.clip_by_norm(stub)
+    assert not r and "not implemented" in r.message
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (clip_each, "separately"),
+    (clip_value, "by value"),
+    (clip_always, "already below"),
+    (clip_unit, "length 1"),
+    (lambda grads, m: torch.cat([g.flatten() for g in grads]), "list of tensors"),
+    (lambda grads, m: grads[:2], "one tensor per gradient"),
+    (lambda grads, m: [g.flatten() for g in grads], "shape"),
+    (lambda grads, m: None, "list of tensors"),
+])
+def test_clip_by_norm_mistakes(wrong, words):
+    r = ch05.clip_by_norm(wrong)
+    assert not r and words in r.message, r.message

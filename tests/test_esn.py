@@ -1,0 +1,88 @@
+"""rnncourse.esn: the reservoir is fixed, the readout is a ridge regression, the ESN predicts
+Mackey-Glass well."""
+
+import pytest
+import torch
+
+import rnncourse as rc
+from rnncourse.esn import EchoStateNetwork, ridge_regression
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """The reservoir loop multiplies small matrices: one thread is faster than two."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_reservoir_has_the_requested_spectral_radius_and_is_seeded():
+    esn = EchoStateNetwork(2, 50, spectral_radius=0.9, density=0.2, seed=3)
+    assert rc.gradients.spectral_radius(esn.W) == pytest.approx(0.9)
+    assert esn.W_in.shape == (50, 3)
+    assert torch.equal(esn.W, EchoStateNetwork(2, 50, spectral_radius=0.9, density=0.2, seed=3).W)
+    assert esn.n_trained == 1 * (1 + 2 + 50)
+
+
+def test_step_equation():
+    esn = EchoStateNetwork(1, 10, leak_rate=0.3, seed=0)
+    u, x = torch.randn(2, 1, dtype=torch.float64), torch.randn(2, 10, dtype=torch.float64)
+    pre = torch.cat([torch.ones(2, 1, dtype=torch.float64), u], 1) @ esn.W_in.T + x @ esn.W.T
+    assert torch.allclose(esn.step(u, x), 0.7 * x + 0.3 * torch.tanh(pre))
+
+
+def test_ridge_regression_matches_the_normal_equations():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(100, 5, generator=g, dtype=torch.float64)
+    W_true = torch.randn(2, 5, generator=g, dtype=torch.float64)
+    Y = X @ W_true.T
+    assert torch.allclose(ridge_regression(X, Y, 0.0), W_true)
+    W = ridge_regression(X, Y, 3.0)
+    grad = (X @ W.T - Y).T @ X + 3.0 * W  # the gradient of the penalised loss / 2 vanishes
+    assert float(grad.abs().max()) < 1e-9
+    with pytest.raises(ValueError):
+        ridge_regression(X, Y[:10], 0.0)
+
+
+def test_echo_state_property_forgets_the_initial_state():
+    esn = EchoStateNetwork(1, 100, spectral_radius=0.9, seed=0)
+    u = torch.rand(1, 300, 1, dtype=torch.float64) - 0.5
+    a, _ = esn.run(u)
+    b, _ = esn.run(u, state=torch.rand(1, 100, dtype=torch.float64))
+    assert float((a[0, -1] - b[0, -1]).abs().max()) < 1e-8
+
+
+def test_fit_learns_a_delayed_copy():
+    u, y = rc.tasks.delayed_copy(1200, [1, 3], seed=0)
+    esn = EchoStateNetwork(1, 100, output_size=2, spectral_radius=0.9, input_scaling=0.5, seed=0)
+    esn.fit(u[:, :1000], y[:, :1000], washout=50)
+    pred, _ = esn.predict(u)
+    assert pred.shape == (1, 1200, 2)
+    assert rc.metrics.nmse(y[0, 1000:], pred[0, 1000:]) < 0.01
+
+
+def test_mackey_glass_one_step_and_free_running():
+    s = rc.tasks.mackey_glass(1700) - 1.0
+    u, y = s[:, :-1], s[:, 1:]
+    esn = EchoStateNetwork(1, 200, spectral_radius=0.95, seed=0).fit(u[:, :1400], y[:, :1400], washout=100)
+    pred, last = esn.predict(u[:, :1400])
+    test, _ = esn.predict(u[:, 1400:], last)
+    assert rc.metrics.nmse(y[:, 1400:], test) < 1e-6
+    free = esn.generate(50, last, pred[:, -1])
+    assert free.shape == (1, 50, 1)
+    assert rc.metrics.nmse(y[:, 1400:1450], free) < 1e-3
+
+
+def test_errors():
+    esn = EchoStateNetwork(1, 20)
+    with pytest.raises(RuntimeError, match="fit"):
+        esn.predict(torch.zeros(1, 5, 1))
+    with pytest.raises(ValueError, match="features"):
+        esn.run(torch.zeros(1, 5, 2))
+    with pytest.raises(ValueError):
+        esn.fit(torch.zeros(1, 5, 1), torch.zeros(1, 4, 1))
+    with pytest.raises(ValueError):
+        EchoStateNetwork(1, 20, leak_rate=0.0)
+    with pytest.raises(ValueError):
+        EchoStateNetwork(1, 20, output_size=2).generate(3, torch.zeros(1, 20), torch.zeros(1, 2))
