@@ -1,0 +1,96 @@
+"""The chapter 6 checks pass on the solutions, and fail helpfully on the stub and on typical
+mistakes, naming the mistake."""
+
+import itertools
+
+import pytest
+import torch
+
+import rnncourse as rc
+from rnncourse.checks.ch06 import reference_lstm_step, reference_n_params
+
+
+def lstm_step(x, h, c, W_x, W_h, b):
+    """The solution of exercise 6.1."""
+    i, f, g, o = (x @ W_x.T + h @ W_h.T + b).chunk(4, dim=-1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
+def stub(*args):
+    raise NotImplementedError()
+
+
+def test_lstm_step_solution_passes():
+    result = rc.checks.ch06.lstm_step(lstm_step)
+    assert result and "✅" in str(result)
+
+
+def test_lstm_step_reference_is_the_solution():
+    assert rc.checks.ch06.lstm_step(reference_lstm_step)
+
+
+def test_lstm_step_stub_is_not_yet():
+    result = rc.checks.ch06.lstm_step(stub)
+    assert not result and "not implemented yet" in str(result) and "❌ not yet" in str(result)
+
+
+@pytest.mark.parametrize("order", ["".join(p) for p in itertools.permutations("ifgo") if "".join(p) != "ifgo"])
+def test_lstm_step_wrong_gate_order_is_named(order):
+    result = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a, order=order))
+    assert not result and "gate order" in result.message and ", ".join(order) in result.message
+
+
+@pytest.mark.parametrize("kwargs,words", [
+    (dict(bias=False), "bias"),
+    (dict(swap=True), "swapped"),
+    (dict(tanh_c=False), "tanh"),
+    (dict(forget=False), "forget gate"),
+])
+def test_lstm_step_typical_mistakes_are_named(kwargs, words):
+    result = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a, **kwargs))
+    assert not result and words in result.message
+
+
+def test_lstm_step_other_failures_are_readable():
+    r = rc.checks.ch06.lstm_step(lambda x, h, c, W_x, W_h, b: x @ W_x)  # transposed weights
+    assert not r and "raised" in r.message
+    r = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a)[0])  # only h returned
+    assert not r and "pair" in r.message
+    r = rc.checks.ch06.lstm_step(lambda *a: tuple(v + 0.1 for v in reference_lstm_step(*a)))
+    assert not r and "largest difference" in r.message
+
+
+def n_params(kind, input_size, hidden_sizes, output_size):
+    """The solution of exercise 6.2."""
+    gates = {"rnn": 1, "lstm": 4}[kind]
+    total, n_in = 0, input_size
+    for H in hidden_sizes:
+        total += gates * (H * n_in + H * H + H)
+        n_in = H
+    return total + hidden_sizes[-1] * output_size + output_size
+
+
+def test_n_params_solution_passes_and_stub_fails():
+    assert rc.checks.ch06.n_params(n_params)
+    r = rc.checks.ch06.n_params(stub)
+    assert not r and "not implemented yet" in r.message
+
+
+@pytest.mark.parametrize("kwargs,words", [
+    (dict(readout=False), "readout"),
+    (dict(biases_per_gate=2), "two bias"),
+    (dict(biases_per_gate=0), "bias vectors"),
+    (dict(gates=False), "four sets"),
+    (dict(same_input=True), "previous layer"),
+])
+def test_n_params_typical_mistakes_are_named(kwargs, words):
+    r = rc.checks.ch06.n_params(lambda *cfg: reference_n_params(*cfg, **kwargs))
+    assert not r and words in r.message
+
+
+def test_n_params_non_numbers_are_refused():
+    r = rc.checks.ch06.n_params(lambda *cfg: "146")
+    assert not r  # a string converts to a float but the check still compares values
+    r = rc.checks.ch06.n_params(lambda *cfg: None)
+    assert not r and "expected a number" in r.message
