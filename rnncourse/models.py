@@ -71,12 +71,24 @@ class ElmanNetwork(nn.Module):
             )
         if x.shape[1] == 0:
             raise ValueError("ElmanNetwork got an empty sequence (time dimension 0)")
-        h = context if context is not None else self.cell.init_state(x.shape[0], x.device, x.dtype)
-        ys = []
-        for t in range(x.shape[1]):
-            y_t, h = self.step(x[:, t], h.detach() if detach_context else h)
-            ys.append(y_t)
-        return torch.stack(ys, dim=1), h  # (batch, time, output), (batch, hidden)
+        batch, hidden = x.shape[0], self.cell.hidden_size
+        if context is None:
+            context = self.cell.init_state(batch, x.device, x.dtype)       # (batch, hidden)
+        elif not isinstance(context, torch.Tensor) or tuple(context.shape) != (batch, hidden):
+            shape = tuple(context.shape) if isinstance(context, torch.Tensor) else type(context).__name__
+            raise ValueError(f"ElmanNetwork expects context of shape ({batch}, {hidden}), got {shape}")
+        # The same equations as ``step``, written for speed: the input part of every
+        # pre-activation is one matrix product for the whole sequence.
+        act = torch.tanh if self.cell.nonlinearity == "tanh" else torch.relu
+        x_part = x @ self.cell.weight_x.T + self.cell.bias                  # (batch, time, hidden)
+        W_hh_T = self.cell.weight_h.T                                       # (hidden, hidden)
+        h, hs = context, []
+        for x_t in x_part.unbind(1):                                        # each (batch, hidden)
+            c = h.detach() if detach_context else h                         # the context c_t
+            h = act(torch.addmm(x_t, c, W_hh_T))                            # (batch, hidden)
+            hs.append(h)
+        y = self.readout(torch.stack(hs, dim=1))                            # (batch, time, output)
+        return y, h
 
 
 class SequenceRegressor(nn.Module):
@@ -140,6 +152,8 @@ class FastSequenceRegressor(nn.Module):
             raise ValueError(
                 f"expected x of shape (batch, time, {self.input_size}), got {shape}"
             )
+        if x.shape[1] == 0:
+            raise ValueError("FastSequenceRegressor got an empty sequence (time dimension 0)")
         h = x
         for layer in self.layers:
             h, _ = layer(h)      # (batch, time, H_k)

@@ -152,7 +152,7 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable = nn.functional.mse_l
             loss = loss_fn(model(xb), yb)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
-                    f"the loss became {float(loss)} in epoch {len(history.loss) + 1}; "
+                    f"the loss became {float(loss.detach())} in epoch {len(history.loss) + 1}; "
                     "try a smaller learning rate or gradient clipping"
                 )
             loss.backward()
@@ -172,16 +172,37 @@ def train_online(model, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 1, lr
                  progress: bool | None = None) -> History:
     """Elman's online loop (chapter 3): update the weights after every time step.
 
-    ``model`` is an :class:`rnncourse.models.ElmanNetwork`; ``x`` has shape
+    ``model`` is an :class:`rnncourse.models.ElmanNetwork` with a tanh cell; ``x`` has shape
     ``(time, input_size)`` and ``y`` shape ``(time, output_size)``: one long sequence.
-    For every step t: (1) present x(t); (2) compute h(t) from x(t) and the context c(t) =
-    h(t-1), copied as a constant input; (3) compute the output y(t); (4) backpropagate the
-    squared error with the context held fixed; (5) take a gradient step; (6) copy h(t) into the
-    context and go to the next step. The context is carried across epochs' boundaries only
-    within an epoch: each epoch starts again from a zero context.
+    For every step t:
 
-    Returns a :class:`History` whose ``loss`` is the mean squared error over each epoch's steps.
+    1. present x(t);
+    2. compute h(t) = tanh(W_xh x(t) + W_hh c(t) + b_h) from x(t) and the context
+       c(t) = h(t-1), a copy of the previous hidden state used as an extra, constant input;
+    3. compute the output y_hat(t) = W_hy h(t) + b_y;
+    4. backpropagate the squared error ``mean((y_hat(t) - y(t))**2)`` through this one step
+       only: the context is a constant, so the gradient stops at c(t);
+    5. take a plain gradient step of size ``lr`` on every weight;
+    6. copy h(t) into the context and go on with t + 1.
+
+    Every epoch starts again from a zero context. Because the gradient never crosses a time
+    step, step 4 is the backward pass of a one-hidden-layer MLP, written out below. The
+    loop runs in NumPy (float64) on copies of the weights: a step touches a few dozen
+    numbers, where tensor calls would mostly cost overhead. The weights are copied back
+    into ``model`` at the end (and also if training diverges).
+
+    Returns a :class:`History` whose ``loss`` is the mean squared error over each epoch's
+    steps (the errors made *before* each update, as in online learning).
     """
+    from .models import ElmanNetwork
+
+    if not isinstance(model, ElmanNetwork):
+        raise TypeError(f"train_online trains an rnncourse.models.ElmanNetwork, got {type(model).__name__}")
+    if getattr(model.cell, "nonlinearity", "tanh") != "tanh":
+        raise ValueError("train_online assumes a tanh cell, got nonlinearity="
+                         f"{model.cell.nonlinearity!r}")
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError("train_online expects x and y as torch tensors")
     if x.dim() != 2 or y.dim() != 2:
         raise ValueError(f"train_online expects x (time, input) and y (time, output), "
                          f"got {tuple(x.shape)} and {tuple(y.shape)}")
@@ -189,27 +210,55 @@ def train_online(model, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 1, lr
         raise ValueError("train_online got an empty sequence")
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
-    dev = next(model.parameters()).device
-    x, y = x.to(dev), y.to(dev)
-    params = [p for p in model.parameters() if p.requires_grad]
+    if x.shape[1] != model.cell.input_size or y.shape[1] != model.readout.out_features:
+        raise ValueError(f"the model maps {model.cell.input_size} inputs to "
+                         f"{model.readout.out_features} outputs, but x has {x.shape[1]} "
+                         f"features and y has {y.shape[1]}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    import numpy as np
+
+    params = (model.cell.weight_x, model.cell.weight_h, model.cell.bias,
+              model.readout.weight, model.readout.bias)
+    W_xh, W_hh, b_h, W_hy, b_y = (p.detach().cpu().double().numpy().copy() for p in params)
+    xs = x.detach().cpu().double().numpy()                           # (time, input)
+    ys = y.detach().cpu().double().numpy()                           # (time, output)
+    n_out = ys.shape[1]
     history = History()
     start = time.perf_counter()
     from tqdm.auto import tqdm
 
-    for _ in tqdm(range(epochs), disable=not _show_progress(progress), desc="online", leave=False):
-        context = model.cell.init_state(1, dev, x.dtype)           # (1, hidden)
-        total = 0.0
-        for t in range(x.shape[0]):
-            y_t, h = model.step(x[t:t + 1], context)                # (1, out), (1, hidden)
-            loss = ((y_t - y[t:t + 1]) ** 2).mean()
-            grads = torch.autograd.grad(loss, params)
-            with torch.no_grad():
-                for p, g in zip(params, grads):
-                    p -= lr * g
-            context = h.detach()                                    # step 6: copy h into context
-            total += float(loss.detach())
-        if not math.isfinite(total):
-            raise FloatingPointError("online training diverged; lower the learning rate")
-        history.loss.append(total / x.shape[0])
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            for _ in tqdm(range(epochs), disable=not _show_progress(progress), desc="online",
+                          leave=False):
+                context = np.zeros(W_hh.shape[0])                         # (hidden,)  c(1) = 0
+                total = 0.0
+                for t in range(xs.shape[0]):
+                    x_t = xs[t]                                           # 1. present x(t)
+                    h = np.tanh(W_xh @ x_t + W_hh @ context + b_h)        # 2. (hidden,)
+                    y_hat = W_hy @ h + b_y                                # 3. (output,)
+                    err = y_hat - ys[t]                                   # (output,)
+                    total += float(err @ err) / n_out
+                    if not math.isfinite(total):
+                        raise FloatingPointError(
+                            f"online training diverged in epoch {len(history.loss) + 1}, step {t}; "
+                            "lower the learning rate"
+                        )
+                    d_y = 2.0 * err / n_out                               # 4. dL/dy_hat
+                    d_a = (W_hy.T @ d_y) * (1.0 - h * h)                  #    dL/da, (hidden,)
+                    W_hy -= lr * np.outer(d_y, h)                         # 5. gradient steps
+                    b_y -= lr * d_y
+                    W_xh -= lr * np.outer(d_a, x_t)
+                    W_hh -= lr * np.outer(d_a, context)                   #    context: a constant
+                    b_h -= lr * d_a
+                    context = h                                           # 6. copy h(t) into c(t+1)
+                history.loss.append(total / xs.shape[0])
+    finally:
+        with torch.no_grad():
+            for p, value in zip(params, (W_xh, W_hh, b_h, W_hy, b_y)):
+                p.copy_(torch.from_numpy(value))
     history.seconds = time.perf_counter() - start
     return history

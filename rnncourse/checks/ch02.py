@@ -1,5 +1,111 @@
-"""Exercise checks for chapter 02."""
+"""Exercise checks for chapter 2 (time-delay networks on the sunspots).
+
+- 2.1 ``nmse(y, y_hat, variance)``: the normalised mean squared error
+- 2.2 ``fit_ar(series, p)``: a linear AR(p) model by least squares, returning ``(w, b)``
+"""
 
 from __future__ import annotations
 
-from . import call, check, compare, fail  # noqa: F401
+import numpy as np
+
+from .. import data, timeseries
+from . import call, check, compare, fail
+
+
+@check("2.1")
+def nmse(student_fn):
+    """Exercise 2.1: ``nmse(y, y_hat, variance) = sum (y - y_hat)^2 / (N * variance)``."""
+    rng = np.random.default_rng(21)
+    y = 50 + 30 * rng.standard_normal(35)
+    y_hat = y + 12 * rng.standard_normal(35)
+    variance = 1631.1  # the whole series' variance: not the variance of this y
+    sse = float(np.sum((y - y_hat) ** 2))
+    n = y.size
+    got = call(student_fn, y.copy(), y_hat.copy(), variance)
+    if got is None:
+        fail("nmse returned None; did you forget `return`?")
+    try:
+        got = float(np.asarray(got, dtype=np.float64))
+    except (TypeError, ValueError):
+        fail(f"nmse should return one number, got {type(got).__name__} "
+             f"{np.shape(got) if hasattr(got, 'shape') else ''}")
+    compare(got, sse / (n * variance), "nmse(y, y_hat, variance)", mistakes={
+        "You divided by N only (that is the mean squared error); divide by N times the variance.":
+            sse / n,
+        "You used the variance of y (the test set's own variance) instead of the `variance` "
+        "argument; the chapter divides by the variance of the whole series.":
+            sse / (n * np.var(y)),
+        "You used the sample variance of y (ddof=1) instead of the `variance` argument.":
+            sse / (n * np.var(y, ddof=1)),
+        "You divided by the variance but not by N.": sse / variance,
+        "You took a square root somewhere; NMSE is a ratio of squared errors.":
+            np.sqrt(sse / (n * variance)),
+        "You divided by the standard deviation instead of the variance.":
+            sse / (n * np.sqrt(variance)),
+        "You summed absolute errors instead of squared errors.":
+            float(np.sum(np.abs(y - y_hat))) / (n * variance),
+    })
+    # the mean predictor scores 1 when the variance is the set's own
+    y2 = rng.standard_normal(20)
+    got2 = call(student_fn, y2.copy(), np.full(20, y2.mean()), float(np.var(y2)))
+    compare(got2, 1.0, "nmse of the mean predictor with the set's own variance")
+    return "your NMSE matches the reference, and predicting the mean scores 1"
+
+
+def _ar_series(n: int, seed: int) -> np.ndarray:
+    """A stationary AR(3) series with mean about 40, plus noise."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros(n + 50)
+    for t in range(3, n + 50):
+        x[t] = 10 + 0.9 * x[t - 1] - 0.45 * x[t - 2] + 0.3 * x[t - 3] + rng.standard_normal()
+    return x[50:]
+
+
+def _ls(X, y, intercept=True):
+    A = np.hstack([X, np.ones((X.shape[0], 1))]) if intercept else X
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    return (coef[:-1], coef[-1]) if intercept else (coef, 0.0)
+
+
+@check("2.2")
+def fit_ar(student_fn):
+    """Exercise 2.2: ``fit_ar(series, p)`` returns ``(w, b)``: ``x(t) ~ sum_k w[k-1] x(t-k) + b``."""
+    series = _ar_series(120, seed=22)
+    p = 4
+    got = call(student_fn, series.copy(), p)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail("fit_ar should return a pair (w, b): w has p coefficients, w[0] for x(t-1), "
+             f"and b is the intercept; got {type(got).__name__}")
+    w, b = got
+    w = np.asarray(w, dtype=np.float64).ravel()
+    if w.shape == (p + 1,):
+        fail(f"w has {p + 1} values; return the {p} lag coefficients and the intercept "
+             "separately, as (w, b)")
+    try:
+        b = float(np.asarray(b, dtype=np.float64))
+    except (TypeError, ValueError):
+        fail(f"b should be one number (the intercept), got {type(b).__name__}")
+    lags = list(range(1, p + 1))
+    X, y = data.lagged(series, lags)
+    w_ref, b_ref = timeseries.fit_ar(X, y)
+
+    def packed(wb):
+        return np.concatenate([np.asarray(wb[0], dtype=np.float64).ravel(), [float(wb[1])]])
+
+    X_late, y_late = data.lagged(series, [k + 1 for k in lags])
+    # lags 0 .. p-1: the current value is one of the inputs
+    X_now = np.stack([series[p - k:len(series) - k] for k in range(p)], axis=1)
+    y_now = series[p:]
+    mistakes = {
+        "You left out the intercept: add a column of ones to the design matrix (the series has a "
+        "mean of about 40, not 0).": packed(_ls(X, y, intercept=False)),
+        "Your lags are off by one: you used x(t-2) ... x(t-p-1); the inputs of x(t) are "
+        "x(t-1) ... x(t-p).": packed(_ls(X_late, y_late)),
+        "Your lags are off by one: you used x(t) ... x(t-p+1), so the target is among the inputs; "
+        "use x(t-1) ... x(t-p).": packed(_ls(X_now, y_now)),
+        "Your coefficients are in reverse order: w[0] belongs to x(t-1), w[p-1] to x(t-p).":
+            np.concatenate([w_ref[::-1], [b_ref]]),
+    }
+    compare(packed((w, b)), packed((w_ref, b_ref)), "(w, b) from fit_ar(series, p=4)",
+            rtol=1e-4, atol=1e-6, mistakes=mistakes)
+    return "your least-squares AR(4) fit matches the reference (coefficients and intercept)"

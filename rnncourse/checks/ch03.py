@@ -1,5 +1,132 @@
-"""Exercise checks for chapter 03."""
+"""Exercise checks for chapter 3 (Elman networks).
+
+- 3.1 ``elman_step(x_t, context, W_xh, W_hh, b_h, W_hy, b_y)``: one step, returns ``(y_t, h_t)``
+- 3.2 ``online_step(params, context, x_t, y_t, lr)``: one step of Elman's online loop,
+  returns ``(new_params, new_context, loss)``
+"""
 
 from __future__ import annotations
 
-from . import call, check, compare, fail  # noqa: F401
+import numpy as np
+import torch
+
+from . import call, check, compare, fail
+
+_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+def _params(seed: int, n_in: int = 3, n_hidden: int = 3, n_out: int = 2) -> dict:
+    """Random float64 weights; input and hidden sizes are equal so that a transposed
+    matrix still has the right shape and the check can name the mistake."""
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: 0.6 * torch.randn(*s, generator=g, dtype=torch.float64)
+    return dict(W_xh=r(n_hidden, n_in), W_hh=r(n_hidden, n_hidden), b_h=r(n_hidden),
+                W_hy=r(n_out, n_hidden), b_y=r(n_out))
+
+
+def _step(x, c, W_xh, W_hh, b_h, W_hy, b_y):
+    h = torch.tanh(x @ W_xh.T + c @ W_hh.T + b_h)  # (batch, hidden)
+    return h @ W_hy.T + b_y, h                      # (batch, out), (batch, hidden)
+
+
+def _clone(p: dict) -> dict:
+    return {k: v.clone() for k, v in p.items()}
+
+
+@check("3.1")
+def elman_step(student_fn):
+    """Exercise 3.1: one Elman step with a copied context; batches are rows."""
+    p = _params(31)
+    g = torch.Generator().manual_seed(32)
+    x = torch.randn(4, 3, generator=g, dtype=torch.float64)   # (batch, input)
+    c = torch.randn(4, 3, generator=g, dtype=torch.float64)   # (batch, hidden): h(t-1)
+    args = (x.clone(), c.clone()) + tuple(_clone(p)[k] for k in _NAMES)
+    got = call(student_fn, *args)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail(f"elman_step should return a pair (y_t, h_t), got {type(got).__name__}")
+    y_got, h_got = got
+    W_xh, W_hh, b_h, W_hy, b_y = (p[k] for k in _NAMES)
+    y_ref, h_ref = _step(x, c, W_xh, W_hh, b_h, W_hy, b_y)
+    h_mistakes = {
+        "W_xh is used transposed: with batches as rows the input term is x_t @ W_xh.T.":
+            _step(x, c, W_xh.T, W_hh, b_h, W_hy, b_y)[1],
+        "W_hh is used transposed: with batches as rows the context term is c_t @ W_hh.T.":
+            _step(x, c, W_xh, W_hh.T, b_h, W_hy, b_y)[1],
+        "Both W_xh and W_hh are used transposed: write x_t @ W_xh.T and c_t @ W_hh.T.":
+            _step(x, c, W_xh.T, W_hh.T, b_h, W_hy, b_y)[1],
+        "You forgot the hidden bias b_h.": _step(x, c, W_xh, W_hh, 0 * b_h, W_hy, b_y)[1],
+        "The context is missing: h(t) must depend on the copied h(t-1) through W_hh.":
+            _step(x, 0 * c, W_xh, W_hh, b_h, W_hy, b_y)[1],
+        "You applied no tanh to the hidden pre-activation.":
+            x @ W_xh.T + c @ W_hh.T + b_h,
+    }
+    compare(h_got, h_ref, "h_t", mistakes=h_mistakes)
+    y_mistakes = {
+        "You forgot the output bias b_y.": h_ref @ W_hy.T,
+        "The output is linear: do not put a tanh on W_hy h_t + b_y.": torch.tanh(y_ref),
+        "The output must be computed from the new state h(t), not from the context h(t-1).":
+            c @ W_hy.T + b_y,
+    }
+    compare(y_got, y_ref, "y_t", mistakes=y_mistakes)
+    if not torch.equal(args[1], c):
+        fail("your function changed the context tensor in place; compute h_t in a new tensor")
+    return "your step matches h_t = tanh(W_xh x_t + W_hh c_t + b_h), y_t = W_hy h_t + b_y"
+
+
+def _online_ref(p: dict, c, x, y, lr):
+    """Reference: forward, error, gradient with the context held constant, update."""
+    q = {k: v.clone().requires_grad_(True) for k, v in p.items()}
+    y_hat, h = _step(x, c, q["W_xh"], q["W_hh"], q["b_h"], q["W_hy"], q["b_y"])
+    loss = ((y_hat - y) ** 2).mean()
+    grads = torch.autograd.grad(loss, [q[k] for k in _NAMES])
+    new = {k: (p[k] - lr * g_) for k, g_ in zip(_NAMES, grads)}
+    return new, h.detach(), float(loss.detach()), dict(zip(_NAMES, grads))
+
+
+@check("3.2")
+def online_step(student_fn):
+    """Exercise 3.2: one step of the online loop (forward, error, gradient, update, copy)."""
+    p = _params(33, n_in=1, n_hidden=3, n_out=1)
+    g = torch.Generator().manual_seed(34)
+    c = torch.tanh(torch.randn(1, 3, generator=g, dtype=torch.float64))  # (1, hidden)
+    x = torch.randn(1, 1, generator=g, dtype=torch.float64)              # (1, input)
+    y = torch.randn(1, 1, generator=g, dtype=torch.float64)              # (1, output)
+    lr = 0.1
+    given = _clone(p)
+    got = call(student_fn, given, c.clone(), x.clone(), y.clone(), lr)
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        fail("online_step should return (new_params, new_context, loss), "
+             f"got {type(got).__name__}")
+    new_got, ctx_got, loss_got = got
+    if not isinstance(new_got, dict) or set(new_got) != set(_NAMES):
+        fail(f"new_params should be a dict with the keys {list(_NAMES)}")
+    new_ref, h_ref, loss_ref, grads = _online_ref(p, c, x, y, lr)
+    try:
+        loss_val = float(loss_got)
+    except (TypeError, ValueError):
+        fail(f"loss should be a number, got {type(loss_got).__name__}")
+    after = _step(x, c, *(new_ref[k] for k in _NAMES))[0]
+    compare(loss_val, loss_ref, "loss", mistakes={
+        "You returned the loss after the update; return the error made before it (online "
+        "learning scores each prediction before learning from it).":
+            float(((after - y) ** 2).mean()),
+        "You returned the summed squared error halved; use the mean squared error.":
+            0.5 * loss_ref,
+    })
+    for k in _NAMES:
+        hints = {
+            "You stepped uphill: the update is w <- w - lr * dL/dw.": p[k] + lr * grads[k],
+            f"{k} was not updated: every weight takes a gradient step.": p[k],
+            "The step is missing the learning rate: w <- w - lr * dL/dw.": p[k] - grads[k],
+        }
+        compare(new_got[k], new_ref[k], f"new_params['{k}']", mistakes=hints)
+    recomputed = torch.tanh(x @ new_ref["W_xh"].T + c @ new_ref["W_hh"].T + new_ref["b_h"])
+    compare(ctx_got, h_ref, "new_context", mistakes={
+        "You returned the old context h(t-1); step 6 copies the new state h(t) into the context.":
+            c,
+        "You recomputed h(t) with the updated weights; copy the state of this step's forward "
+        "pass, computed before the update.": recomputed,
+    })
+    if isinstance(ctx_got, torch.Tensor) and ctx_got.requires_grad:
+        fail("new_context still carries gradient history; copy it as a constant with .detach()")
+    return "your online step matches the reference: forward, error, gradient, update, copy"

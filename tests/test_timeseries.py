@@ -1,0 +1,157 @@
+"""rnncourse.timeseries: the sunspot split, the AR fit, the seed runner and the NMSE table."""
+
+import numpy as np
+import pytest
+import torch
+
+import rnncourse as rc
+from rnncourse import timeseries as ts
+
+
+def test_split_years_and_sizes():
+    split = ts.sunspot_split()
+    assert list(split) == ["train", "test 1921-1955", "test 1956-1979"]
+    (Xtr, ytr, yrs_tr), (X1, y1, yrs1), (X2, y2, yrs2) = split.values()
+    assert (yrs_tr[0], yrs_tr[-1], len(ytr)) == (1712, 1920, 209)
+    assert (yrs1[0], yrs1[-1], len(y1)) == (1921, 1955, 35)
+    assert (yrs2[0], yrs2[-1], len(y2)) == (1956, 1979, 24)
+    assert Xtr.shape == (209, 5)
+    years, values = rc.data.sunspots()
+    # the row for the target year 1800 holds x(1799), x(1798), x(1797), x(1794), x(1788)
+    i = int(np.where(yrs_tr == 1800)[0][0])
+    v = dict(zip(years, values))
+    assert ytr[i] == v[1800]
+    assert list(Xtr[i]) == [v[1799], v[1798], v[1797], v[1794], v[1788]]
+
+
+def test_split_rejects_bad_input():
+    with pytest.raises(ValueError, match="no target"):
+        ts.sunspot_split(lags=[13], periods={"train": (1712, 1712)})
+    with pytest.raises(ValueError, match="first <= last"):
+        ts.sunspot_split(periods={"train": (1920, 1712)})
+    with pytest.raises(ValueError, match="both years and values"):
+        ts.sunspot_split(years=np.arange(10))
+    with pytest.raises(ValueError, match="consecutive"):
+        ts.sunspot_split(lags=[1], periods={"train": (3, 5)}, years=np.array([0, 1, 2, 4, 5, 6]),
+                         values=np.arange(6.0))
+    with pytest.raises(ValueError, match="positive integers"):
+        ts.sunspot_split(lags=[0])
+
+
+def test_fit_ar_recovers_known_coefficients():
+    rng = np.random.default_rng(0)
+    x = np.zeros(3000)
+    for t in range(2, len(x)):
+        x[t] = 5 + 0.6 * x[t - 1] - 0.3 * x[t - 2] + 0.1 * rng.standard_normal()
+    X, y = rc.data.lagged(x, [1, 2])
+    w, b = ts.fit_ar(X, y)
+    np.testing.assert_allclose(w, [0.6, -0.3], atol=0.02)
+    assert abs(b - 5) < 0.2
+    np.testing.assert_allclose(ts.predict_ar(X, w, b), X @ w + b)
+
+
+def test_fit_ar_equals_normal_equations():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((50, 3)), rng.standard_normal(50)
+    w, b = ts.fit_ar(X, y)
+    A = np.hstack([X, np.ones((50, 1))])
+    np.testing.assert_allclose(np.r_[w, b], np.linalg.solve(A.T @ A, A.T @ y), atol=1e-10)
+
+
+def test_fit_ar_rejects_bad_input():
+    with pytest.raises(ValueError, match="more examples"):
+        ts.fit_ar(np.ones((3, 3)), np.ones(3))
+    with pytest.raises(ValueError, match=r"X \(n, p\)"):
+        ts.fit_ar(np.ones(5), np.ones(5))
+    with pytest.raises(ValueError, match="NaN"):
+        ts.fit_ar(np.array([[1.0], [np.nan], [2.0]]), np.ones(3))
+    with pytest.raises(ValueError, match="w"):
+        ts.predict_ar(np.ones((4, 2)), np.ones(3), 0.0)
+
+
+def test_ar12_on_the_sunspots_is_the_known_baseline():
+    split = ts.sunspot_split(lags=range(1, 13))
+    w, b = ts.fit_ar(*split["train"][:2])
+    var = ts.series_variance()
+    scores = {k: rc.metrics.nmse(y, ts.predict_ar(X, w, b), var) for k, (X, y, _) in split.items()}
+    assert 0.10 < scores["train"] < 0.14
+    assert 0.10 < scores["test 1921-1955"] < 0.14
+    assert 0.30 < scores["test 1956-1979"] < 0.38
+
+
+def test_standardizer_round_trip_and_errors():
+    s = ts.Standardizer.fit([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(s.inverse(s.transform([5.0, -1.0])), [5.0, -1.0])
+    assert abs(float(np.mean(s.transform([1.0, 2.0, 3.0])))) < 1e-12
+    with pytest.raises(ValueError, match="zero spread"):
+        ts.Standardizer.fit([2.0, 2.0])
+    with pytest.raises(ValueError, match="at least 2"):
+        ts.Standardizer.fit([2.0])
+
+
+def test_series_variance():
+    assert abs(ts.series_variance() - np.var(rc.data.sunspots()[1])) < 1e-9
+    with pytest.raises(ValueError):
+        ts.series_variance([1.0])
+
+
+def test_train_time_delay_learns_and_is_repeatable():
+    split = ts.sunspot_split()
+    _, a, pred = ts.train_time_delay(split, seed=3, epochs=150, lr=0.02)
+    _, b, _ = ts.train_time_delay(split, seed=3, epochs=150, lr=0.02)
+    assert a == b
+    assert a["train"] < 0.2 and a["test 1921-1955"] < 0.3
+    assert pred["test 1956-1979"].shape == (24,)
+    with pytest.raises(ValueError, match="train"):
+        ts.train_time_delay({"test": split["test 1921-1955"]}, seed=0)
+
+
+def test_elman_sequences_align_with_the_split():
+    seq = ts.elman_sequences()
+    assert seq["x"].shape == seq["y"].shape == (268, 1)
+    assert seq["target_years"][0] == 1712 and seq["target_years"][-1] == 1979
+    assert seq["n_train"] == 209
+    assert torch.equal(seq["x"][1:], seq["y"][:-1])  # input x(t-1), target x(t)
+    with pytest.raises(ValueError):
+        ts.elman_sequences(first_input_year=1930)
+
+
+@pytest.mark.parametrize("mode", ["online", "detached", "bptt"])
+def test_train_elman_modes(mode):
+    _, scores, pred = ts.train_elman(0, mode=mode, epochs=10, lr=0.02)
+    assert set(scores) == set(ts.PERIODS)
+    assert all(np.isfinite(v) and v < 3 for v in scores.values())
+    assert pred["test 1921-1955"].shape == (35,)
+
+
+def test_train_elman_rejects_bad_mode():
+    with pytest.raises(ValueError, match="mode"):
+        ts.train_elman(0, mode="rtrl")
+
+
+def test_run_seeds_and_summarise():
+    out = ts.run_seeds(lambda s: (None, {"a": float(s), "b": 2.0 * s}), [1, 2, 3])
+    np.testing.assert_allclose(out["a"], [1, 2, 3])
+    assert ts.summarise(out["b"]) == pytest.approx((4.0, 2.0))
+    assert ts.summarise([0.5]) == (0.5, 0.0)
+    with pytest.raises(ValueError, match="at least one seed"):
+        ts.run_seeds(lambda s: {}, [])
+    with pytest.raises(ValueError, match="periods"):
+        ts.run_seeds(lambda s: {"a": 1.0} if s == 0 else {"b": 1.0}, [0, 1])
+    with pytest.raises(TypeError):
+        ts.run_seeds(lambda s: 1.0, [0])
+
+
+def test_nmse_table_formats_numbers_spreads_and_text():
+    table = ts.nmse_table({
+        "AR(12)": {"train": 0.1234, "test": 0.2},
+        "MLP": {"train": np.array([0.1, 0.3]), "test": np.array([0.2, 0.2])},
+        "paper": {"train": "0.082", "test": None},
+    }, note="NMSE")
+    text = str(table)
+    assert "0.123" in text and "0.200 ± 0.141" in text and "n/a" in text and "NMSE" in text
+    assert "<table>" in table._repr_html_() and "&" not in "".join(c for r in table.rows for c in r[1])
+    with pytest.raises(ValueError, match="not columns"):
+        ts.nmse_table({"a": {"x": 1.0}}, columns=["y"])
+    with pytest.raises(ValueError):
+        ts.nmse_table({})
