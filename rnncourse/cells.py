@@ -229,6 +229,11 @@ class GRUCell(_Cell):
         if h is None:
             h = self.init_state(x.shape[0], x.device, x.dtype)
         _check_state(h, x.shape[0], self.hidden_size, "GRUCell")
+        z, n = self._update_and_candidate(x, h)
+        return self._mix(z, n, h)
+
+    def _update_and_candidate(self, x: torch.Tensor, h: torch.Tensor):
+        """The update gate ``z`` and the candidate ``n`` (= h~) for one step."""
         H = self.hidden_size
         ax = x @ self.weight_x.T + self.bias          # (batch, 3H)
         ax_r, ax_z, ax_n = ax.split(H, dim=-1)
@@ -239,6 +244,11 @@ class GRUCell(_Cell):
             n = torch.tanh(ax_n + r * (h @ w_hn.T + self.bias_hn))
         else:
             n = torch.tanh(ax_n + (r * h) @ w_hn.T)
+        return z, n
+
+    @staticmethod
+    def _mix(z: torch.Tensor, n: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """This book's (and PyTorch's) convention: z keeps the old state."""
         return (1 - z) * n + z * h                     # (batch, H)
 
     def load_torch(self, cell: nn.GRUCell) -> "GRUCell":

@@ -43,16 +43,8 @@ class ChungGRUCell(GRUCell):
         if h is None:
             h = self.init_state(x.shape[0], x.device, x.dtype)
         _check_state(h, x.shape[0], self.hidden_size, "ChungGRUCell")
-        H = self.hidden_size
-        ax_r, ax_z, ax_n = (x @ self.weight_x.T + self.bias).split(H, dim=-1)  # each (batch, H)
-        w_hr, w_hz, w_hn = self.weight_h.split(H, dim=0)                        # each (H, H)
-        r = torch.sigmoid(ax_r + h @ w_hr.T)                                    # (batch, H)
-        z = torch.sigmoid(ax_z + h @ w_hz.T)                                    # (batch, H)
-        if self.reset_after:
-            n = torch.tanh(ax_n + r * (h @ w_hn.T + self.bias_hn))              # (batch, H)
-        else:
-            n = torch.tanh(ax_n + (r * h) @ w_hn.T)                             # (batch, H)
-        return (1 - z) * h + z * n                                              # (batch, H)
+        z, n = self._update_and_candidate(x, h)  # the same gates and candidate as GRUCell
+        return (1 - z) * h + z * n               # (batch, H): only this line differs
 
     def load_torch(self, cell):
         raise TypeError(
