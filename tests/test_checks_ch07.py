@@ -155,7 +155,7 @@ def test_gru_params_rejects_non_numbers_and_fractions():
     result = ch07.gru_params(lambda i, hs, o: "190")
     assert result.passed is False  # "190" converts, but the other stacks are wrong
     result = ch07.gru_params(lambda i, hs, o: [1, 2])
-    assert not result and "expected a number" in str(result)
+    assert not result and "should return a number" in str(result)
     result = ch07.gru_params(lambda i, hs, o: gru_params(i, hs, o) + 0.5)
     assert not result and "whole number" in str(result)
     result = ch07.gru_params(lambda i, hs, o: gru_params(i, hs, o) + 1)

@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["CheckResult", "CheckFailed", "check", "call", "compare", "fail"]
+__all__ = ["CheckResult", "CheckFailed", "check", "call", "compare", "fail", "whole_number"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,19 @@ def compare(got, expected, what: str, *, rtol: float = 1e-5, atol: float = 1e-8,
             fail(f"{what} is not right. {hint}")
     err = float(np.max(np.abs(g - e)))
     fail(f"{what} is not right: the largest difference from the reference is {err:.3g}")
+
+
+def whole_number(value, what: str) -> int:
+    """The student's answer as an int, or a failure saying why it is not a count."""
+    if value is None:
+        fail(f"{what} returned None; did you forget `return`?")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        fail(f"{what} should return a number, got {type(value).__name__}")
+    if not np.isfinite(number) or number != int(number):
+        fail(f"{what} returned {value!r}, which is not a whole number")
+    return int(number)
 
 
 def check(exercise: str):

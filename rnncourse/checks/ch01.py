@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import signals
-from . import call, check, compare, fail
+from . import call, check, compare, fail, whole_number
 
 
 def _random_signal(T: int, seed: int) -> np.ndarray:
@@ -94,24 +94,12 @@ def _reference_counts(L: int, H: int) -> tuple[int, int]:
     return count_params(TimeDelayMLP(L, H)), count_params(ElmanNetwork(1, H, 1))
 
 
-def _as_int(v, what: str) -> int:
-    if v is None:
-        fail(f"{what} returned None; did you forget `return`?")
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        fail(f"{what} should return a number, got {type(v).__name__}")
-    if f != int(f):
-        fail(f"{what} returned {v}, which is not a whole number of weights")
-    return int(f)
-
-
 @check("1.5")
 def parameter_counts(count_window_mlp, count_rnn):
     """Exercise 1.5: ``count_window_mlp(L, H)`` and ``count_rnn(H)`` (one input, one output)."""
     for L, H in ((12, 10), (100, 10), (5, 4), (30, 3)):
         mlp_ref, rnn_ref = _reference_counts(L, H)
-        mlp = _as_int(call(count_window_mlp, L, H), f"count_window_mlp({L}, {H})")
+        mlp = whole_number(call(count_window_mlp, L, H), f"count_window_mlp({L}, {H})")
         if mlp != mlp_ref:
             hints = {
                 L * H + H: "you left out every bias (H hidden biases and the output bias).",
@@ -122,7 +110,7 @@ def parameter_counts(count_window_mlp, count_rnn):
             }
             fail(f"count_window_mlp({L}, {H}) = {mlp}, but the network has {mlp_ref} "
                  f"trainable weights. {hints.get(mlp, 'Count L*H input weights, H hidden biases, H output weights and 1 output bias.')}")
-        rnn = _as_int(call(count_rnn, H), f"count_rnn({H})")
+        rnn = whole_number(call(count_rnn, H), f"count_rnn({H})")
         if rnn != rnn_ref:
             hints = {
                 rnn_ref - H * H: "you left out the recurrent weights W_hh (H x H).",

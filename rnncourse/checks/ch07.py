@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from . import call, check, compare, fail
+from . import call, check, compare, fail, whole_number
 
 __all__ = ["gru_step", "gru_params"]
 
@@ -98,13 +98,7 @@ def gru_params(student_fn):
 
     got = []
     for I, hs, O in _STACKS:
-        value = call(student_fn, I, list(hs), O)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            fail(f"gru_params({I}, {hs}, {O}) returned {value!r}; expected a number")
-        if number != round(number):
-            fail(f"gru_params({I}, {hs}, {O}) returned {value!r}; a count is a whole number")
+        number = whole_number(call(student_fn, I, list(hs), O), f"gru_params({I}, {hs}, {O})")
         got.append(number)
     expected = [count_params(SequenceRegressor("gru", I, hs, O)) for I, hs, O in _STACKS]
 
