@@ -234,6 +234,11 @@ class GRUCell(_Cell):
 
     def _update_and_candidate(self, x: torch.Tensor, h: torch.Tensor):
         """The update gate ``z`` and the candidate ``n`` (= h~) for one step."""
+        g = self.gates(x, h)
+        return g["z"], g["n"]
+
+    def gates(self, x: torch.Tensor, h: torch.Tensor) -> dict:
+        """The reset gate, update gate and candidate ``dict(r=..., z=..., n=...)`` of one step."""
         H = self.hidden_size
         ax = x @ self.weight_x.T + self.bias          # (batch, 3H)
         ax_r, ax_z, ax_n = ax.split(H, dim=-1)
@@ -244,7 +249,7 @@ class GRUCell(_Cell):
             n = torch.tanh(ax_n + r * (h @ w_hn.T + self.bias_hn))
         else:
             n = torch.tanh(ax_n + (r * h) @ w_hn.T)
-        return z, n
+        return dict(r=r, z=z, n=n)
 
     @staticmethod
     def _mix(z: torch.Tensor, n: torch.Tensor, h: torch.Tensor) -> torch.Tensor:

@@ -115,18 +115,11 @@ def run_with_gates(cell: GRUCell, x: torch.Tensor) -> dict:
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"run_with_gates expects x of shape (batch, time, {cell.input_size}), "
                          f"got {shape}")
-    H = cell.hidden_size
     h = cell.init_state(x.shape[0], x.device, x.dtype)                  # (batch, H)
     record = {k: [] for k in ("h", "r", "z", "n")}
-    w_hr, w_hz, w_hn = cell.weight_h.split(H, dim=0)                    # each (H, H)
     for x_t in x.unbind(1):                                             # each (batch, input)
-        ax_r, ax_z, ax_n = (x_t @ cell.weight_x.T + cell.bias).split(H, dim=-1)
-        r = torch.sigmoid(ax_r + h @ w_hr.T)                            # (batch, H)
-        z = torch.sigmoid(ax_z + h @ w_hz.T)                            # (batch, H)
-        if cell.reset_after:
-            n = torch.tanh(ax_n + r * (h @ w_hn.T + cell.bias_hn))
-        else:
-            n = torch.tanh(ax_n + (r * h) @ w_hn.T)
+        g = cell.gates(x_t, h)                                          # r, z, n: (batch, H)
+        r, z, n = g["r"], g["z"], g["n"]
         h_next = cell(x_t, h)                                           # the cell's own step
         for k, v in (("h", h_next), ("r", r), ("z", z), ("n", n)):
             record[k].append(v)

@@ -211,3 +211,14 @@ def test_unknown_kind_is_refused():
         SequenceRegressor("transformer", 1, [5])
     with pytest.raises(ValueError, match="unknown"):
         FastSequenceRegressor("transformer", 1, [5])
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_grucell_gates_reproduce_the_step(reset_after):
+    torch.manual_seed(3)
+    cell = rc.cells.GRUCell(2, 4, reset_after=reset_after).double()
+    x, h = torch.randn(3, 2, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64)
+    g = cell.gates(x, h)
+    assert set(g) == {"r", "z", "n"} and all(v.shape == (3, 4) for v in g.values())
+    assert bool(((g["r"] > 0) & (g["r"] < 1)).all()) and bool((g["n"].abs() < 1).all())
+    torch.testing.assert_close(cell(x, h), (1 - g["z"]) * g["n"] + g["z"] * h)
