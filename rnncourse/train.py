@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-__all__ = ["History", "fit", "evaluate", "clip_gradients", "train_online"]
+__all__ = ["History", "TrainingDiverged", "fit", "evaluate", "clip_gradients", "train_online"]
 
 
 @dataclass
@@ -35,6 +35,14 @@ class History:
         last = f"loss {self.loss[-1]:.4g}" if self.loss else "no epochs"
         val = f", val_loss {self.val_loss[-1]:.4g}" if self.val_loss else ""
         return f"History({len(self.loss)} epochs, {last}{val}, {self.seconds:.1f} s)"
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss stopped being finite. ``history`` holds the epochs completed before that."""
+
+    def __init__(self, message: str, history: History):
+        super().__init__(message)
+        self.history = history
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -119,6 +127,9 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable = nn.functional.mse_l
     - ``device``: where to train; by default where the model's parameters already are. The
       data is moved batch by batch, so it can stay on the CPU.
     - ``progress``: show a tqdm bar; by default only in a terminal or in Colab, never in CI.
+
+    If the loss stops being finite, :class:`TrainingDiverged` (a ``FloatingPointError``) is
+    raised; its ``history`` holds the epochs completed before.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -151,10 +162,10 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable = nn.functional.mse_l
             optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb), yb)
             if not torch.isfinite(loss):
-                raise FloatingPointError(
+                history.seconds = time.perf_counter() - start
+                raise TrainingDiverged(
                     f"the loss became {float(loss.detach())} in epoch {len(history.loss) + 1}; "
-                    "try a smaller learning rate or gradient clipping"
-                )
+                    "try a smaller learning rate or gradient clipping", history)
             loss.backward()
             norms.append(clip_gradients(model.parameters(), clip_norm, clip_value))
             optimizer.step()

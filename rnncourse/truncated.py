@@ -142,7 +142,7 @@ def train_truncated(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *,
             out, new_state = model(xc, state)      # (batch, k, out)
             loss = loss_fn(out, yc)
             if not torch.isfinite(loss):
-                raise FloatingPointError(f"the loss became {float(loss)}; lower lr or clip harder")
+                raise FloatingPointError(f"the loss became {float(loss.detach())}; lower lr or clip harder")
             loss.backward()
             norms.append(clip_gradients(model.parameters(), max_norm=clip_norm))
             optimizer.step()

@@ -81,9 +81,18 @@ def test_fit_bad_input():
 def test_fit_stops_on_divergence():
     m = torch.nn.Linear(3, 1)
     x, y = _linear_problem()
-    with pytest.raises(FloatingPointError, match="smaller learning rate"):
+    with pytest.raises(FloatingPointError, match="smaller learning rate") as info:
         rc.train.fit(m, (x, y * 1e30), epochs=50, lr=1e10, progress=False,
                      optimizer=torch.optim.SGD(m.parameters(), lr=1e10))
+    assert isinstance(info.value, rc.train.TrainingDiverged)
+    # a slower blow-up: the error carries the epochs completed before the loss became infinite
+    m = torch.nn.Linear(3, 1)
+    with pytest.raises(rc.train.TrainingDiverged) as info:
+        rc.train.fit(m, (x * 10, y), epochs=500, progress=False,
+                     optimizer=torch.optim.SGD(m.parameters(), lr=1.0))
+    done = info.value.history.loss
+    assert 1 <= len(done) < 500 and all(math.isfinite(v) for v in done)
+    assert done[-1] > done[0] and f"epoch {len(done) + 1}" in str(info.value)
 
 
 def test_progress_is_quiet_in_ci(monkeypatch):
