@@ -4,7 +4,7 @@ Prints, for each kind (rnn, lstm, gru) and hidden size, how many sequences per s
 training step (forward, backward, Adam step) processes with
 
 - ``SequenceRegressor``: the cells of ``rnncourse.cells`` unrolled by a Python loop, and
-- ``FastSequenceRegressor``: ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` (cuDNN on a GPU).
+- ``SequenceRegressor(..., fast=True)``: ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` (cuDNN on a GPU).
 
 On a CPU, PyTorch runs ``nn.LSTM`` through oneDNN's fused LSTM kernel (forward *and*
 backward), while ``nn.RNN`` and ``nn.GRU`` are unrolled step by step from ordinary ops inside
@@ -26,7 +26,7 @@ import time
 
 import torch
 
-from rnncourse.models import FastSequenceRegressor, SequenceRegressor
+from rnncourse.models import SequenceRegressor
 from rnncourse.utils import count_params
 
 
@@ -75,7 +75,7 @@ def main(argv=None) -> None:
         for h in args.sizes:
             torch.manual_seed(0)
             slow = SequenceRegressor(kind, 1, [h], 1)
-            fast = FastSequenceRegressor(kind, 1, [h], 1)
+            fast = SequenceRegressor(kind, 1, [h], 1, fast=True)
             assert count_params(slow) == count_params(fast)
             s = throughput(slow, args.batch, args.length, args.seconds)
             f = throughput(fast, args.batch, args.length, args.seconds)

@@ -1,70 +1,76 @@
 """rnncourse: the small package behind the executable course on recurrent neural networks.
 
-Import it as ``import rnncourse as rc``. Each submodule holds one idea:
+Import it as ``import rnncourse as rc``. The package has two parts.
 
-- :mod:`rnncourse.utils`     device, seeds, parameter counts (every chapter)
-- :mod:`rnncourse.data`      shipped and generated data sets
-- :mod:`rnncourse.cells`     RNN / LSTM / GRU cells written from their equations
-- :mod:`rnncourse.models`    small models reused across chapters (time-delay MLP, Elman network)
-- :mod:`rnncourse.train`     one training loop with progress bar, clipping and history
-- :mod:`rnncourse.metrics`   error measures (NMSE, ...)
-- :mod:`rnncourse.plots`     plotting helpers shared by the chapters
-- :mod:`rnncourse.signals`   windows and recursive filters (chapter 1)
-- :mod:`rnncourse.timeseries` sunspot split, linear AR baseline (chapters 2, 3)
-- :mod:`rnncourse.numpy_rnn` forward pass, BPTT, RTRL and gradient checks in NumPy (chapter 4)
-- :mod:`rnncourse.truncated` truncated BPTT in PyTorch (chapter 4)
-- :mod:`rnncourse.gradients` gradient norms through time, clipping, remedies (chapter 5)
-- :mod:`rnncourse.esn`       echo state networks (chapter 5)
-- :mod:`rnncourse.tasks`     synthetic long-lag tasks (chapter 5)
-- :mod:`rnncourse.counting`  counting strings and gate recordings (chapter 6)
-- :mod:`rnncourse.gru_tools` the two update-gate conventions of the GRU (chapter 7)
-- :mod:`rnncourse.pulse`     the pulse-converter experiment (chapters 6, 7)
-- :mod:`rnncourse.checks`    exercise checks with clear pass / fail messages
-- :mod:`rnncourse.student`   turns solution notebooks into student notebooks
+**The core**, which every chapter may use (one idea per module):
+
+- :mod:`rnncourse.utils`      device, seeds, SCALE, parameter counts, to-NumPy
+- :mod:`rnncourse.cells`      RNN / leaky / skip / LSTM / GRU cells from their equations
+- :mod:`rnncourse.layers`     the one sequence layer: any cell, stacked, bidirectional, residual,
+  fast ``torch.nn`` path, loading ``torch.nn`` layers, gate recording
+- :mod:`rnncourse.models`     small models built on it (time-delay MLP, Elman network,
+  sequence regressor, last-step classifier)
+- :mod:`rnncourse.train`      the one training loop, ``fit``
+- :mod:`rnncourse.data`       shipped data sets (sunspots, Shakespeare), text as ids, seeded generators
+- :mod:`rnncourse.decode`     greedy search, beam search and sampling for any decoder (chapters 9-11)
+- :mod:`rnncourse.attention`  additive (Bahdanau) attention over a sequence of vectors (chapter 10)
+- :mod:`rnncourse.gradients`  gradient norms against the lag (chapters 5, 6)
+- :mod:`rnncourse.metrics`    error measures (NMSE, accuracy)
+- :mod:`rnncourse.tables`     results over seeds: mean ± sample standard deviation
+- :mod:`rnncourse.plots`      plotting helpers
+- :mod:`rnncourse.timeseries` the sunspot benchmark (chapters 2 and 3)
+- :mod:`rnncourse.pulse`      the pulse-converter experiment (chapters 6 and 7)
+- :mod:`rnncourse.numpy_rnn`  forward pass, BPTT, RTRL and gradient checks in NumPy
+- :mod:`rnncourse.checks`     exercise checks (the machinery; one module per chapter)
+- :mod:`rnncourse.student`    student notebooks from solution notebooks
+
+**The chapters**, :mod:`rnncourse.chapters` ``.ch01`` ... : one module per chapter holding that
+chapter's experiments, imported by the notebook as ``from rnncourse.chapters import ch05``.
+
+The rule that keeps them apart: no core module imports from ``rnncourse.chapters`` (a test
+checks it), and code moves into the core when a second chapter needs it.
 """
 
 from . import (
+    attention,
     cells,
     checks,
-    counting,
     data,
-    esn,
+    decode,
     gradients,
-    gru_tools,
+    layers,
     metrics,
     models,
     numpy_rnn,
     plots,
     pulse,
-    signals,
-    tasks,
+    tables,
     timeseries,
     train,
-    truncated,
 )
-from .utils import count_params, device, set_seed
+from .utils import count_params, device, scale, set_seed, to_numpy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
+    "attention",
     "cells",
     "checks",
     "count_params",
-    "counting",
     "data",
+    "decode",
     "device",
-    "esn",
     "gradients",
-    "gru_tools",
+    "layers",
     "metrics",
     "models",
     "numpy_rnn",
     "plots",
     "pulse",
+    "scale",
     "set_seed",
-    "signals",
-    "tasks",
+    "tables",
     "timeseries",
+    "to_numpy",
     "train",
-    "truncated",
 ]

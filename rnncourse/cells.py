@@ -1,63 +1,91 @@
-"""Recurrent cells written from their equations (chapters 3, 6 and 7).
+"""Recurrent cells written from their equations (chapters 3 to 8).
 
 Each cell has **one bias vector per gate**, as in the lecture and in Keras, so that parameter
-counts match the lecture's tables. PyTorch's cells carry two bias vectors per gate
-(``bias_ih`` and ``bias_hh``); ``load_torch`` folds them into one where that is exact.
+counts match the lecture's tables (:func:`param_count` is the formula). PyTorch's cells carry
+two bias vectors per gate (``bias_ih`` and ``bias_hh``); ``load_torch`` folds them into one
+where that is exact.
 
 Notation (see the book's notation page): ``x_t`` input, ``h_t`` hidden state, ``c_t`` LSTM cell
 state; ``W_x*`` input weights of shape ``(hidden, input)``, ``W_h*`` recurrent weights of shape
 ``(hidden, hidden)``. Gates are stacked in PyTorch's order so that loading is a plain copy.
 
-All cells take ``x`` of shape ``(batch, input_size)`` and a state, and return the new state.
-:class:`Recurrent` unrolls any of them over a sequence and stacks layers.
+A cell computes one step in two parts, so that a sequence layer can do the input part for all
+steps at once:
+
+- ``project_input(x)``: ``W_x x + b`` for every gate, for ``x`` of shape ``(batch, input)`` or
+  ``(batch, time, input)``;
+- ``step(ax, state, record=None)``: the recurrent part, from that projection and the previous
+  state to the next state. If ``record`` is a dict, the gate activations of the step are
+  written into it (for plots).
+
+``cell(x, state)`` does both for one step and checks its arguments. The state is a tensor
+``(batch, hidden)``, or a tuple whose first entry is the output ``h_t`` (the LSTM's ``(h, c)``,
+the skip cell's ``(h_{t-1}, ..., h_{t-d})``); :meth:`output` reads ``h_t`` from any state.
+:class:`rnncourse.layers.Recurrent` runs any cell over a sequence.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
-__all__ = ["RNNCell", "LSTMCell", "GRUCell", "Recurrent", "make_cell"]
+from ._validate import positive_int
+
+__all__ = ["ACTIVATIONS", "activation", "RNNCell", "LeakyRNNCell", "SkipRNNCell", "LSTMCell",
+           "GRUCell", "ChungGRUCell", "CELLS", "make_cell", "param_count", "output_of"]
+
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "linear": lambda a: a,
+}
 
 
-def _check_input(x: torch.Tensor, input_size: int, who: str) -> None:
+def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The activation function called ``name`` (``"tanh"``, ``"relu"``, ``"sigmoid"``, ``"linear"``)."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}: expected one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def output_of(state):
+    """The output ``h_t`` of a cell state: the state itself, or the first entry of a tuple."""
+    return state[0] if isinstance(state, (tuple, list)) else state
+
+
+def _check_input(x, input_size: int, who: str) -> None:
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{who} expects x as a torch.Tensor, got {type(x).__name__}")
+        raise TypeError(f"{who} expects x as a torch.Tensor of shape (batch, {input_size}), "
+                        f"got {type(x).__name__}")
     if x.dim() != 2 or x.shape[1] != input_size:
-        raise ValueError(
-            f"{who} expects x of shape (batch, {input_size}), got {tuple(x.shape)}"
-        )
+        hint = " (one example? add the batch axis with x.unsqueeze(0))" if x.dim() == 1 else ""
+        raise ValueError(f"{who} expects x of shape (batch, {input_size}), got {tuple(x.shape)}{hint}")
 
 
-def _check_state(h: torch.Tensor, batch: int, hidden_size: int, who: str, name: str = "h") -> None:
+def _check_state(h, batch: int, hidden_size: int, who: str, name: str = "h") -> None:
     if not isinstance(h, torch.Tensor):
-        raise TypeError(f"{who} expects {name} as a torch.Tensor, got {type(h).__name__}")
+        raise TypeError(f"{who} expects {name} as a torch.Tensor of shape ({batch}, {hidden_size}), "
+                        f"got {type(h).__name__}")
     if tuple(h.shape) != (batch, hidden_size):
-        raise ValueError(
-            f"{who} expects {name} of shape ({batch}, {hidden_size}), got {tuple(h.shape)}"
-        )
-
-
-def _check_sizes(input_size: int, hidden_size: int, who: str) -> None:
-    for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{who}: {name} must be a positive int, got {v!r}")
+        raise ValueError(f"{who} expects {name} of shape ({batch}, {hidden_size}), got {tuple(h.shape)}")
 
 
 class _Cell(nn.Module):
     """Shared machinery: stacked weights for ``n_gates`` gates, uniform init, loading."""
 
     n_gates = 1
-    torch_class: type = nn.Module
+    torch_class: type | None = None
+    state_names: tuple[str, ...] = ("h",)   # the parts of the state, for error messages
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
-        _check_sizes(input_size, hidden_size, type(self).__name__)
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        who = type(self).__name__
+        self.input_size = positive_int(input_size, f"{who}: input_size")
+        self.hidden_size = positive_int(hidden_size, f"{who}: hidden_size")
         g = self.n_gates * hidden_size
         self.weight_x = nn.Parameter(torch.empty(g, input_size))   # W_x* stacked, (gates*H, I)
         self.weight_h = nn.Parameter(torch.empty(g, hidden_size))  # W_h* stacked, (gates*H, H)
@@ -70,40 +98,92 @@ class _Cell(nn.Module):
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
 
+    # ------------------------------------------------------------------ state
     def init_state(self, batch: int, device=None, dtype=None):
         """The all-zero initial state for a batch."""
         return torch.zeros(batch, self.hidden_size, device=device, dtype=dtype)
 
-    def _preactivation(self, x, h):
-        return x @ self.weight_x.T + h @ self.weight_h.T + self.bias  # (batch, gates*H)
+    def check_state(self, state, batch: int) -> None:
+        """Raise a clear error unless ``state`` is a valid state of this cell for ``batch``."""
+        who = type(self).__name__
+        if len(self.state_names) == 1:
+            _check_state(state, batch, self.hidden_size, who, self.state_names[0])
+            return
+        if not isinstance(state, (tuple, list)) or len(state) != len(self.state_names):
+            n = len(self.state_names)
+            kind = "a pair (a tuple of 2 tensors)" if n == 2 else f"a tuple of {n} tensors"
+            raise ValueError(f"{who} expects the state as {kind} ({', '.join(self.state_names)}), "
+                             f"got {type(state).__name__}"
+                             + (f" of length {len(state)}" if isinstance(state, (tuple, list)) else ""))
+        for part, name in zip(state, self.state_names):
+            _check_state(part, batch, self.hidden_size, who, name)
+
+    @staticmethod
+    def output(state) -> torch.Tensor:
+        """``h_t`` from a state of this cell."""
+        return output_of(state)
+
+    # ------------------------------------------------------------------ computing
+    def project_input(self, x: torch.Tensor) -> torch.Tensor:
+        """``W_x x + b`` for every gate: ``(..., input)`` -> ``(..., gates*H)``."""
+        return torch.nn.functional.linear(x, self.weight_x, self.bias)
+
+    def step(self, ax: torch.Tensor, state, record: dict | None = None):
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, state=None):
+        _check_input(x, self.input_size, type(self).__name__)
+        if state is None:
+            state = self.init_state(x.shape[0], x.device, x.dtype)
+        self.check_state(state, x.shape[0])
+        return self.step(self.project_input(x), state)
+
+    # ------------------------------------------------------------------ loading torch.nn
+    @classmethod
+    def _check_torch_cell(cls, cell, who: str) -> None:
+        if cls.torch_class is None:
+            raise TypeError(f"{cls.__name__} has no torch.nn counterpart to load")
+        if isinstance(cell, (nn.RNN, nn.LSTM, nn.GRU)):
+            raise TypeError(
+                f"{who} expects a single torch.nn.{cls.torch_class.__name__}, got a whole "
+                f"torch.nn.{type(cell).__name__} layer; load layers with "
+                "rc.layers.Recurrent.from_torch(layer)")
+        if not isinstance(cell, cls.torch_class):
+            match = {nn.RNNCell: "RNNCell", nn.LSTMCell: "LSTMCell", nn.GRUCell: "GRUCell"}.get(type(cell))
+            hint = f"; use rc.cells.{match}.from_torch for it" if match else ""
+            raise TypeError(f"{who} expects a torch.nn.{cls.torch_class.__name__}, "
+                            f"got {type(cell).__name__}{hint}")
+        if getattr(cell, "bias_ih", None) is None:
+            raise ValueError(f"{who} needs a torch cell created with bias=True")
 
     @torch.no_grad()
     def load_torch(self, cell: nn.Module) -> "_Cell":
         """Copy the weights of the matching ``torch.nn`` cell, folding its two biases."""
-        if not isinstance(cell, self.torch_class):
-            raise TypeError(
-                f"{type(self).__name__}.load_torch expects a {self.torch_class.__name__}, "
-                f"got {type(cell).__name__}"
-            )
+        self._check_torch_cell(cell, f"{type(self).__name__}.load_torch")
         if (cell.input_size, cell.hidden_size) != (self.input_size, self.hidden_size):
             raise ValueError(
                 f"size mismatch: this cell is ({self.input_size} -> {self.hidden_size}), "
-                f"the torch cell is ({cell.input_size} -> {cell.hidden_size})"
-            )
-        if cell.bias is False or getattr(cell, "bias_ih", None) is None:
-            raise ValueError("load_torch needs a torch cell created with bias=True")
-        self.weight_x.copy_(cell.weight_ih)
-        self.weight_h.copy_(cell.weight_hh)
-        self._load_biases(cell.bias_ih, cell.bias_hh)
+                f"the torch cell is ({cell.input_size} -> {cell.hidden_size})")
+        self.load_weights(cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
         return self
 
-    def _load_biases(self, bias_ih, bias_hh) -> None:
+    @torch.no_grad()
+    def load_weights(self, weight_ih, weight_hh, bias_ih, bias_hh) -> "_Cell":
+        """Copy PyTorch-layout weights (also one layer and direction of ``torch.nn.LSTM`` etc.)."""
+        self.weight_x.copy_(weight_ih)
+        self.weight_h.copy_(weight_hh)
         self.bias.copy_(bias_ih + bias_hh)
+        return self
 
     @classmethod
-    def from_torch(cls, cell: nn.Module, **kwargs) -> "_Cell":
+    def _kwargs_from_torch(cls, cell) -> dict:
+        return {}
+
+    @classmethod
+    def from_torch(cls, cell: nn.Module) -> "_Cell":
         """A new cell with the weights of ``cell`` (a ``torch.nn`` cell of the same kind)."""
-        new = cls(cell.input_size, cell.hidden_size, **kwargs)
+        cls._check_torch_cell(cell, f"{cls.__name__}.from_torch")
+        new = cls(cell.input_size, cell.hidden_size, **cls._kwargs_from_torch(cell))
         new = new.to(dtype=cell.weight_ih.dtype, device=cell.weight_ih.device)
         return new.load_torch(cell)
 
@@ -112,12 +192,11 @@ class _Cell(nn.Module):
 
 
 class RNNCell(_Cell):
-    """Simple (Elman) cell: ``h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)``.
+    """Simple (Elman) cell: ``h_t = g(W_xh x_t + W_hh h_{t-1} + b_h)`` (chapter 3).
 
-    Parameters: ``H*I + H*H + H``. ``nonlinearity`` may be ``"tanh"`` or ``"relu"``.
+    ``nonlinearity`` ``g`` is ``"tanh"`` (default) or ``"relu"``. Parameters: ``H*I + H*H + H``.
     """
 
-    n_gates = 1
     torch_class = nn.RNNCell
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
@@ -126,32 +205,94 @@ class RNNCell(_Cell):
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size)
 
-    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
-        _check_input(x, self.input_size, "RNNCell")
-        if h is None:
-            h = self.init_state(x.shape[0], x.device, x.dtype)
-        _check_state(h, x.shape[0], self.hidden_size, "RNNCell")
-        a = self._preactivation(x, h)  # (batch, H)
-        return torch.tanh(a) if self.nonlinearity == "tanh" else torch.relu(a)
+    def step(self, ax, h, record=None):
+        return ACTIVATIONS[self.nonlinearity](torch.addmm(ax, h, self.weight_h.T))  # (batch, H)
 
     def load_torch(self, cell: nn.RNNCell) -> "RNNCell":
         if isinstance(cell, nn.RNNCell) and cell.nonlinearity != self.nonlinearity:
-            raise ValueError(
-                f"nonlinearity mismatch: this cell uses {self.nonlinearity}, "
-                f"the torch cell uses {cell.nonlinearity}"
-            )
+            raise ValueError(f"nonlinearity mismatch: this cell uses {self.nonlinearity}, "
+                             f"the torch cell uses {cell.nonlinearity}")
         return super().load_torch(cell)
 
     @classmethod
-    def from_torch(cls, cell: nn.RNNCell) -> "RNNCell":
-        return super().from_torch(cell, nonlinearity=cell.nonlinearity)
+    def _kwargs_from_torch(cls, cell) -> dict:
+        return {"nonlinearity": cell.nonlinearity}
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}"
 
 
+class LeakyRNNCell(_Cell):
+    """Leaky units: ``h_t = (1 - 1/tau) h_{t-1} + (1/tau) g(W_xh x_t + W_hh h_{t-1} + b_h)`` (chapter 5).
+
+    ``tau >= 1`` is the time constant (a float, or one per unit as ``hidden_size`` floats);
+    ``tau = 1`` is the simple RNN. With ``nonlinearity="linear"`` and ``tau = 1`` it is the
+    *linear* RNN that chapter 5 uses to see the spectral radius act alone. The time constants
+    are fixed, not trained. Parameters as the simple RNN: ``H*I + H*H + H``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, tau=1.0, nonlinearity: str = "tanh"):
+        if nonlinearity not in ("tanh", "relu", "linear"):
+            raise ValueError(f"nonlinearity must be 'tanh', 'relu' or 'linear', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size)
+        tau_t = torch.as_tensor(tau, dtype=torch.float32).flatten()
+        if tau_t.numel() not in (1, hidden_size):
+            raise ValueError(f"tau must be one number or {hidden_size} numbers, got {tau_t.numel()}")
+        if not torch.isfinite(tau_t).all() or (tau_t < 1).any():
+            raise ValueError(f"every time constant tau must be a finite number >= 1, got {tau}")
+        self.register_buffer("alpha", (1.0 / tau_t).expand(hidden_size).clone())  # (H,) = 1/tau
+
+    def step(self, ax, h, record=None):
+        new = ACTIVATIONS[self.nonlinearity](torch.addmm(ax, h, self.weight_h.T))  # (batch, H)
+        a = self.alpha.to(dtype=h.dtype)                                              # (H,)
+        if record is not None:
+            record["candidate"] = new
+        return (1 - a) * h + a * new                                                  # (batch, H)
+
+    def extra_repr(self) -> str:
+        taus = (1 / self.alpha).tolist()
+        tau = taus[0] if len(set(taus)) == 1 else f"[{min(taus):.3g} .. {max(taus):.3g}]"
+        return f"{self.input_size}, {self.hidden_size}, tau={tau}, nonlinearity={self.nonlinearity!r}"
+
+
+class SkipRNNCell(_Cell):
+    """A simple RNN with a long-delay connection from ``h_{t-d}`` (Lin et al. 1996; chapter 5):
+
+    ``h_t = g(W_xh x_t + W_hh h_{t-1} + W_skip h_{t-d} + b_h)``, ``d = delay >= 2``.
+
+    The gradient from ``h_T`` back to ``h_t`` can go through about ``(T - t) / d`` Jacobians
+    instead of ``T - t``. The state is the tuple ``(h_{t-1}, h_{t-2}, ..., h_{t-d})``; a step
+    returns the next one, whose first entry is ``h_t``. Parameters: ``H*I + 2*H*H + H``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, delay: int, nonlinearity: str = "tanh"):
+        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 2:
+            raise ValueError(f"delay must be an int >= 2 (delay 1 is the ordinary recurrence), got {delay!r}")
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.delay, self.nonlinearity = delay, nonlinearity
+        self.state_names = tuple(f"h_(t-{k})" for k in range(1, delay + 1))
+        super().__init__(input_size, hidden_size)
+        self.weight_skip = nn.Parameter(torch.empty(hidden_size, hidden_size))  # (H, H)
+        bound = 1.0 / math.sqrt(hidden_size)
+        nn.init.uniform_(self.weight_skip, -bound, bound)
+
+    def init_state(self, batch: int, device=None, dtype=None):
+        return tuple(torch.zeros(batch, self.hidden_size, device=device, dtype=dtype)
+                     for _ in range(self.delay))
+
+    def step(self, ax, state, record=None):
+        a = torch.addmm(ax, state[0], self.weight_h.T) + state[-1] @ self.weight_skip.T  # (batch, H)
+        h = ACTIVATIONS[self.nonlinearity](a)                                          # (batch, H)
+        return (h,) + tuple(state[:-1])
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, delay={self.delay}, nonlinearity={self.nonlinearity!r}"
+
+
 class LSTMCell(_Cell):
-    """Long short-term memory cell (Hochreiter and Schmidhuber 1997, with a forget gate).
+    """Long short-term memory cell (Hochreiter and Schmidhuber 1997, with a forget gate; chapter 6).
 
     .. math::
         i_t = \\sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) \\quad
@@ -161,40 +302,30 @@ class LSTMCell(_Cell):
         c_t = f_t \\odot c_{t-1} + i_t \\odot g_t \\qquad h_t = o_t \\odot \\tanh(c_t)
 
     Gate order in the stacked weights: i, f, g, o (PyTorch's). Parameters ``4 (H*I + H*H + H)``.
-    The state is the pair ``(h, c)``.
+    The state is the pair ``(h, c)``; a recorded step holds ``i, f, g, o`` and ``c``.
     """
 
     n_gates = 4
     torch_class = nn.LSTMCell
+    state_names = ("h", "c")
 
     def init_state(self, batch: int, device=None, dtype=None):
         z = torch.zeros(batch, self.hidden_size, device=device, dtype=dtype)
         return z, z.clone()
 
-    def forward(self, x: torch.Tensor, state=None):
-        _check_input(x, self.input_size, "LSTMCell")
-        if state is None:
-            state = self.init_state(x.shape[0], x.device, x.dtype)
-        if not isinstance(state, (tuple, list)) or len(state) != 2:
-            raise ValueError("LSTMCell expects the state as a pair (h, c)")
+    def step(self, ax, state, record=None):
         h, c = state
-        _check_state(h, x.shape[0], self.hidden_size, "LSTMCell", "h")
-        _check_state(c, x.shape[0], self.hidden_size, "LSTMCell", "c")
-        i, f, g, o = self._preactivation(x, h).chunk(4, dim=-1)  # each (batch, H)
+        i, f, g, o = torch.addmm(ax, h, self.weight_h.T).chunk(4, dim=-1)  # each (batch, H)
         i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-        c = f * c + i * g                                          # (batch, H)
-        h = o * torch.tanh(c)                                      # (batch, H)
+        c = f * c + i * g                                                  # (batch, H)
+        h = o * torch.tanh(c)                                              # (batch, H)
+        if record is not None:
+            record.update(i=i, f=f, g=g, o=o, c=c)
         return h, c
-
-    def gates(self, x: torch.Tensor, state):
-        """The gate activations ``dict(i=..., f=..., g=..., o=...)`` for one step (for plots)."""
-        h, _ = state
-        i, f, g, o = self._preactivation(x, h).chunk(4, dim=-1)
-        return dict(i=torch.sigmoid(i), f=torch.sigmoid(f), g=torch.tanh(g), o=torch.sigmoid(o))
 
 
 class GRUCell(_Cell):
-    """Gated recurrent unit (Cho et al. 2014).
+    """Gated recurrent unit (Cho et al. 2014; chapter 7).
 
     .. math::
         r_t = \\sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) \\quad
@@ -210,7 +341,8 @@ class GRUCell(_Cell):
     ``tanh(W_xn x + b_in + r * (W_hn h + b_hn))``. There the bias ``b_hn`` sits inside the
     product with ``r`` and cannot be folded, so ``reset_after=True`` adds that one extra bias
     vector (``H`` more parameters). Only that variant reproduces ``torch.nn.GRUCell`` exactly,
-    so :meth:`from_torch` returns a ``reset_after=True`` cell.
+    so :meth:`from_torch` returns a ``reset_after=True`` cell. A recorded step holds ``r, z``
+    and the candidate ``n``.
     """
 
     n_gates = 3
@@ -224,119 +356,116 @@ class GRUCell(_Cell):
             bound = 1.0 / math.sqrt(hidden_size)
             nn.init.uniform_(self.bias_hn, -bound, bound)
 
-    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
-        _check_input(x, self.input_size, "GRUCell")
-        if h is None:
-            h = self.init_state(x.shape[0], x.device, x.dtype)
-        _check_state(h, x.shape[0], self.hidden_size, "GRUCell")
-        z, n = self._update_and_candidate(x, h)
+    def gates(self, ax, h):
+        """The reset gate ``r``, update gate ``z`` and candidate ``n`` of one step."""
+        H = self.hidden_size
+        ax_r, ax_z, ax_n = ax.split(H, dim=-1)
+        hr, hz = (h @ self.weight_h[: 2 * H].T).split(H, dim=-1)       # (batch, H) each
+        w_hn = self.weight_h[2 * H:]
+        r = torch.sigmoid(ax_r + hr)                                     # (batch, H)
+        z = torch.sigmoid(ax_z + hz)                                     # (batch, H)
+        if self.reset_after:
+            n = torch.tanh(ax_n + r * (h @ w_hn.T + self.bias_hn))      # (batch, H)
+        else:
+            n = torch.tanh(ax_n + (r * h) @ w_hn.T)                      # (batch, H)
+        return r, z, n
+
+    def step(self, ax, h, record=None):
+        r, z, n = self.gates(ax, h)
+        if record is not None:
+            record.update(r=r, z=z, n=n)
         return self._mix(z, n, h)
 
-    def _update_and_candidate(self, x: torch.Tensor, h: torch.Tensor):
-        """The update gate ``z`` and the candidate ``n`` (= h~) for one step."""
-        g = self.gates(x, h)
-        return g["z"], g["n"]
-
-    def gates(self, x: torch.Tensor, h: torch.Tensor) -> dict:
-        """The reset gate, update gate and candidate ``dict(r=..., z=..., n=...)`` of one step."""
-        H = self.hidden_size
-        ax = x @ self.weight_x.T + self.bias          # (batch, 3H)
-        ax_r, ax_z, ax_n = ax.split(H, dim=-1)
-        w_hr, w_hz, w_hn = self.weight_h.split(H, dim=0)
-        r = torch.sigmoid(ax_r + h @ w_hr.T)           # (batch, H)
-        z = torch.sigmoid(ax_z + h @ w_hz.T)           # (batch, H)
-        if self.reset_after:
-            n = torch.tanh(ax_n + r * (h @ w_hn.T + self.bias_hn))
-        else:
-            n = torch.tanh(ax_n + (r * h) @ w_hn.T)
-        return dict(r=r, z=z, n=n)
-
     @staticmethod
-    def _mix(z: torch.Tensor, n: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    def _mix(z, n, h):
         """This book's (and PyTorch's) convention: z keeps the old state."""
-        return (1 - z) * n + z * h                     # (batch, H)
+        return (1 - z) * n + z * h                                        # (batch, H)
 
     def load_torch(self, cell: nn.GRUCell) -> "GRUCell":
         if not self.reset_after:
             raise ValueError(
                 "torch.nn.GRUCell applies the reset gate after the recurrent weights; load it "
-                "into GRUCell(..., reset_after=True) (or use GRUCell.from_torch)"
-            )
+                "into GRUCell(..., reset_after=True) (or use GRUCell.from_torch)")
         return super().load_torch(cell)
 
-    def _load_biases(self, bias_ih, bias_hh) -> None:
+    @torch.no_grad()
+    def load_weights(self, weight_ih, weight_hh, bias_ih, bias_hh) -> "GRUCell":
+        if not self.reset_after:
+            raise ValueError("torch.nn GRU weights load only into GRUCell(..., reset_after=True)")
         H = self.hidden_size
+        self.weight_x.copy_(weight_ih)
+        self.weight_h.copy_(weight_hh)
         self.bias[: 2 * H].copy_(bias_ih[: 2 * H] + bias_hh[: 2 * H])  # r, z: fold
         self.bias[2 * H:].copy_(bias_ih[2 * H:])                        # n: input bias
         self.bias_hn.copy_(bias_hh[2 * H:])                             # n: inside r * (...)
+        return self
 
     @classmethod
-    def from_torch(cls, cell: nn.GRUCell) -> "GRUCell":
-        return super().from_torch(cell, reset_after=True)
+    def _kwargs_from_torch(cls, cell) -> dict:
+        return {"reset_after": True}
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, reset_after={self.reset_after}"
 
 
-_CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
+class ChungGRUCell(GRUCell):
+    """A GRU cell whose update gate admits the candidate (Chung et al. 2014's convention; chapter 7).
 
-
-def make_cell(kind: str, input_size: int, hidden_size: int, **kwargs) -> _Cell:
-    """``make_cell("lstm", 1, 5)``: a cell by name (``"rnn"``, ``"lstm"`` or ``"gru"``)."""
-    if kind not in _CELLS:
-        raise ValueError(f"unknown cell kind {kind!r}: expected one of {sorted(_CELLS)}")
-    return _CELLS[kind](input_size, hidden_size, **kwargs)
-
-
-class Recurrent(nn.Module):
-    """Unrolls cells over a sequence and stacks layers (chapters 3, 6, 7, 8, ...).
-
-    ``Recurrent("lstm", 1, [5, 3])`` is an LSTM layer of 5 units feeding an LSTM layer of 3.
-    Input ``x`` has shape ``(batch, time, input_size)``. ``forward`` returns
-    ``(outputs, states)``: the last layer's hidden states for every step, shape
-    ``(batch, time, hidden_sizes[-1])``, and the list of final states of every layer (``h``,
-    or ``(h, c)`` for the LSTM). Pass ``states`` back in to continue a sequence (truncated
-    BPTT); detach them first if the gradient should stop there.
+    ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``. Same parameters, gate order (r, z, n) and
+    ``reset_after`` option as :class:`GRUCell`; only the last line differs. It computes what a
+    :class:`GRUCell` computes once the update gate's weights and bias are negated, since
+    ``1 - sigmoid(a) = sigmoid(-a)``.
     """
 
-    def __init__(self, kind: str, input_size: int, hidden_sizes: Sequence[int] | int, **cell_kwargs):
-        super().__init__()
-        if isinstance(hidden_sizes, int):
-            hidden_sizes = [hidden_sizes]
-        hidden_sizes = list(hidden_sizes)
-        if not hidden_sizes:
-            raise ValueError("Recurrent needs at least one layer: hidden_sizes is empty")
-        self.kind = kind
-        self.input_size = input_size
-        self.hidden_sizes = hidden_sizes
-        sizes = [input_size] + hidden_sizes
-        self.cells = nn.ModuleList(
-            make_cell(kind, sizes[k], sizes[k + 1], **cell_kwargs) for k in range(len(hidden_sizes))
-        )
+    torch_class = None
 
-    def forward(self, x: torch.Tensor, states=None):
-        if not isinstance(x, torch.Tensor) or x.dim() != 3:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
-                f"Recurrent expects x of shape (batch, time, {self.input_size}), got {shape}"
-            )
-        if x.shape[1] == 0:
-            raise ValueError("Recurrent got an empty sequence (time dimension 0)")
-        if x.shape[2] != self.input_size:
-            raise ValueError(
-                f"Recurrent expects {self.input_size} input features, got x of shape {tuple(x.shape)}"
-            )
-        if states is None:
-            states = [cell.init_state(x.shape[0], x.device, x.dtype) for cell in self.cells]
-        elif len(states) != len(self.cells):
-            raise ValueError(f"expected {len(self.cells)} layer states, got {len(states)}")
-        states = list(states)
-        seq = x
-        for k, cell in enumerate(self.cells):
-            state, outs = states[k], []
-            for t in range(seq.shape[1]):
-                state = cell(seq[:, t], state)
-                outs.append(state[0] if isinstance(state, tuple) else state)
-            states[k] = state
-            seq = torch.stack(outs, dim=1)  # (batch, time, H_k)
-        return seq, states
+    @staticmethod
+    def _mix(z, n, h):
+        return (1 - z) * h + z * n                                        # (batch, H)
+
+    def load_torch(self, cell):
+        raise TypeError(
+            "torch.nn.GRUCell uses the other convention (z keeps the old state); load it with "
+            "GRUCell.from_torch(cell) and convert with rc.chapters.ch07.switch_convention")
+
+
+CELLS: dict[str, type] = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell, "leaky": LeakyRNNCell,
+                          "skip": SkipRNNCell, "chung_gru": ChungGRUCell}
+
+
+def make_cell(kind, input_size: int, hidden_size: int, **kwargs) -> nn.Module:
+    """A cell by name (a key of :data:`CELLS`, e.g. ``"lstm"``) or by class: ``make_cell("lstm", 1, 5)``."""
+    if isinstance(kind, type) and issubclass(kind, nn.Module):
+        return kind(input_size, hidden_size, **kwargs)
+    if kind not in CELLS:
+        raise ValueError(f"unknown cell kind {kind!r}: expected one of {sorted(CELLS)} or a cell class")
+    return CELLS[kind](input_size, hidden_size, **kwargs)
+
+
+_GATES = {"rnn": 1, "leaky": 1, "lstm": 4, "gru": 3, "chung_gru": 3}
+
+
+def param_count(kind: str, input_size: int, hidden_sizes: Sequence[int] | int,
+                output_size: int = 0, *, bidirectional: bool = False,
+                reset_after: bool = False) -> int:
+    """Trainable weights of stacked ``kind`` layers plus a linear readout, with one bias per gate.
+
+    Per layer and direction: ``gates * (H*I + H*H + H)`` (``+ H`` for a ``reset_after`` GRU),
+    where ``I`` is the layer's input width; the readout has ``O * (H_last + 1)``. The lecture's
+    "41 weights" of a simple RNN with 5 units is ``param_count("rnn", 1, 5, 1)``.
+    """
+    if kind not in _GATES:
+        raise ValueError(f"param_count knows the kinds {sorted(_GATES)}, got {kind!r}")
+    hs = [hidden_sizes] if isinstance(hidden_sizes, int) else list(hidden_sizes)
+    if not hs:
+        raise ValueError("hidden_sizes is empty: give at least one layer")
+    dirs = 2 if bidirectional else 1
+    total, width = 0, positive_int(input_size, "input_size")
+    for H in hs:
+        H = positive_int(H, "hidden size")
+        per = _GATES[kind] * (H * width + H * H + H) + (H if reset_after and "gru" in kind else 0)
+        total += dirs * per
+        width = dirs * H
+    if output_size:
+        total += positive_int(output_size, "output_size") * (width + 1)
+    return total

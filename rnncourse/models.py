@@ -1,4 +1,12 @@
-"""Small models reused across chapters."""
+"""Small models reused across chapters, all built on the one sequence layer.
+
+- :class:`TimeDelayMLP`: lagged values in, next value out (chapter 2);
+- :class:`ElmanNetwork`: an RNN cell plus a linear readout, the context optionally treated as
+  a copied constant input (chapters 3, 4);
+- :class:`SequenceRegressor`: recurrent layers plus a readout at every step (chapters 6, 7);
+- :class:`LastStepClassifier`: recurrent layers plus a readout of the final state,
+  many-to-one classification (chapters 5, 6, 8).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,11 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .cells import RNNCell, Recurrent
+from ._validate import positive_int
+from .cells import RNNCell, output_of
+from .layers import Recurrent
 
-__all__ = ["TimeDelayMLP", "ElmanNetwork", "SequenceRegressor", "FastSequenceRegressor"]
+__all__ = ["TimeDelayMLP", "ElmanNetwork", "SequenceRegressor", "LastStepClassifier"]
 
 
 class TimeDelayMLP(nn.Module):
@@ -21,18 +31,39 @@ class TimeDelayMLP(nn.Module):
 
     def __init__(self, n_inputs: int, hidden: int = 4):
         super().__init__()
-        if n_inputs < 1 or hidden < 1:
-            raise ValueError(f"n_inputs and hidden must be positive, got {n_inputs}, {hidden}")
-        self.n_inputs = n_inputs
-        self.hidden = nn.Linear(n_inputs, hidden)
+        self.n_inputs = positive_int(n_inputs, "n_inputs")
+        self.hidden = nn.Linear(n_inputs, positive_int(hidden, "hidden"))
         self.out = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(
-                f"TimeDelayMLP expects x of shape (batch, {self.n_inputs}), got {tuple(x.shape)}"
-            )
+        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != self.n_inputs:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"TimeDelayMLP expects x of shape (batch, {self.n_inputs}), got {shape}")
         return self.out(torch.tanh(self.hidden(x))).squeeze(-1)  # (batch,)
+
+
+class _CopiedContext(nn.Module):
+    """An RNN cell whose previous state enters as a constant input: Elman's *context*.
+
+    The step is the cell's own; only the gradient stops at ``c_t = h_{t-1}`` (``detach``).
+    """
+
+    def __init__(self, cell: RNNCell):
+        super().__init__()
+        self.cell = cell
+        self.input_size, self.hidden_size = cell.input_size, cell.hidden_size
+
+    def init_state(self, batch, device=None, dtype=None):
+        return self.cell.init_state(batch, device, dtype)
+
+    def check_state(self, state, batch):
+        self.cell.check_state(state, batch)
+
+    def project_input(self, x):
+        return self.cell.project_input(x)
+
+    def step(self, ax, h, record=None):
+        return self.cell.step(ax, h.detach(), record)
 
 
 class ElmanNetwork(nn.Module):
@@ -51,7 +82,10 @@ class ElmanNetwork(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, output_size: int = 1):
         super().__init__()
         self.cell = RNNCell(input_size, hidden_size)
-        self.readout = nn.Linear(hidden_size, output_size)
+        self.readout = nn.Linear(hidden_size, positive_int(output_size, "output_size"))
+        # Two ways to run the same cell; plain attributes, so the weights are registered once.
+        object.__setattr__(self, "_bptt", Recurrent(self.cell))
+        object.__setattr__(self, "_copied", Recurrent(_CopiedContext(self.cell)))
 
     @property
     def hidden_size(self) -> int:
@@ -64,97 +98,60 @@ class ElmanNetwork(nn.Module):
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
                 detach_context: bool = False):
-        if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[2] != self.cell.input_size:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
-                f"ElmanNetwork expects x of shape (batch, time, {self.cell.input_size}), got {shape}"
-            )
-        if x.shape[1] == 0:
-            raise ValueError("ElmanNetwork got an empty sequence (time dimension 0)")
-        batch, hidden = x.shape[0], self.cell.hidden_size
-        if context is None:
-            context = self.cell.init_state(batch, x.device, x.dtype)       # (batch, hidden)
-        elif not isinstance(context, torch.Tensor) or tuple(context.shape) != (batch, hidden):
+        layer = self._copied if detach_context else self._bptt
+        if context is not None and (not isinstance(context, torch.Tensor) or context.dim() != 2
+                                    or isinstance(x, torch.Tensor) and context.shape != (x.shape[0], self.hidden_size)):
             shape = tuple(context.shape) if isinstance(context, torch.Tensor) else type(context).__name__
-            raise ValueError(f"ElmanNetwork expects context of shape ({batch}, {hidden}), got {shape}")
-        # The same equations as ``step``, written for speed: the input part of every
-        # pre-activation is one matrix product for the whole sequence.
-        act = torch.tanh if self.cell.nonlinearity == "tanh" else torch.relu
-        x_part = x @ self.cell.weight_x.T + self.cell.bias                  # (batch, time, hidden)
-        W_hh_T = self.cell.weight_h.T                                       # (hidden, hidden)
-        h, hs = context, []
-        for x_t in x_part.unbind(1):                                        # each (batch, hidden)
-            c = h.detach() if detach_context else h                         # the context c_t
-            h = act(torch.addmm(x_t, c, W_hh_T))                            # (batch, hidden)
-            hs.append(h)
-        y = self.readout(torch.stack(hs, dim=1))                            # (batch, time, output)
-        return y, h
+            batch = x.shape[0] if isinstance(x, torch.Tensor) else "batch"
+            raise ValueError(f"ElmanNetwork expects the context of shape ({batch}, {self.hidden_size}), got {shape}")
+        hs, (h_last,) = layer(x, None if context is None else [context])  # (batch, time, hidden)
+        return self.readout(hs), h_last                                   # (batch, time, output)
 
 
 class SequenceRegressor(nn.Module):
-    """Stacked recurrent layers plus a linear readout at every step (chapters 6, 7).
+    """Recurrent layers plus a linear readout at every step (chapters 6, 7).
 
     ``SequenceRegressor("lstm", 1, [5, 3], 1)`` maps ``(batch, time, 1)`` to
-    ``(batch, time, 1)``. Built on :class:`rnncourse.cells.Recurrent`, so parameter counts
-    are the lecture's (one bias per gate).
+    ``(batch, time, 1)``. ``fast=True`` runs the ``torch.nn`` layers (see
+    :class:`rnncourse.layers.Recurrent`); either way the trainable weights are the lecture's
+    (one bias per gate). ``bidirectional``, ``residual`` and cell keyword arguments are passed
+    to the layer.
     """
 
-    def __init__(self, kind: str, input_size: int, hidden_sizes: Sequence[int] | int,
-                 output_size: int = 1, **cell_kwargs):
+    def __init__(self, kind, input_size: int, hidden_sizes: Sequence[int] | int,
+                 output_size: int = 1, *, fast: bool = False, bidirectional: bool = False,
+                 residual: bool = False, **cell_kwargs):
         super().__init__()
-        self.rnn = Recurrent(kind, input_size, hidden_sizes, **cell_kwargs)
-        self.readout = nn.Linear(self.rnn.hidden_sizes[-1], output_size)
+        self.rnn = Recurrent(kind, input_size, hidden_sizes, fast=fast, bidirectional=bidirectional,
+                             residual=residual, **cell_kwargs)
+        self.readout = nn.Linear(self.rnn.output_size, positive_int(output_size, "output_size"))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, _ = self.rnn(x)       # (batch, time, H_last)
-        return self.readout(h)   # (batch, time, output)
-
-
-_TORCH_RNNS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+    def forward(self, x: torch.Tensor, states=None) -> torch.Tensor:
+        h, _ = self.rnn(x, states)   # (batch, time, H_last)
+        return self.readout(h)       # (batch, time, output)
 
 
-class FastSequenceRegressor(nn.Module):
-    """The fast path of :class:`SequenceRegressor`: fused ``torch.nn`` layers (cuDNN on a GPU).
+class LastStepClassifier(nn.Module):
+    """Recurrent layers plus a linear readout of the final state: ``(batch, time, in) -> (batch, classes)``.
 
-    Same interface and shapes. PyTorch's layers carry two bias vectors per gate; here the
-    recurrent biases ``bias_hh`` are fixed at zero and frozen, so the trainable parameter count
-    equals the lecture's (one bias per gate). For ``"rnn"`` and ``"lstm"`` that is exactly the
-    from-scratch model. For ``"gru"`` it is the reset-after variant of PyTorch / cuDNN
-    (``r`` multiplies ``W_hn h`` rather than ``h``), without the extra candidate bias; see
-    :class:`rnncourse.cells.GRUCell`.
+    ``LastStepClassifier(rnn, n_classes)`` takes a :class:`rnncourse.layers.Recurrent` (any
+    cell, fast or not, bidirectional or not). The readout sees the last layer's final output
+    ``h_T``; for a bidirectional layer ``[h_T of the forward cell; h_1 of the backward cell]``,
+    the two ends that have read the whole sequence. Returns the logits.
     """
 
-    def __init__(self, kind: str, input_size: int, hidden_sizes: Sequence[int] | int,
-                 output_size: int = 1):
+    def __init__(self, rnn: Recurrent, n_classes: int):
         super().__init__()
-        if kind not in _TORCH_RNNS:
-            raise ValueError(f"unknown kind {kind!r}: expected one of {sorted(_TORCH_RNNS)}")
-        if isinstance(hidden_sizes, int):
-            hidden_sizes = [hidden_sizes]
-        hidden_sizes = list(hidden_sizes)
-        if not hidden_sizes:
-            raise ValueError("FastSequenceRegressor needs at least one layer")
-        self.kind, self.input_size, self.hidden_sizes = kind, input_size, hidden_sizes
-        sizes = [input_size] + hidden_sizes
-        self.layers = nn.ModuleList()
-        for k in range(len(hidden_sizes)):
-            layer = _TORCH_RNNS[kind](sizes[k], sizes[k + 1], batch_first=True)
-            with torch.no_grad():
-                layer.bias_ih_l0.add_(layer.bias_hh_l0)  # keep the same initial total bias
-                layer.bias_hh_l0.zero_()
-            layer.bias_hh_l0.requires_grad_(False)
-            self.layers.append(layer)
-        self.readout = nn.Linear(hidden_sizes[-1], output_size)
+        if not isinstance(rnn, Recurrent):
+            raise TypeError(f"LastStepClassifier expects an rc.layers.Recurrent, got {type(rnn).__name__}")
+        self.rnn = rnn
+        self.readout = nn.Linear(rnn.output_size, positive_int(n_classes, "n_classes", minimum=2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[2] != self.input_size:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
-                f"expected x of shape (batch, time, {self.input_size}), got {shape}"
-            )
-        if x.shape[1] == 0:
-            raise ValueError("FastSequenceRegressor got an empty sequence (time dimension 0)")
-        h = x
-        for layer in self.layers:
-            h, _ = layer(h)      # (batch, time, H_k)
-        return self.readout(h)   # (batch, time, output)
+        _, states = self.rnn(x)
+        last = states[-1]
+        if self.rnn.bidirectional:
+            h = torch.cat([output_of(last[0]), output_of(last[1])], dim=-1)  # (batch, 2H)
+        else:
+            h = output_of(last)                                              # (batch, H)
+        return self.readout(h)                                               # (batch, classes)

@@ -29,6 +29,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from ._validate import positive_int
+
 __all__ = [
     "Params", "Cache", "LOSSES", "mse", "cross_entropy", "compute_loss", "forward",
     "backward_step", "backward", "loss_and_gradients", "rtrl_gradients", "numerical_gradient",
@@ -75,8 +77,7 @@ class Params:
         PyTorch's rule); biases too, so that no gradient is trivially zero in a check."""
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
                         ("output_size", output_size)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
+            positive_int(v, name)
         rng = np.random.default_rng(seed)
         s = 1.0 / np.sqrt(hidden_size) if scale is None else float(scale)
         u = lambda *shape: rng.uniform(-s, s, size=shape)  # noqa: E731
@@ -393,13 +394,15 @@ def gradient_check(params: Params, x, y, loss: str = "mse", eps: float = 1e-5,
 def autograd_gradients(params: Params, x, y, loss: str = "mse", h0=None) -> tuple[float, Params]:
     """The same loss and gradients computed by PyTorch's autograd in float64, as a reference.
 
-    The recurrence runs through :class:`rnncourse.cells.RNNCell` (tanh) with the weights of
+    The recurrence runs through :class:`rnncourse.cells.RNNCell` (tanh), unrolled by
+    :class:`rnncourse.layers.Recurrent`, with the weights of
     ``params``; the readout and the losses are ``torch.nn.functional``'s.
     """
     import torch
     import torch.nn.functional as F
 
     from .cells import RNNCell
+    from .layers import Recurrent
 
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}: expected one of {sorted(LOSSES)}")
@@ -415,11 +418,8 @@ def autograd_gradients(params: Params, x, y, loss: str = "mse", h0=None) -> tupl
     b_y = torch.tensor(params.b_y, requires_grad=True)
     xt = torch.from_numpy(x)                      # (batch, time, input)
     h = torch.from_numpy(_check_h0(h0, B, H))     # (batch, hidden)
-    outs = []
-    for t in range(T):
-        h = cell(xt[:, t], h)                     # (batch, hidden)
-        outs.append(h @ W_hy.T + b_y)             # (batch, output)
-    o = torch.stack(outs, dim=1)                  # (batch, time, output)
+    hs, _ = Recurrent(cell)(xt, [h])              # (batch, time, hidden)
+    o = hs @ W_hy.T + b_y                         # (batch, time, output)
     if loss == "mse":
         L = F.mse_loss(o, torch.as_tensor(np.asarray(y), dtype=torch.float64))
     else:

@@ -7,15 +7,11 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .utils import to_numpy
+
 
 def _np(a):
-    try:
-        import torch
-        if isinstance(a, torch.Tensor):
-            return a.detach().cpu().numpy()
-    except ImportError:  # pragma: no cover
-        pass
-    return np.asarray(a)
+    return to_numpy(a, dtype=None)
 
 
 def plot_series(t, series: dict, ax=None, title: str = "", xlabel: str = "t", ylabel: str = "",

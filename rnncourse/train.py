@@ -1,25 +1,68 @@
-"""One training loop for the whole course (first used in chapter 2).
+"""The one training loop of the course (first used in chapter 2).
 
-``fit`` trains any model that maps an input batch to a prediction, with a loss such as
-``torch.nn.functional.mse_loss``. It moves model and data to one device, shows a tqdm progress
-bar when someone is watching, clips gradients if asked, and returns a :class:`History`.
+:func:`fit` trains any model on ``(inputs, targets)`` and returns a :class:`History`. The model
+is called in one of four ways, chosen by two arguments:
 
-``train_online`` is the per-time-step loop of Elman's network (chapter 3).
+==================  =====================  ===================================================
+``loss_fn``         ``chunk_length``        what ``fit`` calls and minimises
+==================  =====================  ===================================================
+a function          ``None``               ``loss_fn(model(x), y)``
+``None``            ``None``               ``output, loss = model(x, y)`` (the model computes its
+                                           own loss, e.g. with teacher forcing; minGPT's form)
+a function          an int ``k``           ``output, state = model(x_chunk, state)``;
+                                           ``loss_fn(output, y_chunk)``
+``None``            an int ``k``           ``output, loss, state = model(x_chunk, y_chunk, state)``
+==================  =====================  ===================================================
+
+With ``chunk_length = k`` the sequences of a batch ``(batch, time, ...)`` are walked in chunks
+of ``k`` steps: one update per chunk, and the final state of a chunk, detached, is the initial
+state of the next (stateful truncated BPTT, chapter 4). Each batch starts from ``state=None``.
+
+Also here: mini-batches drawn in a seeded order, validation after every epoch, gradient
+clipping by norm or by value, a progress bar that is quiet in CI, and one
+:class:`TrainingDiverged` for every way training can blow up.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch import nn
 
-__all__ = ["History", "TrainingDiverged", "fit", "evaluate", "clip_gradients", "train_online"]
+from ._validate import positive_int, positive_number, same_dtype
+
+__all__ = ["History", "TrainingDiverged", "fit", "evaluate", "clip_gradients", "detach_state",
+           "chunks", "show_progress", "lr_factor", "LR_SCHEDULES"]
+
+LR_SCHEDULES = ("constant", "cosine", "onecycle")
+
+
+def lr_factor(schedule: str | None, update: int, total: int) -> float:
+    """The factor the learning rate is multiplied by before weight update ``update`` of ``total``.
+
+    ``"constant"`` (or None): 1. ``"cosine"``: ``(1 + cos(pi u / U)) / 2``, from 1 down to 0.
+    ``"onecycle"``: a linear warm-up from 1/25 to 1 over the first 30 % of the updates, then
+    the cosine down to 0 (the one-cycle schedule of Smith and Topin, without its momentum
+    cycle). Chapters 6 and 7 train the pulse converter with it.
+    """
+    import math
+
+    if schedule in (None, "constant"):
+        return 1.0
+    if schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES} or None, got {schedule!r}")
+    u = min(max(update, 0), total) / max(total, 1)
+    if schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * u))
+    warm = 0.3
+    if u < warm:
+        return 0.04 + 0.96 * u / warm
+    return 0.5 * (1 + math.cos(math.pi * (u - warm) / (1 - warm)))
 
 
 @dataclass
@@ -29,12 +72,17 @@ class History:
     loss: list[float] = field(default_factory=list)        # mean training loss
     val_loss: list[float] = field(default_factory=list)    # validation loss, if val_data given
     grad_norm: list[float] = field(default_factory=list)   # mean gradient norm before clipping
-    seconds: float = 0.0                                     # wall time of the whole fit
+    epoch_seconds: list[float] = field(default_factory=list)  # training time at each epoch's end
+    updates: int = 0                                         # weight updates made
+    seconds: float = 0.0                                     # training wall time (no validation)
+    stopped: str = ""                                        # why training ended early, if it did
 
     def __repr__(self) -> str:
         last = f"loss {self.loss[-1]:.4g}" if self.loss else "no epochs"
         val = f", val_loss {self.val_loss[-1]:.4g}" if self.val_loss else ""
-        return f"History({len(self.loss)} epochs, {last}{val}, {self.seconds:.1f} s)"
+        stop = f", stopped by {self.stopped}" if self.stopped else ""
+        return (f"History({len(self.loss)} epochs, {self.updates} updates, {last}{val}, "
+                f"{self.seconds:.1f} s{stop})")
 
 
 class TrainingDiverged(FloatingPointError):
@@ -45,7 +93,7 @@ class TrainingDiverged(FloatingPointError):
         self.history = history
 
 
-def _show_progress(progress: bool | None) -> bool:
+def show_progress(progress: bool | None) -> bool:
     """Progress bars by default only where a person watches: a terminal or Colab, not CI."""
     if progress is not None:
         return bool(progress)
@@ -61,12 +109,13 @@ def clip_gradients(parameters, max_norm: float | None = None, max_value: float |
     direction is kept); ``max_value`` clamps every component to ``[-max_value, max_value]``
     (the direction can change). Chapter 5 compares the two.
     """
+    if max_norm is not None:
+        positive_number(max_norm, "max_norm")
+    if max_value is not None:
+        positive_number(max_value, "max_value")
     params = [p for p in parameters if p.grad is not None]
     if not params:
         return 0.0
-    for name, v in (("max_norm", max_norm), ("max_value", max_value)):
-        if v is not None and not v > 0:
-            raise ValueError(f"{name} must be positive, got {v}")
     norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))
     if max_value is not None:
         for p in params:
@@ -79,197 +128,288 @@ def clip_gradients(parameters, max_norm: float | None = None, max_value: float |
     return float(norm)
 
 
+def detach_state(state):
+    """Cut the gradient at a chunk boundary: detach a state tensor, or every tensor of an
+    ``(h, c)`` pair or a list of layer states. The values are kept."""
+    if state is None:
+        return None
+    if isinstance(state, torch.Tensor):
+        return state.detach()
+    if isinstance(state, (tuple, list)):
+        return type(state)(detach_state(s) for s in state)
+    raise TypeError(f"cannot detach a state of type {type(state).__name__}: expected a tensor "
+                    "or a tuple / list of them")
+
+
+def chunks(x: torch.Tensor, y: torch.Tensor, chunk_length: int | None) -> Iterator[tuple]:
+    """Split ``x`` and ``y`` (batch, time, ...) along time into consecutive chunks of
+    ``chunk_length`` steps (the last one may be shorter); ``None`` yields the whole sequence."""
+    if x.dim() < 2 or y.dim() < 2 or x.shape[:2] != y.shape[:2]:
+        raise ValueError(f"for chunking, inputs and targets must share (batch, time), got "
+                         f"{tuple(x.shape)} and {tuple(y.shape)}")
+    T = x.shape[1]
+    if T == 0:
+        raise ValueError("cannot split an empty sequence (time dimension 0)")
+    k = T if chunk_length is None else positive_int(chunk_length, "chunk_length")
+    for start in range(0, T, k):
+        yield x[:, start:start + k], y[:, start:start + k]
+
+
 def _check_data(data, name: str):
     if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(f"{name} must be a pair (inputs, targets) of tensors")
+        raise TypeError(f"{name} must be a pair (inputs, targets) of tensors, got {type(data).__name__}")
     x, y = data
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError(f"{name} must hold torch tensors, got {type(x).__name__}, {type(y).__name__}")
-    if x.shape[0] == 0:
+    if x.dim() == 0 or x.shape[0] == 0:
         raise ValueError(f"{name} is empty: it has 0 examples")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"{name}: inputs and targets must have the same number of examples, "
-            f"got {x.shape[0]} and {y.shape[0]}"
-        )
+    if y.dim() == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"{name}: inputs and targets must have the same number of examples "
+                         f"(first axis), got shapes {tuple(x.shape)} and {tuple(y.shape)}")
     return x, y
 
 
+def _check_output(out, y: torch.Tensor) -> None:
+    """Float targets must have the output's shape: broadcasting would train on a wrong loss."""
+    if isinstance(out, torch.Tensor) and y.is_floating_point() and out.shape != y.shape:
+        hint = ""
+        if out.dim() == y.dim() - 1 and y.shape[-1] == 1:
+            hint = "; drop the targets' last axis with y.squeeze(-1)"
+        elif y.dim() == out.dim() - 1 and out.shape[-1] == 1:
+            hint = "; add the feature axis to the targets with y.unsqueeze(-1)"
+        raise ValueError(f"the model's output has shape {tuple(out.shape)} but the targets have "
+                         f"shape {tuple(y.shape)}: they must match{hint}")
+
+
+def _loss_of(model, loss_fn, xb, yb, state, stateful: bool):
+    """One forward pass; returns ``(loss, new_state)`` for any of the four calling forms."""
+    if stateful:
+        if loss_fn is None:
+            out = model(xb, yb, state)
+            if not isinstance(out, (tuple, list)) or len(out) != 3:
+                raise TypeError("with loss_fn=None and chunk_length, the model must return "
+                                "(output, loss, state)")
+            return out[1], out[2]
+        out = model(xb, state)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise TypeError("with chunk_length, the model must return (output, state)")
+        _check_output(out[0], yb)
+        return loss_fn(out[0], yb), out[1]
+    if loss_fn is None:
+        out = model(xb, yb)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise TypeError("with loss_fn=None the model computes its own loss and must return "
+                            "(output, loss)")
+        return out[1], None
+    out = model(xb)
+    _check_output(out, yb)
+    return loss_fn(out, yb), None
+
+
+def _check_signature(model, loss_fn, stateful: bool) -> None:
+    """Say which calling form fit will use if the model's forward cannot take it."""
+    import inspect
+
+    args = (["x", "y"] if loss_fn is None else ["x"]) + (["state"] if stateful else [])
+    try:
+        inspect.signature(model.forward).bind(*args)
+    except TypeError:
+        ret = ("(output, loss" if loss_fn is None else "(output") + (", state)" if stateful else ")")
+        how = ("loss_fn=None means the model computes its own loss" if loss_fn is None
+               else "fit computes loss_fn(output, target)")
+        raise TypeError(f"fit will call model({', '.join(args)}) and expects {ret if loss_fn is None or stateful else 'output'}"
+                        f" ({how}{'; chunk_length carries the state' if stateful else ''}), but "
+                        f"{type(model).__name__}.forward cannot take those arguments") from None
+    except ValueError:     # a forward without an inspectable signature: let the call decide
+        pass
+
+
+def _batches(x, y, bs: int, gen: torch.Generator | None):
+    n = x.shape[0]
+    order = torch.randperm(n, generator=gen) if gen is not None and bs < n else torch.arange(n)
+    for i in range(0, n, bs):
+        idx = order[i:i + bs]
+        yield (x, y) if bs >= n else (x[idx], y[idx])
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, loss_fn: Callable, data, batch_size: int | None = None) -> float:
-    """Mean loss of ``model`` on ``data = (x, y)``, without gradients, in eval mode."""
+def evaluate(model: nn.Module, data, loss_fn: Callable | None = nn.functional.mse_loss, *,
+             batch_size: int | None = None, chunk_length: int | None = None,
+             stateful: bool | None = None) -> float:
+    """Mean loss of ``model`` on ``data = (x, y)``, without gradients, in eval mode.
+
+    The model is called as in :func:`fit`. With ``stateful=True`` (implied by ``chunk_length``)
+    the state flows through every chunk of a sequence; ``chunk_length=None`` with
+    ``stateful=True`` runs each whole sequence at once (no truncation at test time).
+    """
     x, y = _check_data(data, "data")
+    stateful = chunk_length is not None if stateful is None else bool(stateful)
     dev = next(model.parameters()).device
     was_training = model.training
     model.eval()
     n = x.shape[0]
-    bs = n if batch_size is None else batch_size
-    total = 0.0
-    for i in range(0, n, bs):
-        xb, yb = x[i:i + bs].to(dev), y[i:i + bs].to(dev)
-        total += float(loss_fn(model(xb), yb)) * xb.shape[0]
-    model.train(was_training)
-    return total / n
+    bs = n if batch_size is None else positive_int(batch_size, "batch_size")
+    total, weight = 0.0, 0
+    try:
+        for xb, yb in _batches(x, y, bs, None):
+            xb, yb = xb.to(dev), yb.to(dev)
+            state = None
+            for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
+                loss, state = _loss_of(model, loss_fn, xc, yc, state, stateful)
+                w = xc.shape[0] * (xc.shape[1] if stateful else 1)
+                total += float(loss) * w
+                weight += w
+    finally:
+        model.train(was_training)
+    return total / weight
 
 
-def fit(model: nn.Module, train_data, *, loss_fn: Callable = nn.functional.mse_loss,
+def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functional.mse_loss,
         epochs: int = 100, lr: float = 1e-2, optimizer: torch.optim.Optimizer | None = None,
-        batch_size: int | None = None, clip_norm: float | None = None,
+        batch_size: int | None = None, chunk_length: int | None = None,
+        carry_state: bool = True, clip_norm: float | None = None,
         clip_value: float | None = None, val_data=None, device: torch.device | None = None,
-        seed: int | None = None, progress: bool | None = None) -> History:
+        seed: int | None = None, progress: bool | None = None, max_updates: int | None = None,
+        max_seconds: float | None = None,
+        lr_schedule: str | Callable[[int], float] | None = None) -> History:
     """Train ``model`` on ``train_data = (x, y)`` and return the :class:`History`.
 
-    - ``loss_fn(model(x), y)`` is minimised, by default with Adam at learning rate ``lr``
-      (pass ``optimizer`` to use another).
-    - ``batch_size=None`` trains on the full batch; otherwise mini-batches are drawn in an
-      order shuffled by a generator seeded with ``seed``.
-    - ``clip_norm`` / ``clip_value`` clip the gradients (see :func:`clip_gradients`).
-    - ``device``: where to train; by default where the model's parameters already are. The
-      data is moved batch by batch, so it can stay on the CPU.
-    - ``progress``: show a tqdm bar; by default only in a terminal or in Colab, never in CI.
+    - ``loss_fn`` and ``chunk_length`` choose how the model is called (module docstring);
+      ``loss_fn=None`` means the model computes its own loss.
+    - Adam at learning rate ``lr`` by default; pass ``optimizer`` to use another.
+    - ``batch_size=None`` trains on the full batch; otherwise mini-batches in an order shuffled
+      by a generator seeded with ``seed``.
+    - ``chunk_length``: stateful truncated BPTT over the time axis (state carried, detached);
+      ``carry_state=False`` starts every chunk from ``state=None`` instead (the ablation of
+      chapter 4; validation still carries the state through whole sequences).
+    - ``clip_norm`` / ``clip_value`` clip the gradients (:func:`clip_gradients`).
+    - ``val_data``: evaluated after every epoch with :func:`evaluate` (whole sequences, the
+      state flowing through, when ``chunk_length`` is set).
+    - ``device``: where to train; by default where the model's parameters are. The data is
+      moved batch by batch, so it can stay on the CPU.
+    - ``progress``: a tqdm bar; by default only in a terminal or in Colab, never in CI.
+    - ``max_updates``: stop after this many weight updates, even inside an epoch (a budget in
+      steps, the same on every machine; chapter 9). The unfinished epoch is recorded (its
+      mean loss so far, and a validation) like a whole one.
+    - ``max_seconds``: stop after the first update that ends past this much training time
+      (a wall-clock budget for benchmarks; ``history.updates`` says how many steps it bought).
+      ``history.stopped`` names the budget that ended training, if one did.
+    - ``lr_schedule``: multiplies the learning rate of every parameter group before each
+      update. A name, ``"cosine"`` or ``"onecycle"`` (:func:`lr_factor`, over all the planned
+      updates of the run), or a function of the number of updates done, ``u = 0, 1, ...``,
+      returning the factor; ``None`` keeps the learning rate constant.
 
-    If the loss stops being finite, :class:`TrainingDiverged` (a ``FloatingPointError``) is
-    raised; its ``history`` holds the epochs completed before.
+    If the loss stops being finite, :class:`TrainingDiverged` is raised; its ``history``
+    holds the epochs completed before.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    positive_int(epochs, "epochs")
+    if optimizer is None:
+        positive_number(lr, "lr")
+    elif not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if batch_size is not None:
+        positive_int(batch_size, "batch_size")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function loss_fn(output, target) or None, got "
+                        f"{type(loss_fn).__name__}")
+    if max_updates is not None:
+        positive_int(max_updates, "max_updates")
+    if max_seconds is not None:
+        positive_number(max_seconds, "max_seconds")
+    if isinstance(lr_schedule, str):
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update "
+                             f"count, or None; got {lr_schedule!r}")
+    elif lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update count "
+                        f"returning a factor, or None; got {type(lr_schedule).__name__}")
+    stateful = chunk_length is not None
+    _check_signature(model, loss_fn, stateful)
     x, y = _check_data(train_data, "train_data")
+    if stateful:
+        next(chunks(x, y, chunk_length))              # validates the shapes and chunk_length
     if val_data is not None:
         _check_data(val_data, "val_data")
+    if next(model.parameters(), None) is None:
+        raise ValueError("the model has no parameters to train")
     if device is not None:
         model.to(device)
+    same_dtype(x, model, "fit")
     dev = next(model.parameters()).device
     if optimizer is None:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
     n = x.shape[0]
     bs = n if batch_size is None else min(batch_size, n)
     history = History()
-    start = time.perf_counter()
+    train_seconds = 0.0
+    base_lrs = [group["lr"] for group in optimizer.param_groups]
+    per_epoch = -(-n // bs) * (-(-x.shape[1] // chunk_length) if stateful else 1)
+    total_updates = epochs * per_epoch if max_updates is None else min(epochs * per_epoch, max_updates)
+
+    def set_lr(update: int) -> None:
+        if isinstance(lr_schedule, str):
+            factor = lr_factor(lr_schedule, update, total_updates)
+        else:
+            factor = lr_schedule(update)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 0 \
+                or factor == float("inf"):
+            raise ValueError(f"lr_schedule({update}) must return a finite number >= 0, got {factor!r}")
+        for group, base in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = base * float(factor)
+
+    def budget_spent(seconds: float) -> str:
+        if max_updates is not None and history.updates >= max_updates:
+            return "max_updates"
+        if max_seconds is not None and seconds >= max_seconds:
+            return "max_seconds"
+        return ""
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(range(epochs), disable=not _show_progress(progress), desc="training", leave=False)
+    bar = tqdm(range(epochs), disable=not show_progress(progress), desc="training", leave=False)
     for _ in bar:
         model.train()
-        order = torch.randperm(n, generator=gen) if bs < n else torch.arange(n)
-        total, norms = 0.0, []
-        for i in range(0, n, bs):
-            idx = order[i:i + bs]
-            xb, yb = x[idx].to(dev), y[idx].to(dev)
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
-            if not torch.isfinite(loss):
-                history.seconds = time.perf_counter() - start
-                raise TrainingDiverged(
-                    f"the loss became {float(loss.detach())} in epoch {len(history.loss) + 1}; "
-                    "try a smaller learning rate or gradient clipping", history)
-            loss.backward()
-            norms.append(clip_gradients(model.parameters(), clip_norm, clip_value))
-            optimizer.step()
-            total += float(loss.detach()) * xb.shape[0]
-        history.loss.append(total / n)
+        tick = time.perf_counter()
+        total, weight, norms = 0.0, 0, []
+        for xb, yb in _batches(x, y, bs, gen):
+            xb, yb = xb.to(dev), yb.to(dev)
+            state = None
+            for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
+                optimizer.zero_grad(set_to_none=True)
+                if lr_schedule not in (None, "constant"):
+                    set_lr(history.updates)
+                loss, state = _loss_of(model, loss_fn, xc, yc, state, stateful)
+                if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+                    raise TypeError(f"the loss must be a scalar tensor, got "
+                                    f"{tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__}")
+                if not torch.isfinite(loss):
+                    history.seconds = train_seconds + time.perf_counter() - tick
+                    raise TrainingDiverged(
+                        f"the loss became {float(loss.detach())} in epoch {len(history.loss) + 1}; "
+                        "try a smaller learning rate or gradient clipping", history)
+                loss.backward()
+                norms.append(clip_gradients(model.parameters(), clip_norm, clip_value))
+                optimizer.step()
+                history.updates += 1
+                state = detach_state(state) if carry_state else None  # keep values, cut gradient
+                w = xc.shape[0] * (xc.shape[1] if stateful else 1)
+                total += float(loss.detach()) * w
+                weight += w
+                history.stopped = budget_spent(train_seconds + time.perf_counter() - tick)
+                if history.stopped:
+                    break
+            if history.stopped:
+                break
+        train_seconds += time.perf_counter() - tick
+        history.loss.append(total / weight)
         history.grad_norm.append(sum(norms) / len(norms))
+        history.epoch_seconds.append(train_seconds)
         if val_data is not None:
-            history.val_loss.append(evaluate(model, loss_fn, val_data))
+            history.val_loss.append(evaluate(model, val_data, loss_fn, chunk_length=chunk_length,
+                                             stateful=stateful))
         bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
-    history.seconds = time.perf_counter() - start
-    return history
-
-
-def train_online(model, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 1, lr: float = 0.05,
-                 progress: bool | None = None) -> History:
-    """Elman's online loop (chapter 3): update the weights after every time step.
-
-    ``model`` is an :class:`rnncourse.models.ElmanNetwork` with a tanh cell; ``x`` has shape
-    ``(time, input_size)`` and ``y`` shape ``(time, output_size)``: one long sequence.
-    For every step t:
-
-    1. present x(t);
-    2. compute h(t) = tanh(W_xh x(t) + W_hh c(t) + b_h) from x(t) and the context
-       c(t) = h(t-1), a copy of the previous hidden state used as an extra, constant input;
-    3. compute the output y_hat(t) = W_hy h(t) + b_y;
-    4. backpropagate the squared error ``mean((y_hat(t) - y(t))**2)`` through this one step
-       only: the context is a constant, so the gradient stops at c(t);
-    5. take a plain gradient step of size ``lr`` on every weight;
-    6. copy h(t) into the context and go on with t + 1.
-
-    Every epoch starts again from a zero context. Because the gradient never crosses a time
-    step, step 4 is the backward pass of a one-hidden-layer MLP, written out below. The
-    loop runs in NumPy (float64) on copies of the weights: a step touches a few dozen
-    numbers, where tensor calls would mostly cost overhead. The weights are copied back
-    into ``model`` at the end (and also if training diverges).
-
-    Returns a :class:`History` whose ``loss`` is the mean squared error over each epoch's
-    steps (the errors made *before* each update, as in online learning).
-    """
-    from .models import ElmanNetwork
-
-    if not isinstance(model, ElmanNetwork):
-        raise TypeError(f"train_online trains an rnncourse.models.ElmanNetwork, got {type(model).__name__}")
-    if getattr(model.cell, "nonlinearity", "tanh") != "tanh":
-        raise ValueError("train_online assumes a tanh cell, got nonlinearity="
-                         f"{model.cell.nonlinearity!r}")
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("train_online expects x and y as torch tensors")
-    if x.dim() != 2 or y.dim() != 2:
-        raise ValueError(f"train_online expects x (time, input) and y (time, output), "
-                         f"got {tuple(x.shape)} and {tuple(y.shape)}")
-    if x.shape[0] == 0:
-        raise ValueError("train_online got an empty sequence")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
-    if x.shape[1] != model.cell.input_size or y.shape[1] != model.readout.out_features:
-        raise ValueError(f"the model maps {model.cell.input_size} inputs to "
-                         f"{model.readout.out_features} outputs, but x has {x.shape[1]} "
-                         f"features and y has {y.shape[1]}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    import numpy as np
-
-    params = (model.cell.weight_x, model.cell.weight_h, model.cell.bias,
-              model.readout.weight, model.readout.bias)
-    W_xh, W_hh, b_h, W_hy, b_y = (p.detach().cpu().double().numpy().copy() for p in params)
-    xs = x.detach().cpu().double().numpy()                           # (time, input)
-    ys = y.detach().cpu().double().numpy()                           # (time, output)
-    n_out = ys.shape[1]
-    history = History()
-    start = time.perf_counter()
-    from tqdm.auto import tqdm
-
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-            for _ in tqdm(range(epochs), disable=not _show_progress(progress), desc="online",
-                          leave=False):
-                context = np.zeros(W_hh.shape[0])                         # (hidden,)  c(1) = 0
-                total = 0.0
-                for t in range(xs.shape[0]):
-                    x_t = xs[t]                                           # 1. present x(t)
-                    h = np.tanh(W_xh @ x_t + W_hh @ context + b_h)        # 2. (hidden,)
-                    y_hat = W_hy @ h + b_y                                # 3. (output,)
-                    err = y_hat - ys[t]                                   # (output,)
-                    total += float(err @ err) / n_out
-                    if not math.isfinite(total):
-                        raise FloatingPointError(
-                            f"online training diverged in epoch {len(history.loss) + 1}, step {t}; "
-                            "lower the learning rate"
-                        )
-                    d_y = 2.0 * err / n_out                               # 4. dL/dy_hat
-                    d_a = (W_hy.T @ d_y) * (1.0 - h * h)                  #    dL/da, (hidden,)
-                    W_hy -= lr * np.outer(d_y, h)                         # 5. gradient steps
-                    b_y -= lr * d_y
-                    W_xh -= lr * np.outer(d_a, x_t)
-                    W_hh -= lr * np.outer(d_a, context)                   #    context: a constant
-                    b_h -= lr * d_a
-                    context = h                                           # 6. copy h(t) into c(t+1)
-                history.loss.append(total / xs.shape[0])
-    finally:
-        with torch.no_grad():
-            for p, value in zip(params, (W_xh, W_hh, b_h, W_hy, b_y)):
-                p.copy_(torch.from_numpy(value))
-    history.seconds = time.perf_counter() - start
+        if history.stopped:
+            break
+    history.seconds = train_seconds
     return history

@@ -55,6 +55,45 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(int(seed))  # also seeds every CUDA device
 
 
+def scale(default: int = 1) -> int:
+    """The notebooks' SCALE: ``RNNCOURSE_SCALE`` from the environment if set, else ``default``.
+
+    Every chapter multiplies its training budget by SCALE. The prose's numbers are for
+    SCALE = 1 (2 CPU cores); a GPU can run a larger one, and a test can run a chapter at a
+    larger scale unchanged (``RNNCOURSE_SCALE=4 pytest tests/test_notebooks.py -k 06``).
+    """
+    import os
+
+    raw = os.environ.get("RNNCOURSE_SCALE")
+    if raw is None or raw.strip() == "":
+        return int(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"RNNCOURSE_SCALE must be a positive whole number such as 1 or 4, "
+                         f"got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"RNNCOURSE_SCALE must be a positive whole number such as 1 or 4, got {raw!r}")
+    return value
+
+
+def to_numpy(a, dtype=np.float64) -> np.ndarray:
+    """``a`` (a tensor, array, list or number) as a NumPy array of ``dtype`` on the CPU.
+
+    Tensors are detached and copied from their device first. Raises ``TypeError`` for things
+    that are not numbers (a string, a dict, ``None``).
+    """
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu()
+        if a.dtype in (torch.bfloat16, torch.float16):  # NumPy has no bfloat16
+            a = a.float()
+        a = a.numpy()
+    try:
+        return np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"expected numbers (an array, a tensor or a list), got {type(a).__name__}") from None
+
+
 def count_params(module: torch.nn.Module) -> int:
     """Number of trainable parameters (elements with ``requires_grad``) of ``module``."""
     if not isinstance(module, torch.nn.Module):

@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Build the executed book as HTML into _build/html (every notebook is run), warnings as errors.
+# Build the executed book as HTML into _build/html, warnings as errors.
+# Options: --no-install  skip scripts/install.sh
+#          --use-cache   take notebook outputs from _build/.jupyter_cache (scripts/test.sh fills
+#                        it from the tested run); without it the cache is emptied first, so every
+#                        notebook runs against the current package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" != "--no-install" ]; then bash scripts/install.sh; fi
+install=1 use_cache=0
+for arg in "$@"; do
+    case "$arg" in
+        --no-install) install=0 ;;
+        --use-cache) use_cache=1 ;;
+        *) echo "build_book.sh: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
+if [ "$install" = 1 ]; then bash scripts/install.sh; fi
+if [ "$use_cache" = 0 ]; then rm -rf _build/.jupyter_cache; fi
 rm -rf _build/html _build/.doctrees
 jupyter-book build . -W -n --keep-going
 echo "book: open _build/html/index.html"

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Run every test: unit tests of rnncourse, jupytext pairs, student versions, nbval over every
-# notebook (pytest), then the book build with warnings as errors.
+# Run every test, then build the book. pytest, on all cores (pytest-xdist): unit tests of
+# rnncourse, jupytext pairs, student versions, and every chapter notebook executed once
+# (tests/test_notebooks.py: the chapter, then its student version's stubs and checks in the same
+# kernel), which also stores the executed notebooks in the book's jupyter-cache. Then the book
+# build with warnings as errors, taking the notebooks' outputs from that cache, and a table of
+# each notebook's execution time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 start=$(date +%s)
-python -m pytest "$@"
-bash scripts/build_book.sh --no-install
+rm -rf _build/.jupyter_cache   # nothing stale: this run's notebook tests fill it again
+python -m pytest -n auto --dist load --maxschedchunk 1 "$@"
+bash scripts/build_book.sh --no-install --use-cache
+python scripts/notebook_times.py
 echo "all tests and the book build passed in $(( $(date +%s) - start )) s"

@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 import rnncourse as rc
-from rnncourse.cells import GRUCell, LSTMCell, RNNCell, Recurrent
-from rnncourse.models import FastSequenceRegressor, SequenceRegressor
+from rnncourse.cells import GRUCell, LSTMCell, RNNCell
+from rnncourse.layers import Recurrent
+from rnncourse.models import SequenceRegressor
 
 TOL = dict(rtol=1e-10, atol=1e-12)
 
@@ -53,8 +54,9 @@ def test_lstm_gates_reproduce_the_step():
     cell = LSTMCell(2, 3).double()
     x = torch.randn(4, 2, dtype=torch.float64)
     h, c = torch.randn(4, 3, dtype=torch.float64), torch.randn(4, 3, dtype=torch.float64)
-    g = cell.gates(x, (h, c))
-    h1, c1 = cell(x, (h, c))
+    g = {}
+    h1, c1 = cell.step(cell.project_input(x), (h, c), record=g)
+    torch.testing.assert_close((h1, c1), cell(x, (h, c)), **TOL)
     torch.testing.assert_close(c1, g["f"] * c + g["i"] * g["g"], **TOL)
     torch.testing.assert_close(h1, g["o"] * torch.tanh(c1), **TOL)
 
@@ -99,9 +101,9 @@ def test_gru_reset_before_differs_from_reset_after():
                                after(x, torch.zeros(4, 3, dtype=torch.float64)), **TOL)
 
 
-def _copy_fast_into_slow(fast: FastSequenceRegressor, slow: SequenceRegressor) -> None:
+def _copy_fast_into_slow(fast: SequenceRegressor, slow: SequenceRegressor) -> None:
     with torch.no_grad():
-        for layer, cell in zip(fast.layers, slow.rnn.cells):
+        for layer, (cell,) in zip(fast.rnn.layers, slow.rnn.layers):
             cell.weight_x.copy_(layer.weight_ih_l0)
             cell.weight_h.copy_(layer.weight_hh_l0)
             cell.bias.copy_(layer.bias_ih_l0 + layer.bias_hh_l0)
@@ -112,7 +114,7 @@ def _copy_fast_into_slow(fast: FastSequenceRegressor, slow: SequenceRegressor) -
 @pytest.mark.parametrize("hidden", [[5], [5, 3]])
 def test_sequence_regressor_matches_fast_one(kind, hidden):
     torch.manual_seed(4)
-    fast = FastSequenceRegressor(kind, 1, hidden, 1).double()
+    fast = SequenceRegressor(kind, 1, hidden, 1, fast=True).double()
     slow = SequenceRegressor(kind, 1, hidden, 1).double()
     _copy_fast_into_slow(fast, slow)
     x = torch.randn(3, 20, 1, dtype=torch.float64)  # (batch, time, 1)
@@ -120,16 +122,16 @@ def test_sequence_regressor_matches_fast_one(kind, hidden):
     assert y_fast.shape == y_slow.shape == (3, 20, 1)
     torch.testing.assert_close(y_slow, y_fast, **TOL)
     # and the same gradient with respect to the weights of the first layer
-    g_fast = torch.autograd.grad(y_fast.sum(), fast.layers[0].weight_hh_l0)[0]
-    g_slow = torch.autograd.grad(y_slow.sum(), slow.rnn.cells[0].weight_h)[0]
+    g_fast = torch.autograd.grad(y_fast.sum(), fast.rnn.layers[0].weight_hh_l0)[0]
+    g_slow = torch.autograd.grad(y_slow.sum(), slow.rnn.layers[0][0].weight_h)[0]
     torch.testing.assert_close(g_slow, g_fast, **TOL)
 
 
 def test_fast_regressor_recurrent_biases_stay_zero_and_frozen():
-    fast = FastSequenceRegressor("lstm", 1, [5, 3], 1)
+    fast = SequenceRegressor("lstm", 1, [5, 3], 1, fast=True)
     x, y = torch.randn(4, 10, 1), torch.randn(4, 10, 1)
     rc.train.fit(fast, (x, y), epochs=2, lr=0.1, progress=False)
-    for layer in fast.layers:
+    for layer in fast.rnn.layers:
         assert not layer.bias_hh_l0.requires_grad
         assert torch.count_nonzero(layer.bias_hh_l0) == 0
 
@@ -143,7 +145,7 @@ LECTURE_COUNTS = [
 @pytest.mark.parametrize("kind,hidden,count", LECTURE_COUNTS)
 def test_lecture_parameter_counts(kind, hidden, count):
     assert rc.count_params(SequenceRegressor(kind, 1, hidden, 1)) == count
-    assert rc.count_params(FastSequenceRegressor(kind, 1, hidden, 1)) == count
+    assert rc.count_params(SequenceRegressor(kind, 1, hidden, 1, fast=True)) == count
 
 
 def test_reset_after_gru_has_one_more_bias_vector():
@@ -175,8 +177,8 @@ def test_wrong_state_shape_is_refused(kind):
 
 
 @pytest.mark.parametrize("model", [Recurrent("lstm", 1, [5]), SequenceRegressor("gru", 1, [5]),
-                                   FastSequenceRegressor("lstm", 1, [5]),
-                                   FastSequenceRegressor("gru", 1, [5, 3])])
+                                   SequenceRegressor("lstm", 1, [5], fast=True),
+                                   SequenceRegressor("gru", 1, [5, 3], fast=True)])
 def test_empty_sequence_and_wrong_features_are_refused(model):
     with pytest.raises(ValueError, match="empty"):
         model(torch.zeros(2, 0, 1))
@@ -210,7 +212,7 @@ def test_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown"):
         SequenceRegressor("transformer", 1, [5])
     with pytest.raises(ValueError, match="unknown"):
-        FastSequenceRegressor("transformer", 1, [5])
+        SequenceRegressor("transformer", 1, [5], fast=True)
 
 
 @pytest.mark.parametrize("reset_after", [False, True])
@@ -218,7 +220,9 @@ def test_grucell_gates_reproduce_the_step(reset_after):
     torch.manual_seed(3)
     cell = rc.cells.GRUCell(2, 4, reset_after=reset_after).double()
     x, h = torch.randn(3, 2, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64)
-    g = cell.gates(x, h)
+    g = {}
+    h_new = cell.step(cell.project_input(x), h, record=g)
+    torch.testing.assert_close(h_new, cell(x, h))
     assert set(g) == {"r", "z", "n"} and all(v.shape == (3, 4) for v in g.values())
     assert bool(((g["r"] > 0) & (g["r"] < 1)).all()) and bool((g["n"].abs() < 1).all())
     torch.testing.assert_close(cell(x, h), (1 - g["z"]) * g["n"] + g["z"] * h)

@@ -49,20 +49,20 @@ def test_rnncell_bad_input():
         rc.cells.RNNCell(2, 3).load_torch(torch.nn.RNNCell(2, 3, nonlinearity="relu"))
     with pytest.raises(ValueError, match="size mismatch"):
         rc.cells.RNNCell(2, 3).load_torch(torch.nn.RNNCell(2, 4))
-    with pytest.raises(TypeError, match="expects a RNNCell"):
+    with pytest.raises(TypeError, match="expects a torch.nn.RNNCell"):
         rc.cells.RNNCell(2, 3).load_torch(torch.nn.GRUCell(2, 3))
 
 
 def test_recurrent_unrolls_the_cell_step_by_step():
     torch.manual_seed(1)
-    layer = rc.cells.Recurrent("rnn", 2, [4, 3]).double()
+    layer = rc.layers.Recurrent("rnn", 2, [4, 3]).double()
     x = torch.randn(2, 6, 2, dtype=torch.float64)
     out, states = layer(x)
     assert out.shape == (2, 6, 3) and len(states) == 2
     h1, h2 = torch.zeros(2, 4, dtype=torch.float64), torch.zeros(2, 3, dtype=torch.float64)
     for t in range(6):
-        h1 = layer.cells[0](x[:, t], h1)
-        h2 = layer.cells[1](h1, h2)
+        h1 = layer.layers[0][0](x[:, t], h1)
+        h2 = layer.layers[1][0](h1, h2)
         torch.testing.assert_close(out[:, t], h2)
     # continuing from the final states equals running the concatenated sequence
     out_a, st = layer(x[:, :3])
@@ -71,7 +71,7 @@ def test_recurrent_unrolls_the_cell_step_by_step():
 
 
 def test_recurrent_bad_input():
-    layer = rc.cells.Recurrent("lstm", 2, 3)
+    layer = rc.layers.Recurrent("lstm", 2, 3)
     with pytest.raises(ValueError, match="input features"):
         layer(torch.randn(1, 4, 5))
     with pytest.raises(ValueError, match="empty sequence"):
@@ -79,6 +79,6 @@ def test_recurrent_bad_input():
     with pytest.raises(ValueError, match=r"shape \(batch, time, 2\)"):
         layer(torch.randn(4, 2))
     with pytest.raises(ValueError, match="unknown cell kind"):
-        rc.cells.Recurrent("transformer", 2, 3)
+        rc.layers.Recurrent("transformer", 2, 3)
     with pytest.raises(ValueError, match="at least one layer"):
-        rc.cells.Recurrent("rnn", 2, [])
+        rc.layers.Recurrent("rnn", 2, [])

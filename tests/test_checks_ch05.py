@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import rnncourse as rc
+import rnncourse.chapters.ch05  # noqa: E402,F401  (the reference the tests wrap)
 
 ch05 = rc.checks.ch05
 
@@ -27,6 +28,8 @@ def scale_ok(W, rho):
     (lambda W, rho: W * rho / W.abs().max(), "largest absolute entry"),
     (lambda W, rho: W * rho / torch.linalg.matrix_norm(W), "Frobenius"),
     (lambda W, rho: W * rho, "did not divide"),
+    (lambda W, rho: W * rho / torch.linalg.eigvals(W)[0].abs(), "first eigenvalue"),
+    (lambda W, rho: W * rho / torch.linalg.eigvalsh(W).abs().max(), "eigvalsh"),
     (lambda W, rho: (W * rho / torch.linalg.eigvals(W).abs().max()).numpy(), "torch.Tensor"),
     (lambda W, rho: None, "torch.Tensor"),
 ])
@@ -37,10 +40,12 @@ def test_scale_to_radius_mistakes(wrong, words):
 
 def test_scale_to_radius_solution_stub_and_package():
     assert ch05.scale_to_radius(scale_ok), ch05.scale_to_radius(scale_ok).message
-    assert ch05.scale_to_radius(rc.gradients.scale_to_spectral_radius)
+    assert ch05.scale_to_radius(lambda *a: rc.chapters.ch05.scale_to_spectral_radius(*a))
+    r = ch05.scale_to_radius(rc.chapters.ch05.scale_to_spectral_radius)
+    assert not r and "package's own rc.chapters.ch05.scale_to_spectral_radius" in r.message
     r = ch05.scale_to_radius(stub)
     assert not r and "not implemented" in r.message
-    assert "❌ not yet" in str(r)
+    assert "NOT YET" in str(r)
 
 
 # ----------------------------------------------------------------- 5.2 predicted norm

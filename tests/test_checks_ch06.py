@@ -23,16 +23,18 @@ def stub(*args):
 
 def test_lstm_step_solution_passes():
     result = rc.checks.ch06.lstm_step(lstm_step)
-    assert result and "✅" in str(result)
+    assert result and "PASSED" in str(result)
 
 
 def test_lstm_step_reference_is_the_solution():
-    assert rc.checks.ch06.lstm_step(reference_lstm_step)
+    assert rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a))
+    r = rc.checks.ch06.lstm_step(reference_lstm_step)
+    assert not r and "package's own" in r.message
 
 
 def test_lstm_step_stub_is_not_yet():
     result = rc.checks.ch06.lstm_step(stub)
-    assert not result and "not implemented yet" in str(result) and "❌ not yet" in str(result)
+    assert not result and "not implemented yet" in str(result) and "NOT YET" in str(result)
 
 
 @pytest.mark.parametrize("order", ["".join(p) for p in itertools.permutations("ifgo") if "".join(p) != "ifgo"])
@@ -94,3 +96,20 @@ def test_n_params_non_numbers_are_refused():
     assert not r  # a string converts to a float but the check still compares values
     r = rc.checks.ch06.n_params(lambda *cfg: None)
     assert not r and "expected a number" in r.message
+
+
+def test_lstm_step_flattened_answer_is_named_not_reshaped():
+    r = rc.checks.ch06.lstm_step(lambda *a: torch.cat(reference_lstm_step(*a), 1))
+    assert not r and "flattened" in r.message
+    r = rc.checks.ch06.lstm_step(lambda *a: torch.stack(reference_lstm_step(*a)).flatten())
+    assert not r and "flattened" in r.message
+
+
+def test_lstm_step_transposed_answer_is_named():
+    r = rc.checks.ch06.lstm_step(lambda *a: tuple(v.T for v in reference_lstm_step(*a)))
+    assert not r and "transposed" in r.message
+
+
+def test_lstm_step_float32_gets_a_precision_hint():
+    r = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*[t.float() for t in a]))
+    assert not r and "float32" in r.message

@@ -58,7 +58,7 @@ def test_gru_step_stub_reports_not_implemented():
 
     result = ch07.gru_step(stub)
     assert not result and "not implemented yet" in str(result)
-    assert "❌ not yet" in str(result)
+    assert "NOT YET" in str(result)
 
 
 @pytest.mark.parametrize("mistake, words", [
@@ -110,7 +110,7 @@ def gru_params(input_size, hidden_sizes, output_size):
 def test_gru_params_passes_on_the_solution_and_gives_190():
     assert gru_params(1, [5, 3], 1) == 190
     assert gru_params(1, [5, 3], 1) == rc.count_params(rc.models.SequenceRegressor("gru", 1, [5, 3], 1))
-    assert gru_params(1, [5, 3], 1) == rc.count_params(rc.models.FastSequenceRegressor("gru", 1, [5, 3], 1))
+    assert gru_params(1, [5, 3], 1) == rc.count_params(rc.models.SequenceRegressor("gru", 1, [5, 3], 1, fast=True))
     result = ch07.gru_params(gru_params)
     assert result, str(result)
     assert "190" in str(result)
@@ -160,3 +160,14 @@ def test_gru_params_rejects_non_numbers_and_fractions():
     assert not result and "whole number" in str(result)
     result = ch07.gru_params(lambda i, hs, o: gru_params(i, hs, o) + 1)
     assert not result and "largest difference" in str(result)
+
+
+@pytest.mark.parametrize("kwargs,words", [
+    (dict(untransposed=True), "untransposed"),
+    (dict(no_reset=True), "forgotten"),
+    (dict(reset_input=True), "input term"),
+])
+def test_gru_step_new_mistakes_are_named(kwargs, words):
+    from rnncourse.checks.ch07 import _gru_variant
+    r = rc.checks.ch07.gru_step(lambda *a: _gru_variant(*a, **kwargs))
+    assert not r and words in r.message, r.message

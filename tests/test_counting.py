@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 import rnncourse as rc
-from rnncourse.counting import (ALPHABET, counting_data, counting_strings, encode,
-                                lstm_cell_of, record_gates, running_count)
+from rnncourse.chapters.ch06 import (ALPHABET, counting_data, counting_strings, encode,
+                                gate_trace, running_count)
 
 
 def test_strings_are_seeded_and_use_the_alphabet():
@@ -51,42 +51,12 @@ def test_bad_generator_arguments_are_refused():
         running_count("ab", "c")
 
 
-@pytest.mark.parametrize("make", [
-    lambda: rc.models.FastSequenceRegressor("lstm", 3, [4], 1),
-    lambda: rc.models.SequenceRegressor("lstm", 3, [4], 1),
-    lambda: nn.LSTM(3, 4, batch_first=True),
-])
-def test_lstm_cell_of_reproduces_the_layer(make):
-    torch.manual_seed(0)
-    model = make()
-    x = encode(counting_strings(2, 9, seed=1))  # (2, 9, 3)
-    cell = lstm_cell_of(model)
-    rec = rc.cells.Recurrent("lstm", 3, [4])
-    rec.cells[0] = cell
-    h_cell, _ = rec(x)
-    if isinstance(model, nn.LSTM):
-        h_ref, _ = model(x)
-    elif hasattr(model, "layers"):
-        h_ref, _ = model.layers[0](x)
-    else:
-        h_ref, _ = model.rnn(x)
-    torch.testing.assert_close(h_cell, h_ref, rtol=1e-5, atol=1e-6)
-
-
-def test_lstm_cell_of_refuses_other_models():
-    with pytest.raises(TypeError, match="LSTM"):
-        lstm_cell_of(rc.models.FastSequenceRegressor("gru", 3, [4], 1))
-    with pytest.raises(TypeError, match="LSTMCell"):
-        lstm_cell_of(rc.models.SequenceRegressor("rnn", 3, [4], 1))
-    with pytest.raises(ValueError, match="one-layer"):
-        lstm_cell_of(nn.LSTM(3, 4, num_layers=2))
-
-
-def test_record_gates_matches_the_cell_equations():
+@pytest.mark.parametrize("fast", [True, False])
+def test_gate_trace_matches_the_cell_equations_and_the_layer(fast):
     torch.manual_seed(1)
-    cell = rc.cells.LSTMCell(3, 2)
+    model = rc.models.SequenceRegressor("lstm", 3, [2], 1, fast=fast)
     x = encode("abb abab ab")  # (1, 11, 3)
-    rec = record_gates(cell, x)
+    rec = gate_trace(model, x)
     assert set(rec) == set("ifgoch")
     assert all(v.shape == (11, 2) for v in rec.values())
     c_prev = np.zeros(2)
@@ -96,32 +66,29 @@ def test_record_gates_matches_the_cell_equations():
         np.testing.assert_allclose(rec["h"][t], rec["o"][t] * np.tanh(c), rtol=1e-5, atol=1e-6)
         c_prev = c
     assert np.all((rec["i"] > 0) & (rec["i"] < 1)) and np.all(np.abs(rec["g"]) < 1)
-    # the last hidden state is the one the unrolled network computes
-    rec2 = rc.cells.Recurrent("lstm", 3, [2])
-    rec2.cells[0] = cell
+    # the recorded h is what the (fast or from-scratch) layer computes
     with torch.no_grad():
-        out, _ = rec2(x)
+        out, _ = model.rnn(x)
     np.testing.assert_allclose(rec["h"], out[0].numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_record_gates_refuses_bad_input():
-    cell = rc.cells.LSTMCell(3, 2)
+def test_gate_trace_refuses_bad_input():
+    model = rc.models.SequenceRegressor("lstm", 3, [2], 1)
     with pytest.raises(ValueError, match="one sequence"):
-        record_gates(cell, torch.zeros(2, 5, 3))
-    with pytest.raises(ValueError, match=r"\(time, 3\)"):
-        record_gates(cell, torch.zeros(5, 4))
+        gate_trace(model, torch.zeros(2, 5, 3))
+    with pytest.raises(ValueError, match="3 input features"):
+        gate_trace(model, torch.zeros(5, 4))
     with pytest.raises(ValueError, match="empty"):
-        record_gates(cell, torch.zeros(0, 3))
-    with pytest.raises(TypeError, match="lstm_cell_of"):
-        record_gates(nn.LSTM(3, 2), torch.zeros(5, 3))
+        gate_trace(model, torch.zeros(0, 3))
+    with pytest.raises(TypeError, match="Recurrent"):
+        gate_trace(nn.LSTM(3, 2), torch.zeros(5, 3))
 
 
-def test_a_small_lstm_learns_to_count():
+def test_a_small_lstm_learns_to_count(one_thread):
     """The chapter's experiment in small: an LSTM learns the running count of a's."""
-    torch.set_num_threads(1)
     x, y, _ = counting_data(200, 12, seed=0)
     rc.set_seed(0)
-    model = rc.models.FastSequenceRegressor("lstm", 3, [4], 1)
+    model = rc.models.SequenceRegressor("lstm", 3, [4], 1, fast=True)
     rc.train.fit(model, (x, y / 10), epochs=150, lr=0.03, batch_size=50, progress=False)
     xt, yt, _ = counting_data(100, 12, seed=1)
     with torch.no_grad():

@@ -45,8 +45,8 @@ def test_lagged_builds_rows_and_targets():
         (np.ones((5, 2)), [1], "1-D series"),
         (np.array([]), [1], "empty series"),
         (np.arange(10.0), [], "at least one lag"),
-        (np.arange(10.0), [0], "positive integers"),
-        (np.arange(10.0), [1.5], "positive integers"),
+        (np.arange(10.0), [0], "positive int"),
+        (np.arange(10.0), [1.5], "positive int"),
         (np.arange(10.0), [1, 1], "must not repeat"),
         (np.array([1.0, np.nan, 2.0]), [1], "NaN"),
     ],
@@ -56,22 +56,35 @@ def test_lagged_rejects_bad_input(series, lags, message):
         rc.data.lagged(series, lags)
 
 
-def test_pulses_shapes_and_shape_of_the_target():
-    x, y = rc.data.pulses(20, length=100, seed=3)
-    assert x.shape == y.shape == (20, 100, 1) and x.dtype == torch.float32
-    xs, ys = x[..., 0].numpy(), y[..., 0].numpy()
-    heights = np.abs(xs[xs != 0])
-    assert heights.min() >= 0.1 - 1e-6 and heights.max() <= 1 + 1e-6
-    # every square is followed by a triangle with the same peak, starting where it ends
-    row_x, row_y = xs[0], ys[0]
-    edges = np.flatnonzero(np.diff(np.r_[0.0, row_x, 0.0]) != 0)
-    start, end = edges[0], edges[1]
-    width = end - start
-    if end + 2 * width < 100:
-        tri = row_y[end: end + 2 * width]
-        assert np.isclose(np.abs(tri).max(), abs(row_x[start]), atol=1e-6)
-        assert np.argmax(np.abs(tri)) == width - 1 or np.argmax(np.abs(tri)) == width
-        assert np.all(row_y[start:end] == 0)
+def _squares(row):
+    """(start, end, height) of every square of one input row; end is exclusive."""
+    edges = np.flatnonzero(np.diff(np.r_[0.0, row, 0.0]) != 0)
+    return [(a, b, row[a]) for a, b in zip(edges[::2], edges[1::2])]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_pulses_targets_are_the_triangles_of_the_squares_and_keep_their_spacing(seed):
+    x, y = rc.data.pulses(50, length=100, seed=seed)
+    assert x.shape == y.shape == (50, 100, 1) and x.dtype == torch.float32
+    xs, ys = x[..., 0].numpy().astype(np.float64), y[..., 0].numpy().astype(np.float64)
+    n_squares = 0
+    for row_x, row_y in zip(xs, ys):
+        squares = _squares(row_x)
+        assert squares, "every sequence has at least one pulse"
+        expected = np.zeros(100)
+        for k, (start, end, height) in enumerate(squares):
+            width = end - start
+            assert np.all(row_x[start:end] == height), "a square has one height"
+            assert 0.1 - 1e-6 <= abs(height) <= 1 + 1e-6
+            if end < 100:                       # a square cut by the end has no full width
+                assert 2 <= width <= 10
+            t = np.arange(end, min(end + 2 * width + 1, 100))
+            expected[t] = height * (1 - np.abs(t - end - width) / width)  # peak at end + width
+            if k + 1 < len(squares):            # the spacing rule: 2 w of quiet after a square
+                assert squares[k + 1][0] >= end + 2 * width, (start, end, squares[k + 1])
+        np.testing.assert_allclose(row_y, expected, atol=1e-6)
+        n_squares += len(squares)
+    assert n_squares > 150                      # the test saw many pulses, not a few
 
 
 def test_pulses_are_seeded_and_inverse_is_swapped_and_reversed():
@@ -84,7 +97,7 @@ def test_pulses_are_seeded_and_inverse_is_swapped_and_reversed():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(n=0), "n must be a positive integer"),
+    (dict(n=0), "n must be a positive int"),
     (dict(n=2, length=10), "length must be at least"),
     (dict(n=2, min_width=5, max_width=3), "must not exceed"),
 ])

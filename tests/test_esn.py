@@ -5,21 +5,16 @@ import pytest
 import torch
 
 import rnncourse as rc
-from rnncourse.esn import EchoStateNetwork, ridge_regression
+from rnncourse.chapters.ch05 import EchoStateNetwork, ridge_regression
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The reservoir loop multiplies small matrices: one thread is faster than two."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+# the reservoir loop multiplies small matrices: one thread is faster than two
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_reservoir_has_the_requested_spectral_radius_and_is_seeded():
     esn = EchoStateNetwork(2, 50, spectral_radius=0.9, density=0.2, seed=3)
-    assert rc.gradients.spectral_radius(esn.W) == pytest.approx(0.9)
+    assert rc.chapters.ch05.spectral_radius(esn.W) == pytest.approx(0.9)
     assert esn.W_in.shape == (50, 3)
     assert torch.equal(esn.W, EchoStateNetwork(2, 50, spectral_radius=0.9, density=0.2, seed=3).W)
     assert esn.n_trained == 1 * (1 + 2 + 50)
@@ -54,7 +49,7 @@ def test_echo_state_property_forgets_the_initial_state():
 
 
 def test_fit_learns_a_delayed_copy():
-    u, y = rc.tasks.delayed_copy(1200, [1, 3], seed=0)
+    u, y = rc.data.delayed_copy(1200, [1, 3], seed=0)
     esn = EchoStateNetwork(1, 100, output_size=2, spectral_radius=0.9, input_scaling=0.5, seed=0)
     esn.fit(u[:, :1000], y[:, :1000], washout=50)
     pred, _ = esn.predict(u)
@@ -63,7 +58,7 @@ def test_fit_learns_a_delayed_copy():
 
 
 def test_mackey_glass_one_step_and_free_running():
-    s = rc.tasks.mackey_glass(1700) - 1.0
+    s = rc.data.mackey_glass(1700) - 1.0
     u, y = s[:, :-1], s[:, 1:]
     esn = EchoStateNetwork(1, 200, spectral_radius=0.95, seed=0).fit(u[:, :1400], y[:, :1400], washout=100)
     pred, last = esn.predict(u[:, :1400])
@@ -86,3 +81,17 @@ def test_errors():
         EchoStateNetwork(1, 20, leak_rate=0.0)
     with pytest.raises(ValueError):
         EchoStateNetwork(1, 20, output_size=2).generate(3, torch.zeros(1, 20), torch.zeros(1, 2))
+
+
+@pytest.mark.parametrize("leak", [1.0, 0.3])
+def test_reservoir_states_follow_the_equation(leak):
+    """x_t = (1 - a) x_{t-1} + a tanh(W_in [1; u_t] + W x_{t-1}), step by step."""
+    esn = EchoStateNetwork(2, 20, leak_rate=leak, seed=1)
+    u = torch.randn(3, 7, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    states, last = esn.run(u)
+    x = torch.zeros(3, 20, dtype=torch.float64)
+    for t in range(7):
+        pre = torch.cat([torch.ones(3, 1, dtype=torch.float64), u[:, t]], 1) @ esn.W_in.T + x @ esn.W.T
+        x = (1 - leak) * x + leak * torch.tanh(pre)
+        torch.testing.assert_close(states[:, t], x, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(last, x, rtol=1e-12, atol=1e-12)

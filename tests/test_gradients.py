@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import rnncourse as rc
-from rnncourse import gradients as G
+from rnncourse.chapters import ch05 as G
 
 
 # ------------------------------------------------------------------ spectral radius
@@ -74,7 +74,7 @@ def test_random_recurrent_matrix(kind):
 # ------------------------------------------------------------------ gradient norms
 
 def _linear_cell(H, rho, kind="orthogonal"):
-    cell = G.LeakyRNNCell(3, H, nonlinearity="linear").double()
+    cell = rc.cells.LeakyRNNCell(3, H, nonlinearity="linear").double()
     with torch.no_grad():
         cell.weight_h.copy_(G.random_recurrent_matrix(H, rho, kind=kind, seed=0, dtype=torch.float64))
     return cell
@@ -84,10 +84,10 @@ def _linear_cell(H, rho, kind="orthogonal"):
 def test_gradient_norms_of_orthogonal_linear_rnn_are_rho_to_the_lag(rho):
     cell = _linear_cell(10, rho)
     x = torch.randn(4, 25, 3, dtype=torch.float64)
-    norms = G.gradient_norms_by_lag(cell, x)
+    norms = rc.gradients.gradient_norms_by_lag(cell, x)
     assert norms.shape == (25,)
     np.testing.assert_allclose(norms, rho ** np.arange(25), rtol=1e-9)
-    assert G.log_slope(norms) == pytest.approx(np.log10(rho), abs=1e-9)
+    assert rc.gradients.log_slope(norms) == pytest.approx(np.log10(rho), abs=1e-9)
 
 
 def test_gradient_norms_match_explicit_jacobian_product():
@@ -95,10 +95,10 @@ def test_gradient_norms_match_explicit_jacobian_product():
     cell = rc.cells.RNNCell(2, 5).double()
     x = torch.randn(1, 6, 2, dtype=torch.float64)
     u = torch.randn(5, dtype=torch.float64)
-    norms = G.gradient_norms_by_lag(cell, x, direction=u)
+    norms = rc.gradients.gradient_norms_by_lag(cell, x, direction=u)
     # the explicit product: dh_T/dh_t = prod diag(1 - h_k^2) W_hh
-    _, steps, _ = G.unroll(cell, x)
-    h = [s.detach()[0] for s in steps]
+    out, _ = rc.layers.Recurrent(cell)(x)          # (1, time, H)
+    h = [h_t.detach() for h_t in out[0].unbind(0)]
     v = u / u.norm()
     for lag in range(6):
         assert norms[lag] == pytest.approx(float(v.norm()), rel=1e-10)
@@ -108,17 +108,17 @@ def test_gradient_norms_match_explicit_jacobian_product():
 
 
 def test_log_slope_and_its_errors():
-    assert G.log_slope(10.0 ** (-0.5 * np.arange(10))) == pytest.approx(-0.5)
-    assert G.log_slope(np.exp(0.2 * np.arange(10)), base=np.e) == pytest.approx(0.2)
+    assert rc.gradients.log_slope(10.0 ** (-0.5 * np.arange(10))) == pytest.approx(-0.5)
+    assert rc.gradients.log_slope(np.exp(0.2 * np.arange(10)), base=np.e) == pytest.approx(0.2)
     with pytest.raises(ValueError):
-        G.log_slope([1.0])
+        rc.gradients.log_slope([1.0])
     with pytest.raises(ValueError):
-        G.log_slope([1.0, 0.0, 2.0])
+        rc.gradients.log_slope([1.0, 0.0, 2.0])
 
 
 def test_gradient_norms_reject_bad_direction():
     with pytest.raises(ValueError):
-        G.gradient_norms_by_lag(rc.cells.RNNCell(2, 4), torch.randn(1, 3, 2), direction=torch.zeros(4))
+        rc.gradients.gradient_norms_by_lag(rc.cells.RNNCell(2, 4), torch.randn(1, 3, 2), direction=torch.zeros(4))
 
 
 # ------------------------------------------------------------------ cells
@@ -126,7 +126,7 @@ def test_gradient_norms_reject_bad_direction():
 def test_leaky_cell_with_tau_one_is_the_rnn_cell():
     torch.manual_seed(0)
     plain = rc.cells.RNNCell(3, 6).double()
-    leaky = G.LeakyRNNCell(3, 6, tau=1.0).double()
+    leaky = rc.cells.LeakyRNNCell(3, 6, tau=1.0).double()
     leaky.load_state_dict(plain.state_dict(), strict=False)
     x, h = torch.randn(4, 3, dtype=torch.float64), torch.randn(4, 6, dtype=torch.float64)
     assert torch.allclose(leaky(x, h), plain(x, h))
@@ -135,7 +135,7 @@ def test_leaky_cell_with_tau_one_is_the_rnn_cell():
 def test_leaky_cell_equation_and_per_unit_tau():
     torch.manual_seed(0)
     taus = [1.0, 2.0, 4.0, 10.0]
-    cell = G.LeakyRNNCell(2, 4, tau=taus).double()
+    cell = rc.cells.LeakyRNNCell(2, 4, tau=taus).double()
     x, h = torch.randn(3, 2, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64)
     a = 1 / torch.tensor(taus, dtype=torch.float64)
     pre = x @ cell.weight_x.T + h @ cell.weight_h.T + cell.bias
@@ -144,7 +144,7 @@ def test_leaky_cell_equation_and_per_unit_tau():
 
 
 def test_linear_leaky_cell_is_linear():
-    cell = G.LeakyRNNCell(2, 3, nonlinearity="linear").double()
+    cell = rc.cells.LeakyRNNCell(2, 3, nonlinearity="linear").double()
     x, h = torch.randn(1, 2, dtype=torch.float64), torch.randn(1, 3, dtype=torch.float64)
     assert torch.allclose(cell(x, h), x @ cell.weight_x.T + h @ cell.weight_h.T + cell.bias)
 
@@ -152,15 +152,15 @@ def test_linear_leaky_cell_is_linear():
 @pytest.mark.parametrize("kwargs", [dict(tau=0.5), dict(tau=[1.0, 2.0]), dict(nonlinearity="sigmoid")])
 def test_leaky_cell_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
-        G.LeakyRNNCell(2, 3, **kwargs)
+        rc.cells.LeakyRNNCell(2, 3, **kwargs)
 
 
 def test_skip_cell_uses_the_state_d_steps_back():
     torch.manual_seed(0)
     d = 3
-    cell = G.SkipRNNCell(2, 4, delay=d).double()
+    cell = rc.cells.SkipRNNCell(2, 4, delay=d).double()
     x = torch.randn(2, 9, 2, dtype=torch.float64)
-    out, steps, state = G.unroll(cell, x)
+    out, state, _ = rc.layers.run_cell(cell, x)
     assert out.shape == (2, 9, 4) and len(state) == d
     hs = [torch.zeros(2, 4, dtype=torch.float64)] * d  # h_{-1}, ..., h_{-d}
     for t in range(9):
@@ -174,65 +174,60 @@ def test_skip_cell_uses_the_state_d_steps_back():
 def test_skip_connection_slows_the_vanishing():
     torch.manual_seed(0)
     x = torch.randn(8, 60, 2)
-    plain = G.LeakyRNNCell(2, 16)
-    skip = G.SkipRNNCell(2, 16, delay=10)
+    plain = rc.cells.LeakyRNNCell(2, 16)
+    skip = rc.cells.SkipRNNCell(2, 16, delay=10)
     for c in (plain, skip):
         G.set_spectral_radius_(c.weight_h, 0.5)
     with torch.no_grad():
         skip.weight_h.copy_(plain.weight_h)
         G.set_spectral_radius_(skip.weight_skip, 0.5)
-    n_plain = G.gradient_norms_by_lag(plain, x)
-    n_skip = G.gradient_norms_by_lag(skip, x)
+    n_plain = rc.gradients.gradient_norms_by_lag(plain, x)
+    n_skip = rc.gradients.gradient_norms_by_lag(skip, x)
     assert n_skip[50] > 1e6 * n_plain[50]
 
 
 def test_skip_cell_rejects_bad_delay_and_state():
     with pytest.raises(ValueError):
-        G.SkipRNNCell(2, 3, delay=1)
-    cell = G.SkipRNNCell(2, 3, delay=2)
+        rc.cells.SkipRNNCell(2, 3, delay=1)
+    cell = rc.cells.SkipRNNCell(2, 3, delay=2)
     with pytest.raises(ValueError, match="tuple of 2"):
         cell(torch.zeros(1, 2), torch.zeros(1, 3))
 
 
 def test_irnn_initialisation():
-    rnn = G.irnn(3, 5, seed=0)
+    rnn = G.irnn(3, 5, seed=0).layers[0]   # the fused torch.nn.RNN of the fast path
     assert torch.equal(rnn.weight_hh_l0, torch.eye(5))
     assert rnn.nonlinearity == "relu"
     assert float(rnn.bias_ih_l0.detach().abs().sum() + rnn.bias_hh_l0.detach().abs().sum()) == 0.0
+    assert not rnn.bias_hh_l0.requires_grad
 
 
 @pytest.mark.parametrize("core", ["fused", "cell"])
 def test_last_step_classifier_and_accuracy(core):
     torch.manual_seed(0)
-    c = nn.RNN(4, 8, batch_first=True) if core == "fused" else G.Unrolled(G.LeakyRNNCell(4, 8, tau=3.0))
-    model = G.LastStepClassifier(c, 4)
-    x, y = rc.tasks.first_input_recall(16, 5, seed=0)
+    c = rc.layers.Recurrent("rnn", 4, 8, fast=True) if core == "fused" else rc.layers.Recurrent(rc.cells.LeakyRNNCell(4, 8, tau=3.0))
+    model = rc.models.LastStepClassifier(c, 4)
+    x, y = rc.data.first_input_recall(16, 5, seed=0)
     logits = model(x)
     assert logits.shape == (16, 4)
-    acc = G.accuracy(model, x, y)
-    assert 0.0 <= acc <= 1.0
+    acc = rc.metrics.accuracy(model, x, y)
+    with torch.no_grad():
+        right = int((model(x).argmax(-1) == y).sum())
+    assert acc == right / 16
+    assert rc.metrics.accuracy(model, x, model(x).argmax(-1)) == 1.0
     with pytest.raises(ValueError):
-        G.LastStepClassifier(c, 1)
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny tensors train faster on one thread (and far faster on a busy machine)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+        rc.models.LastStepClassifier(c, 1)
 
 
 def test_skip_rnn_learns_a_long_lag_quickly(one_thread):
     """The chapter's remedy on a small scale: delay 40 in 60 full-batch Adam steps."""
     import torch.nn.functional as F
-    x, y = rc.tasks.first_input_recall(300, 40, seed=1)
-    xt, yt = rc.tasks.first_input_recall(300, 40, seed=2)
+    x, y = rc.data.first_input_recall(300, 40, seed=1)
+    xt, yt = rc.data.first_input_recall(300, 40, seed=2)
     rc.set_seed(0)
-    skip = G.LastStepClassifier(G.Unrolled(G.SkipRNNCell(4, 16, delay=10)), 4)
+    skip = rc.models.LastStepClassifier(rc.layers.Recurrent(rc.cells.SkipRNNCell(4, 16, delay=10)), 4)
     rc.train.fit(skip, (x, y), loss_fn=F.cross_entropy, epochs=60, lr=1e-2, clip_norm=1.0)
-    assert G.accuracy(skip, xt, yt) > 0.9
+    assert rc.metrics.accuracy(skip, xt, yt) > 0.9
 
 
 # ------------------------------------------------------------------ clipping

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from rnncourse import gru_tools
-from rnncourse.cells import GRUCell
-from rnncourse.gru_tools import ChungGRUCell, switch_convention, update_gate_rows
+import rnncourse as rc
+from rnncourse.cells import ChungGRUCell, GRUCell
+from rnncourse.chapters.ch07 import switch_convention, update_gate_rows
 
 
 def _data(batch=4, input_size=3, hidden=5, seed=0):
@@ -87,32 +87,25 @@ def test_bad_input_is_rejected():
         update_gate_rows(0)
     with pytest.raises(ValueError, match="shape"):
         ChungGRUCell(3, 5)(torch.zeros(2, 4))
-    assert gru_tools.__all__
 
 
-def test_cell_from_layer_reproduces_the_fused_layer_and_gates_are_consistent():
+def test_a_loaded_layer_reproduces_the_fused_one_and_its_gates_are_consistent():
     torch.manual_seed(5)
     layer = torch.nn.GRU(2, 4, batch_first=True).double()
     x = torch.randn(3, 7, 2, dtype=torch.float64)  # (batch, time, input)
     out, _ = layer(x)                              # (batch, time, hidden)
-    cell = gru_tools.cell_from_layer(layer)
+    scratch = rc.layers.Recurrent.from_torch(layer)
+    cell = scratch.layers[0][0]
     assert cell.reset_after
-    rec = gru_tools.run_with_gates(cell, x)
+    with torch.no_grad():
+        _, _, (rec,) = scratch(x, record=True)
     torch.testing.assert_close(rec["h"], out, rtol=0, atol=1e-12)
     # h_t = z h_{t-1} + (1 - z) n, step by step, from the recorded gates
     h_prev = torch.cat([torch.zeros(3, 1, 4, dtype=torch.float64), rec["h"][:, :-1]], dim=1)
     torch.testing.assert_close(rec["z"] * h_prev + (1 - rec["z"]) * rec["n"], rec["h"])
     assert ((rec["z"] > 0) & (rec["z"] < 1)).all() and ((rec["r"] > 0) & (rec["r"] < 1)).all()
     chung = switch_convention(cell)
-    rec2 = gru_tools.run_with_gates(chung, x)
+    with torch.no_grad():
+        _, _, (rec2,) = rc.layers.Recurrent(chung)(x, record=True)
     torch.testing.assert_close(rec2["h"], out, rtol=0, atol=1e-12)
     torch.testing.assert_close(rec2["z"], 1 - rec["z"])
-
-
-def test_cell_from_layer_rejects_other_layers():
-    with pytest.raises(TypeError, match="nn.GRU"):
-        gru_tools.cell_from_layer(torch.nn.LSTM(1, 2))
-    with pytest.raises(ValueError, match="one-layer"):
-        gru_tools.cell_from_layer(torch.nn.GRU(1, 2, num_layers=2))
-    with pytest.raises(ValueError, match="shape"):
-        gru_tools.run_with_gates(GRUCell(1, 2), torch.zeros(3, 1))

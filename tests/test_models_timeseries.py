@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import rnncourse as rc
+from rnncourse.chapters import ch03
 from rnncourse.models import ElmanNetwork, TimeDelayMLP
 
 
@@ -83,7 +84,7 @@ def test_train_online_equals_autograd_steps():
     ref.load_state_dict(net.state_dict())
     x = torch.randn(7, 2, dtype=torch.float64)
     y = torch.randn(7, 1, dtype=torch.float64)
-    hist = rc.train.train_online(net, x, y, epochs=2, lr=0.1, progress=False)
+    hist = ch03.train_online(net, x, y, epochs=2, lr=0.1, progress=False)
     params = list(ref.parameters())
     losses = []
     for _ in range(2):
@@ -107,7 +108,7 @@ def test_train_online_learns_a_sine_that_needs_state():
     s = torch.sin(2 * torch.pi * t / 20)
     torch.manual_seed(0)
     net = ElmanNetwork(1, 6)
-    hist = rc.train.train_online(net, s[:-1, None], s[1:, None], epochs=20, lr=0.05, progress=False)
+    hist = ch03.train_online(net, s[:-1, None], s[1:, None], epochs=20, lr=0.05, progress=False)
     assert hist.loss[-1] < 0.3 * hist.loss[0]
     assert hist.loss[-1] < 0.02  # below what one input alone allows (about 0.048)
 
@@ -116,23 +117,23 @@ def test_train_online_rejects_bad_input():
     net = ElmanNetwork(1, 3)
     x, y = torch.zeros(5, 1), torch.zeros(5, 1)
     with pytest.raises(TypeError, match="ElmanNetwork"):
-        rc.train.train_online(TimeDelayMLP(1, 2), x, y)
+        ch03.train_online(TimeDelayMLP(1, 2), x, y)
     with pytest.raises(ValueError, match="same length"):
-        rc.train.train_online(net, x, torch.zeros(4, 1))
+        ch03.train_online(net, x, torch.zeros(4, 1))
     with pytest.raises(ValueError, match="empty"):
-        rc.train.train_online(net, torch.zeros(0, 1), torch.zeros(0, 1))
+        ch03.train_online(net, torch.zeros(0, 1), torch.zeros(0, 1))
     with pytest.raises(ValueError, match=r"\(time, input\)"):
-        rc.train.train_online(net, torch.zeros(5), y)
+        ch03.train_online(net, torch.zeros(5), y)
     with pytest.raises(ValueError, match="features"):
-        rc.train.train_online(net, torch.zeros(5, 2), y)
+        ch03.train_online(net, torch.zeros(5, 2), y)
     with pytest.raises(ValueError, match="epochs"):
-        rc.train.train_online(net, x, y, epochs=0)
+        ch03.train_online(net, x, y, epochs=0)
     with pytest.raises(ValueError, match="lr"):
-        rc.train.train_online(net, x, y, lr=-1.0)
+        ch03.train_online(net, x, y, lr=-1.0)
     relu = ElmanNetwork(1, 3)
     relu.cell.nonlinearity = "relu"
     with pytest.raises(ValueError, match="tanh"):
-        rc.train.train_online(relu, x, y)
+        ch03.train_online(relu, x, y)
 
 
 def test_train_online_divergence_is_reported_and_weights_copied_back():
@@ -140,4 +141,4 @@ def test_train_online_divergence_is_reported_and_weights_copied_back():
     net = ElmanNetwork(1, 4)
     x = torch.linspace(-1, 1, 50)[:, None] * 100
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
-        rc.train.train_online(net, x, x, epochs=3, lr=50.0, progress=False)
+        ch03.train_online(net, x, x, epochs=3, lr=50.0, progress=False)

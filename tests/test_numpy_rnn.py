@@ -101,11 +101,28 @@ def test_relative_error():
         nr.relative_error(np.ones(2), np.ones(3))
 
 
-def test_contribution_norms_sum_structure():
-    params, x, y, _ = _data(2, 6, 2, 3, 1, "mse")
+def test_contribution_norms_are_the_norms_of_dL_t_da_k():
+    """C[t, k] = sum over the batch of ||dL_t / da_k||, checked entry by entry with autograd."""
+    import torch
+
+    B, T, I, H, O = 2, 6, 2, 3, 1
+    params, x, y, _ = _data(B, T, I, H, O, "mse")
     C = nr.contribution_norms(params, x, y)
-    assert C.shape == (6, 6)
-    assert np.all(np.triu(C, 1) == 0) and np.all(np.diag(C) > 0)
+    assert C.shape == (T, T) and np.all(np.triu(C, 1) == 0)
+    W_xh, W_hh, b_h, W_hy, b_y = (torch.from_numpy(np.asarray(getattr(params, n)))
+                                  for n in ("W_xh", "W_hh", "b_h", "W_hy", "b_y"))
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    h = torch.zeros(B, H, dtype=torch.float64)
+    zs = [torch.zeros(B, H, dtype=torch.float64, requires_grad=True) for _ in range(T)]
+    outs = []
+    for k, x_k in enumerate(xt.unbind(1)):
+        h = torch.tanh(x_k @ W_xh.T + h @ W_hh.T + b_h + zs[k])   # zs[k]: a probe on a_k
+        outs.append(h @ W_hy.T + b_y)
+    for t in range(T):
+        L_t = ((outs[t] - yt[:, t]) ** 2).sum() / (B * T * O)
+        grads = torch.autograd.grad(L_t, zs[: t + 1], retain_graph=True)
+        for k, g in enumerate(grads):
+            assert C[t, k] == pytest.approx(float(g.norm(dim=1).sum()), rel=1e-10), (t, k)
 
 
 def test_bad_inputs_raise_clear_errors():

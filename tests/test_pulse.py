@@ -1,5 +1,6 @@
 """The pulse-converter experiment (chapters 6, 7): counts, errors, the lecture table."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,18 +12,18 @@ from rnncourse.pulse import LECTURE, PulseResult, run, table
 def test_lecture_weights_are_what_the_models_have(key):
     kind, hidden, inverse = key
     weights, _ = LECTURE[key]
-    assert rc.count_params(rc.models.FastSequenceRegressor(kind, 1, list(hidden), 1)) == weights
+    assert rc.count_params(rc.models.SequenceRegressor(kind, 1, list(hidden), 1, fast=True)) == weights
 
 
-def test_run_trains_and_reports_a_normalised_error():
-    torch.set_num_threads(1)
+def test_run_trains_and_reports_a_normalised_error(one_thread):
     r = run("lstm", 5, seeds=(0, 1), n_train=100, n_test=40, epochs=20, lr=0.03, batch_size=20,
             progress=False)
     assert isinstance(r, PulseResult) and r.params == 146 and r.lecture == (146, 0.08)
     assert len(r.errors) == len(r.models) == len(r.histories) == 2
     assert all(0 < e < 1.0 for e in r.errors), r.errors  # better than predicting zero
     assert r.histories[0].loss[-1] < r.histories[0].loss[0]
-    assert r.std >= 0 and min(r.errors) <= r.mean <= max(r.errors)
+    assert r.mean == pytest.approx(np.mean(r.errors))
+    assert r.std == pytest.approx(np.std(r.errors, ddof=1))   # the sample standard deviation
     # the error is test MSE over the variance of the test targets
     x, y = rc.data.pulses(40, seed=1)
     with torch.no_grad():
@@ -30,8 +31,7 @@ def test_run_trains_and_reports_a_normalised_error():
     assert r.errors[0] == pytest.approx(float(((pred - y) ** 2).mean() / y.var(unbiased=False)), rel=1e-5)
 
 
-def test_run_is_repeatable_and_from_scratch_matches_counts():
-    torch.set_num_threads(1)
+def test_run_is_repeatable_and_from_scratch_matches_counts(one_thread):
     kw = dict(seeds=(3,), n_train=20, n_test=20, length=40, epochs=3, progress=False)
     assert run("rnn", [5], **kw).errors == run("rnn", [5], **kw).errors
     slow = run("lstm", [5, 3], fast=False, **kw)
@@ -40,11 +40,59 @@ def test_run_is_repeatable_and_from_scratch_matches_counts():
 
 def test_table_lists_lecture_figures():
     r = PulseResult("rnn", [10], False, 131, errors=[0.2, 0.3])
-    text = table([r, PulseResult("gru", [7], True, 999, errors=[0.5])])
-    assert "simple RNN 10" in text and "0.250 +- 0.050 (n=2)" in text and "0.27" in text
+    text = str(table([r, PulseResult("gru", [7], True, 999, errors=[0.5])]))
+    # mean ± the *sample* standard deviation (ddof = 1): std([0.2, 0.3], ddof=1) = 0.0707
+    assert "simple RNN 10" in text and "0.250 ± 0.071" in text and "0.27" in text
+    assert "Mean ± sample standard deviation (ddof = 1) over 2 seeds." in text
     assert "GRU 7 (inverse)" in text
 
 
 def test_run_refuses_no_seeds():
     with pytest.raises(ValueError, match="seed"):
         run("lstm", 5, seeds=())
+
+
+def test_seed_batch_is_the_separate_models():
+    import rnncourse as rc
+    from rnncourse.pulse import SeedBatch
+    for kind, hs in [("lstm", [5, 3]), ("gru", [4]), ("rnn", [3])]:
+        models = []
+        for s in range(3):
+            rc.set_seed(s)
+            models.append(rc.models.SequenceRegressor(kind, 1, hs, 1, fast=True).double())
+        batch = SeedBatch(models)
+        x = torch.randn(4, 12, 1, dtype=torch.float64)
+        y = torch.randn(4, 12, 1, dtype=torch.float64)
+        out, loss = batch(x, y)
+        ref = torch.cat([m(x) for m in models], -1)
+        assert torch.allclose(out, ref, atol=1e-12)
+        loss.backward()
+        for m in models:
+            torch.nn.functional.mse_loss(m(x), y).backward()
+        for k, m in enumerate(models):
+            for name, p in m.named_parameters():
+                if p.requires_grad:
+                    g = dict(batch.net.named_parameters())[name].grad
+                    rows, cols = batch._index(name, g, p, k)
+                    got = g[rows] if cols is None else g[rows, cols]
+                    assert torch.allclose(got, p.grad, atol=1e-12), (kind, name)
+        for name, p in batch.net.named_parameters():
+            if p.requires_grad:
+                assert torch.all((1 - batch._masks[name]) * p.grad == 0)
+        for a, b in zip(models, batch.unbatch()):
+            for (n1, p1), (n2, p2) in zip(a.state_dict().items(), b.state_dict().items()):
+                assert n1 == n2 and torch.equal(p1, p2)
+
+
+def test_run_batched_seeds_and_forget_bias():
+    import rnncourse as rc
+    r = rc.pulse.run("lstm", [3], seeds=(0, 1, 2), n_train=20, n_test=20, length=30, epochs=2,
+                     batch_size=10, clip_norm=None, batch_seeds=True, forget_bias=1.0,
+                     lr_schedule="onecycle")
+    assert len(r.errors) == 3 and len(r.models) == 3 and r.params == rc.count_params(r.models[0])
+    with pytest.raises(ValueError, match="clip"):
+        rc.pulse.run("lstm", [3], seeds=(0,), n_train=20, n_test=20, length=30, epochs=1,
+                     batch_seeds=True)
+    with pytest.raises(ValueError, match="forget_bias"):
+        rc.pulse.run("gru", [3], seeds=(0,), n_train=20, n_test=20, length=30, epochs=1,
+                     forget_bias=1.0)

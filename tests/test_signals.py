@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse import signals as S
+from rnncourse.chapters import ch01 as S
 from rnncourse.cells import RNNCell
 
 
@@ -55,7 +55,7 @@ def test_recursive_filter_is_a_one_unit_linear_rnn():
     pre = []
     with torch.no_grad():
         for t in range(15):
-            a = cell._preactivation(x[:, t], h)   # (batch, 1): the linear part of the cell
+            a = cell.project_input(x[:, t]) + h @ cell.weight_h.T  # (batch, 1): the cell's linear part
             pre.append(a)
             h = a                                  # identity activation: a linear RNN
     pre = torch.cat(pre, dim=1).numpy()        # (batch, time)
@@ -118,7 +118,7 @@ def test_noisy_sine():
     (lambda: S.fir_filter([1.0, np.nan], [1.0]), "NaN"),
     (lambda: S.fir_filter([1.0, 2.0], []), "weights"),
     (lambda: S.fir_filter("abc", [1.0]), "numbers"),
-    (lambda: S.moving_average([1.0], 0), "at least 1"),
+    (lambda: S.moving_average([1.0], 0), "positive int"),
     (lambda: S.moving_average([1.0], 2.5), "int"),
     (lambda: S.recursive_filter([1.0], "0.9"), "real number"),
     (lambda: S.recursive_filter([1.0], float("inf")), "finite"),

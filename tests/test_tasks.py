@@ -8,7 +8,7 @@ import rnncourse as rc
 
 
 def test_first_input_recall_shapes_and_cue():
-    x, y = rc.tasks.first_input_recall(50, 7, n_classes=3, noise=0.5, seed=1)
+    x, y = rc.data.first_input_recall(50, 7, n_classes=3, noise=0.5, seed=1)
     assert x.shape == (50, 8, 3) and y.shape == (50,)
     assert x.dtype == torch.float32 and y.dtype == torch.int64
     assert torch.equal(x[:, 0].argmax(-1), y)
@@ -18,15 +18,15 @@ def test_first_input_recall_shapes_and_cue():
 
 
 def test_first_input_recall_is_seeded():
-    a = rc.tasks.first_input_recall(10, 3, seed=4)
-    b = rc.tasks.first_input_recall(10, 3, seed=4)
-    c = rc.tasks.first_input_recall(10, 3, seed=5)
+    a = rc.data.first_input_recall(10, 3, seed=4)
+    b = rc.data.first_input_recall(10, 3, seed=4)
+    c = rc.data.first_input_recall(10, 3, seed=5)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
     assert not torch.equal(a[0], c[0])
 
 
 def test_first_input_recall_without_noise_has_only_the_cue():
-    x, _ = rc.tasks.first_input_recall(5, 4, noise=0.0)
+    x, _ = rc.data.first_input_recall(5, 4, noise=0.0)
     assert float(x[:, 1:].abs().sum()) == 0.0
 
 
@@ -34,36 +34,36 @@ def test_first_input_recall_without_noise_has_only_the_cue():
                                     dict(n=5, delay=3, noise=-1.0), dict(n=2.5, delay=3)])
 def test_first_input_recall_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
-        rc.tasks.first_input_recall(**kwargs)
+        rc.data.first_input_recall(**kwargs)
 
 
 def test_delayed_copy():
-    x, y = rc.tasks.delayed_copy(30, [0, 1, 5], n=2, seed=0)
+    x, y = rc.data.delayed_copy(30, [0, 1, 5], n=2, seed=0)
     assert x.shape == (2, 30, 1) and y.shape == (2, 30, 3)
     assert torch.equal(y[:, :, 0], x[:, :, 0])
     assert torch.equal(y[:, 5:, 2], x[:, :25, 0]) and float(y[:, :5, 2].abs().sum()) == 0
     assert float(x.min()) >= -0.5 and float(x.max()) <= 0.5
     with pytest.raises(ValueError):
-        rc.tasks.delayed_copy(10, [10])
+        rc.data.delayed_copy(10, [10])
     with pytest.raises(ValueError):
-        rc.tasks.delayed_copy(10, [])
+        rc.data.delayed_copy(10, [])
 
 
 def test_mackey_glass_is_the_chaotic_attractor():
-    s = rc.tasks.mackey_glass(1500, seed=0)
+    s = rc.data.mackey_glass(1500, seed=0)
     assert s.shape == (1, 1500, 1) and s.dtype == torch.float64
     v = s.flatten().numpy()
     assert 0.3 < v.min() < 0.6 and 1.2 < v.max() < 1.4  # the tau = 17 attractor's range
     assert 0.2 < v.std() < 0.25
     # a chaotic series: not periodic, and two nearby starts separate
-    other = rc.tasks.mackey_glass(1500, seed=1).flatten().numpy()
+    other = rc.data.mackey_glass(1500, seed=1).flatten().numpy()
     assert np.abs(v[-200:] - other[-200:]).max() > 0.1
-    assert torch.equal(s, rc.tasks.mackey_glass(1500, seed=0))
+    assert torch.equal(s, rc.data.mackey_glass(1500, seed=0))
 
 
 def test_mackey_glass_satisfies_its_equation():
     dt = 0.1
-    x = rc.tasks.mackey_glass(2000, dt=dt, sample_every=dt, washout=100).flatten().numpy()
+    x = rc.data.mackey_glass(2000, dt=dt, sample_every=dt, washout=100).flatten().numpy()
     lag = 170  # tau / dt
     t = np.arange(lag + 1, len(x) - 1)
     dxdt = (x[t + 1] - x[t - 1]) / (2 * dt)  # central difference
@@ -73,8 +73,8 @@ def test_mackey_glass_satisfies_its_equation():
 
 def test_mackey_glass_rejects_bad_arguments():
     with pytest.raises(ValueError):
-        rc.tasks.mackey_glass(0)
+        rc.data.mackey_glass(0)
     with pytest.raises(ValueError):
-        rc.tasks.mackey_glass(10, sample_every=0.25, dt=0.1)
+        rc.data.mackey_glass(10, sample_every=0.25, dt=0.1)
     with pytest.raises(ValueError):
-        rc.tasks.mackey_glass(10, tau=-1.0)
+        rc.data.mackey_glass(10, tau=-1.0)

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import rnncourse as rc
-from rnncourse import timeseries as ts
+from rnncourse import tables, timeseries as ts
+from rnncourse.chapters import ch03
 
 
 def test_split_years_and_sizes():
@@ -34,7 +35,7 @@ def test_split_rejects_bad_input():
     with pytest.raises(ValueError, match="consecutive"):
         ts.sunspot_split(lags=[1], periods={"train": (3, 5)}, years=np.array([0, 1, 2, 4, 5, 6]),
                          values=np.arange(6.0))
-    with pytest.raises(ValueError, match="positive integers"):
+    with pytest.raises(ValueError, match="positive int"):
         ts.sunspot_split(lags=[0])
 
 
@@ -89,8 +90,11 @@ def test_standardizer_round_trip_and_errors():
         ts.Standardizer.fit([2.0])
 
 
-def test_series_variance():
-    assert abs(ts.series_variance() - np.var(rc.data.sunspots()[1])) < 1e-9
+def test_series_variance_is_that_of_the_record_1700_1979():
+    years, values = rc.data.sunspots()
+    assert abs(ts.series_variance() - np.var(values[years <= 1979])) < 1e-9
+    assert abs(ts.series_variance() - 1495.6) < 0.1           # not the 1700-2008 variance (1631)
+    assert abs(ts.series_variance(values) - np.var(values)) < 1e-9
     with pytest.raises(ValueError):
         ts.series_variance([1.0])
 
@@ -107,18 +111,18 @@ def test_train_time_delay_learns_and_is_repeatable():
 
 
 def test_elman_sequences_align_with_the_split():
-    seq = ts.elman_sequences()
+    seq = ch03.elman_sequences()
     assert seq["x"].shape == seq["y"].shape == (268, 1)
     assert seq["target_years"][0] == 1712 and seq["target_years"][-1] == 1979
     assert seq["n_train"] == 209
     assert torch.equal(seq["x"][1:], seq["y"][:-1])  # input x(t-1), target x(t)
     with pytest.raises(ValueError):
-        ts.elman_sequences(first_input_year=1930)
+        ch03.elman_sequences(first_input_year=1930)
 
 
 @pytest.mark.parametrize("mode", ["online", "detached", "bptt"])
 def test_train_elman_modes(mode):
-    _, scores, pred = ts.train_elman(0, mode=mode, epochs=10, lr=0.02)
+    _, scores, pred = ch03.train_elman(0, mode=mode, epochs=10, lr=0.02)
     assert set(scores) == set(ts.PERIODS)
     assert all(np.isfinite(v) and v < 3 for v in scores.values())
     assert pred["test 1921-1955"].shape == (35,)
@@ -126,24 +130,24 @@ def test_train_elman_modes(mode):
 
 def test_train_elman_rejects_bad_mode():
     with pytest.raises(ValueError, match="mode"):
-        ts.train_elman(0, mode="rtrl")
+        ch03.train_elman(0, mode="rtrl")
 
 
 def test_run_seeds_and_summarise():
-    out = ts.run_seeds(lambda s: (None, {"a": float(s), "b": 2.0 * s}), [1, 2, 3])
+    out = tables.run_seeds(lambda s: (None, {"a": float(s), "b": 2.0 * s}), [1, 2, 3])
     np.testing.assert_allclose(out["a"], [1, 2, 3])
-    assert ts.summarise(out["b"]) == pytest.approx((4.0, 2.0))
-    assert ts.summarise([0.5]) == (0.5, 0.0)
+    assert tables.mean_std(out["b"]) == pytest.approx((4.0, 2.0))
+    assert tables.mean_std([0.5]) == (0.5, 0.0)
     with pytest.raises(ValueError, match="at least one seed"):
-        ts.run_seeds(lambda s: {}, [])
+        tables.run_seeds(lambda s: {}, [])
     with pytest.raises(ValueError, match="periods"):
-        ts.run_seeds(lambda s: {"a": 1.0} if s == 0 else {"b": 1.0}, [0, 1])
+        tables.run_seeds(lambda s: {"a": 1.0} if s == 0 else {"b": 1.0}, [0, 1])
     with pytest.raises(TypeError):
-        ts.run_seeds(lambda s: 1.0, [0])
+        tables.run_seeds(lambda s: 1.0, [0])
 
 
 def test_nmse_table_formats_numbers_spreads_and_text():
-    table = ts.nmse_table({
+    table = tables.results_table({
         "AR(12)": {"train": 0.1234, "test": 0.2},
         "MLP": {"train": np.array([0.1, 0.3]), "test": np.array([0.2, 0.2])},
         "paper": {"train": "0.082", "test": None},
@@ -152,6 +156,38 @@ def test_nmse_table_formats_numbers_spreads_and_text():
     assert "0.123" in text and "0.200 ± 0.141" in text and "n/a" in text and "NMSE" in text
     assert "<table>" in table._repr_html_() and "&" not in "".join(c for r in table.rows for c in r[1])
     with pytest.raises(ValueError, match="not columns"):
-        ts.nmse_table({"a": {"x": 1.0}}, columns=["y"])
+        tables.results_table({"a": {"x": 1.0}}, columns=["y"])
     with pytest.raises(ValueError):
-        ts.nmse_table({})
+        tables.results_table({})
+
+
+def test_predicting_the_training_mean_does_not_score_one():
+    split, var = ts.sunspot_split(), ts.series_variance()
+    mean = split["train"][1].mean()
+    scores = {k: rc.metrics.nmse(y, np.full_like(y, mean), var) for k, (_, y, _) in split.items()}
+    assert 0.75 < scores["train"] < 0.83 and 1.1 < scores["test 1921-1955"] < 1.2
+    assert 2.7 < scores["test 1956-1979"] < 2.9
+
+
+def test_sunspot_rows_have_the_table_columns_and_the_published_figures():
+    rows = ts.sunspot_rows(seeds=[0, 1, 2], epochs=30)
+    assert [r["model"] for r in rows][:3] == ["linear AR(12), least squares",
+                                              *ts.SUNSPOT_MODELS]
+    for r in rows:
+        assert set(r) == {"model", "weights", "mean", "std", "n", "published"}
+    ar, mlp4, mlp8 = rows[:3]
+    assert ar["n"] == 1 and ar["weights"] == 13 and 0.12 < ar["mean"] < 0.14
+    assert mlp4["weights"] == 29 and mlp8["weights"] == 57 and mlp4["n"] == 3
+    split = ts.sunspot_split()
+    again = [ts.train_time_delay(split, s, epochs=30)[1]["test 1921-1955"] for s in (0, 1, 2)]
+    assert mlp4["mean"] == pytest.approx(np.mean(again))
+    assert mlp4["std"] == pytest.approx(np.std(again, ddof=1))          # the sample std
+    published = {r["model"]: r["published"] for r in rows[3:]}
+    assert sorted(published.values()) == [0.086, 0.097]
+    assert all(r["mean"] is None for r in rows[3:])
+    late = ts.sunspot_rows(seeds=[0], period="test 1956-1979", epochs=5)
+    assert sorted(r["published"] for r in late[3:]) == [0.28, 0.35]
+    with pytest.raises(ValueError, match="period"):
+        ts.sunspot_rows(seeds=[0], period="test 1980-2000")
+    with pytest.raises(ValueError, match="weight_decay"):
+        ts.train_time_delay(split, 0, epochs=1, weight_decay=-1.0)

@@ -24,7 +24,7 @@ def test_fit_learns_a_linear_map_and_records_history():
     assert len(h.loss) == len(h.val_loss) == len(h.grad_norm) == 300
     assert h.loss[-1] < 1e-4 < h.loss[0]
     assert h.seconds > 0 and "300 epochs" in repr(h)
-    assert rc.train.evaluate(model, torch.nn.functional.mse_loss, (x, y)) < 1e-4
+    assert rc.train.evaluate(model, (x, y), torch.nn.functional.mse_loss) < 1e-4
 
 
 def test_fit_minibatches_are_seeded():
@@ -57,7 +57,7 @@ def test_clip_gradients_norm_keeps_direction_value_does_not():
     rc.train.clip_gradients([p], max_value=1.0)
     torch.testing.assert_close(p.grad, torch.tensor([1.0, 0.5]))
     assert rc.train.clip_gradients([torch.nn.Parameter(torch.zeros(1))]) == 0.0
-    with pytest.raises(ValueError, match="max_norm must be positive"):
+    with pytest.raises(ValueError, match="max_norm must be a positive"):
         rc.train.clip_gradients([p], max_norm=0)
 
 
@@ -97,8 +97,8 @@ def test_fit_stops_on_divergence():
 
 def test_progress_is_quiet_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
-    assert rc.train._show_progress(None) is False
-    assert rc.train._show_progress(True) is True
+    assert rc.train.show_progress(None) is False
+    assert rc.train.show_progress(True) is True
 
 
 def test_nmse():
@@ -114,3 +114,198 @@ def test_nmse():
         rc.metrics.nmse([], [])
     with pytest.raises(ValueError, match="positive"):
         rc.metrics.nmse(y, y, variance=0.0)
+
+
+# --------------------------------------------------------------------------- the calling forms
+
+class _TeacherForced(torch.nn.Module):
+    """A model that computes its own loss: (output, loss) = model(x, y)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 1)
+
+    def forward(self, x, y):
+        out = self.lin(x)
+        return out, torch.nn.functional.mse_loss(out, y)
+
+
+def test_fit_with_a_model_that_computes_its_own_loss():
+    torch.manual_seed(0)
+    x, y = _linear_problem()
+    a, b = _TeacherForced(), torch.nn.Linear(3, 1)
+    b.load_state_dict(a.lin.state_dict())
+    h_own = rc.train.fit(a, (x, y), loss_fn=None, epochs=50, lr=0.05, val_data=(x, y), progress=False)
+    h_std = rc.train.fit(b, (x, y), epochs=50, lr=0.05, val_data=(x, y), progress=False)
+    assert h_own.loss == pytest.approx(h_std.loss, rel=1e-6)
+    assert h_own.val_loss == pytest.approx(h_std.val_loss, rel=1e-6)
+    with pytest.raises(TypeError, match=r"\(output, loss\)"):
+        rc.train.fit(torch.nn.Linear(3, 1), (x, y), loss_fn=None, epochs=1)
+
+
+# --------------------------------------------------------------------------- bad input
+
+def test_fit_refuses_targets_that_would_broadcast():
+    x, y = _linear_problem()                      # y is (n, 1)
+    mlp = rc.models.TimeDelayMLP(3, 2)            # outputs (n,)
+    with pytest.raises(ValueError, match=r"y.squeeze\(-1\)"):
+        rc.train.fit(mlp, (x, y), epochs=1)
+    seq = rc.models.SequenceRegressor("rnn", 1, 3)
+    xs = torch.randn(4, 6, 1)
+    with pytest.raises(ValueError, match=r"y.unsqueeze\(-1\)"):
+        rc.train.fit(seq, (xs, torch.randn(4, 6)), epochs=1)   # the feature axis is missing
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), "0.1"])
+def test_fit_refuses_a_learning_rate_that_trains_nothing(lr):
+    x, y = _linear_problem()
+    with pytest.raises(ValueError, match="lr must be a positive"):
+        rc.train.fit(torch.nn.Linear(3, 1), (x, y), lr=lr, epochs=1)
+
+
+def test_fit_says_how_to_fix_a_dtype_mismatch():
+    x, y = _linear_problem()
+    with pytest.raises(TypeError, match=r"x.float\(\)"):
+        rc.train.fit(torch.nn.Linear(3, 1), (x.double(), y.double()), epochs=1)
+
+
+def test_fit_refuses_malformed_data_and_options():
+    x, y = _linear_problem()
+    model = torch.nn.Linear(3, 1)
+    with pytest.raises(TypeError, match="pair"):
+        rc.train.fit(model, x)
+    with pytest.raises(ValueError, match="same number of examples"):
+        rc.train.fit(model, (x, y[:5]))
+    with pytest.raises(ValueError, match="batch_size"):
+        rc.train.fit(model, (x, y), batch_size=0)
+    with pytest.raises(TypeError, match="optimizer"):
+        rc.train.fit(model, (x, y), optimizer="adam")
+    with pytest.raises(TypeError, match="loss_fn"):
+        rc.train.fit(model, (x, y), loss_fn="mse")
+
+
+def test_diverging_training_raises_training_diverged_with_the_history():
+    x, y = _linear_problem()
+    with pytest.raises(rc.train.TrainingDiverged) as info:
+        rc.train.fit(torch.nn.Linear(3, 1), (x, y * 1e30), epochs=50, lr=1e10, progress=False)
+    assert isinstance(info.value, FloatingPointError)
+    assert isinstance(info.value.history, rc.train.History)
+
+
+def test_lr_factor_schedules():
+    from rnncourse.train import lr_factor
+    assert lr_factor(None, 5, 10) == 1.0 == lr_factor("constant", 5, 10)
+    assert lr_factor("cosine", 0, 10) == 1.0 and abs(lr_factor("cosine", 10, 10)) < 1e-12
+    assert abs(lr_factor("cosine", 5, 10) - 0.5) < 1e-12
+    assert abs(lr_factor("onecycle", 0, 100) - 0.04) < 1e-12
+    assert abs(lr_factor("onecycle", 30, 100) - 1.0) < 1e-12
+    assert lr_factor("onecycle", 99, 100) < 0.01
+    with pytest.raises(ValueError, match="lr_schedule"):
+        lr_factor("linear", 0, 10)
+
+
+def test_fit_applies_the_schedule_per_update():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    x, y = torch.randn(20, 2), torch.randn(20, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    seen = []
+    orig = opt.step
+
+    def step(*a, **k):
+        seen.append(opt.param_groups[0]["lr"])
+        return orig(*a, **k)
+
+    opt.step = step
+    h = rc.train.fit(model, (x, y), epochs=2, optimizer=opt, batch_size=5, lr_schedule="cosine")
+    assert h.updates == 8 and len(seen) == 8
+    assert abs(seen[0] - 0.1) < 1e-12 and all(a > b for a, b in zip(seen, seen[1:]))
+    with pytest.raises(ValueError, match="lr_schedule"):
+        rc.train.fit(model, (x, y), epochs=1, lr_schedule="nope")
+def test_fit_stops_after_max_updates_inside_an_epoch():
+    torch.manual_seed(0)
+    x, y = _linear_problem()
+    model = torch.nn.Linear(3, 1)
+    h = rc.train.fit(model, (x, y), epochs=10, batch_size=8, max_updates=13, val_data=(x, y),
+                     progress=False)
+    # 8 updates per epoch: one whole epoch and 5 updates of the second, both recorded
+    assert h.updates == 13 and len(h.loss) == len(h.val_loss) == 2
+    assert h.stopped == "max_updates" and "stopped by max_updates" in repr(h)
+    h = rc.train.fit(torch.nn.Linear(3, 1), (x, y), epochs=2, batch_size=8, max_updates=100,
+                     progress=False)
+    assert h.updates == 16 and h.stopped == ""          # the epochs ran out first
+
+
+def test_fit_max_updates_counts_chunks_of_truncated_bptt():
+    torch.manual_seed(0)
+    model = rc.models.SequenceRegressor("rnn", 1, 4, 1)
+
+    class Stateful(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.m = model
+
+        def forward(self, x, state):
+            h, state = self.m.rnn(x, state)
+            return self.m.readout(h), state
+
+    x = torch.randn(3, 20, 1)
+    h = rc.train.fit(Stateful(), (x, x), chunk_length=6, epochs=5, max_updates=6, progress=False)
+    assert h.updates == 6 and len(h.loss) == 2 and h.stopped == "max_updates"   # 4 chunks an epoch
+
+
+def test_fit_max_seconds_stops_after_the_update_that_crosses_it():
+    x, y = _linear_problem()
+    h = rc.train.fit(torch.nn.Linear(3, 1), (x, y), epochs=1000, max_seconds=1e-9, progress=False)
+    assert h.updates == 1 and h.stopped == "max_seconds" and len(h.loss) == 1
+
+
+def test_fit_lr_schedule_sets_the_rate_of_every_update():
+    x, y = _linear_problem()
+    seen = []
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    real_step = opt.step
+
+    def step(*a, **k):
+        seen.append(opt.param_groups[0]["lr"])
+        return real_step(*a, **k)
+
+    opt.step = step
+    rc.train.fit(model, (x, y), epochs=4, optimizer=opt, lr_schedule=lambda u: 1.0 / (u + 1),
+                 progress=False)
+    assert seen == pytest.approx([0.1, 0.05, 0.1 / 3, 0.025])
+    # factor 0 for every update: nothing moves
+    model = torch.nn.Linear(3, 1)
+    before = [p.detach().clone() for p in model.parameters()]
+    rc.train.fit(model, (x, y), epochs=3, lr_schedule=lambda u: 0.0, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(max_updates=0), "max_updates"),
+    (dict(max_seconds=-1.0), "max_seconds"),
+    (dict(lr_schedule=0.5), "lr_schedule must be one of"),
+    (dict(lr_schedule=lambda u: -1.0), r"lr_schedule\(0\) must return"),
+    (dict(lr_schedule=lambda u: "fast"), r"lr_schedule\(0\) must return"),
+])
+def test_fit_refuses_bad_budgets_and_schedules(kwargs, message):
+    x, y = _linear_problem()
+    with pytest.raises((ValueError, TypeError), match=message):
+        rc.train.fit(torch.nn.Linear(3, 1), (x, y), epochs=2, progress=False, **kwargs)
+
+
+def test_sequence_cross_entropy_is_the_mean_over_every_step():
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 3, 5, generator=g, dtype=torch.float64)
+    targets = torch.randint(0, 5, (2, 3), generator=g)
+    logp = torch.log_softmax(logits, -1)
+    by_hand = -sum(logp[b, t, targets[b, t]] for b in range(2) for t in range(3)) / 6
+    assert float(rc.metrics.sequence_cross_entropy(logits, targets)) == pytest.approx(float(by_hand))
+    # uniform logits: ln V nats
+    assert float(rc.metrics.sequence_cross_entropy(torch.zeros(1, 4, 7), torch.zeros(1, 4, dtype=torch.long))) \
+        == pytest.approx(math.log(7))
+    with pytest.raises(ValueError, match="batch, time, vocab"):
+        rc.metrics.sequence_cross_entropy(logits[0], targets[0])
+    with pytest.raises(ValueError, match="int64 targets"):
+        rc.metrics.sequence_cross_entropy(logits, targets.double())

@@ -50,3 +50,14 @@ def test_count_params_counts_only_trainable():
     assert rc.count_params(m) == 6
     with pytest.raises(TypeError, match="torch.nn.Module"):
         rc.count_params([m])
+
+
+def test_scale_reads_the_environment(monkeypatch):
+    monkeypatch.delenv("RNNCOURSE_SCALE", raising=False)
+    assert rc.scale() == 1 and rc.scale(default=2) == 2
+    monkeypatch.setenv("RNNCOURSE_SCALE", "4")
+    assert rc.scale() == 4
+    for bad in ("0", "-1", "two", "1.5"):
+        monkeypatch.setenv("RNNCOURSE_SCALE", bad)
+        with pytest.raises(ValueError, match="RNNCOURSE_SCALE must be a positive whole number"):
+            rc.scale()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import signals
+from ..chapters import ch01 as signals
 from . import call, check, compare, fail, whole_number
+
+from . import as_array  # validates answers
 
 
 def _random_signal(T: int, seed: int) -> np.ndarray:
@@ -18,11 +20,12 @@ def _random_signal(T: int, seed: int) -> np.ndarray:
 
 
 def _shift(y: np.ndarray) -> np.ndarray:
-    """``y`` delayed by one step (a zero enters at t = 0)."""
+    """``y`` delayed by one step (a zero enters at the first step, t = 1)."""
     return np.concatenate([[0.0], y[:-1]])
 
 
-@check("1.1")
+@check("1.1", expects="recursive_filter(x, a, b) returning the states h_1 ... h_T: "
+       "one float for each input, as an array of the same length as x")
 def recursive_filter(student_fn):
     """Exercise 1.1: ``recursive_filter(x, a, b)`` returns ``h`` with ``h_t = a h_{t-1} + b x_t``."""
     for seed, a, b in ((0, 0.7, 0.5), (1, -0.6, 2.0), (2, 0.95, 1.5)):
@@ -31,12 +34,13 @@ def recursive_filter(student_fn):
         got = call(student_fn, x_given, a, b)
         if not np.array_equal(x_given, x):
             fail("your function changed its input x; compute the states in a new array")
-        g = np.asarray(got, dtype=np.float64) if got is not None else None
+        what = f"recursive_filter(x, a={a}, b={b})"
+        g = as_array(got, what, finite=False)
         expected = signals.recursive_filter(x, a, b)
-        if g is not None and g.ndim == 0 and np.isclose(g, expected[-1]):
-            fail("you returned only the last state h_{T-1}; return the whole sequence h_0 ... h_{T-1} "
+        if g.ndim == 0 and np.isclose(g, expected[-1]):
+            fail("you returned only the last state h_T; return the whole sequence h_1 ... h_T "
                  f"(an array of length {len(x)})")
-        compare(got, expected, f"recursive_filter(x, a={a}, b={b})", mistakes={
+        compare(got, expected, what, mistakes={
             "You used the previous input x_{t-1} (or your output is one step late); the new state "
             "uses the current input: "
             "h_t = a h_{t-1} + b x_t.": signals.recursive_filter(_shift(x), a, b),
@@ -46,13 +50,14 @@ def recursive_filter(student_fn):
                 signals.recursive_filter(x, b, a),
             "You forgot to carry the state: h_t = a h_{t-1} + b x_t needs the previous h, "
             "not the previous input.": b * x + a * _shift(x),
-            "You started with h_0 = x_0; start from h_{-1} = 0, so h_0 = b x_0.":
+            "You started with h_1 = x_1; start from h_0 = 0, so h_1 = b x_1.":
                 np.concatenate([[x[0]], signals.recursive_filter(x[1:], a, b, h0=x[0])]),
         })
-    return "your loop matches rc.signals.recursive_filter on three random signals"
+    return "your loop matches rnncourse.chapters.ch01.recursive_filter on three random signals"
 
 
-@check("1.2")
+@check("1.2", expects="moving_average(x, L) returning one float for each input: the mean of "
+       "x_t, ..., x_{t-L+1}, as an array of the same length as x")
 def moving_average(student_fn):
     """Exercise 1.2: ``moving_average(x, L)``, the causal mean of the last ``L`` inputs."""
     for seed, L in ((3, 5), (4, 1), (5, 8)):
@@ -60,10 +65,10 @@ def moving_average(student_fn):
         got = call(student_fn, x.copy(), L)
         what = f"moving_average(x, L={L}) for a signal of length {len(x)}"
         expected = signals.moving_average(x, L)
-        g = None if got is None else np.asarray(got, dtype=np.float64)
-        if g is not None and L > 1 and g.shape == (len(x) - L + 1,):
+        g = as_array(got, what, finite=False)
+        if L > 1 and g.shape == (len(x) - L + 1,):
             fail(f"{what} has {g.size} values: it keeps only full windows (np.convolve's 'valid' "
-                 "mode). Treat inputs before t = 0 as zero and return one output per input.")
+                 "mode). Treat inputs before t = 1 as zero and return one output per input.")
         centred = np.convolve(x, np.full(L, 1.0 / L), mode="same")
         partial = np.cumsum(x) / np.minimum(np.arange(1, len(x) + 1), L)
         partial[L:] = expected[L:]
@@ -80,9 +85,9 @@ def moving_average(student_fn):
         }
         if L > 1:
             mistakes["At the start you divided by the number of inputs seen so far; divide by L "
-                     "always (inputs before t = 0 count as zero)."] = partial
+                     "always (inputs before t = 1 count as zero)."] = partial
         compare(got, expected, what, mistakes=mistakes)
-    return "your moving average matches rc.signals.moving_average for L = 5, 1 and 8"
+    return "your moving average matches rnncourse.chapters.ch01.moving_average for L = 5, 1 and 8"
 
 
 def _reference_counts(L: int, H: int) -> tuple[int, int]:
@@ -94,7 +99,8 @@ def _reference_counts(L: int, H: int) -> tuple[int, int]:
     return count_params(TimeDelayMLP(L, H)), count_params(ElmanNetwork(1, H, 1))
 
 
-@check("1.5")
+@check("1.5", expects="count_window_mlp(L, H) and count_rnn(H), each returning a whole number "
+       "(the number of trainable weights)")
 def parameter_counts(count_window_mlp, count_rnn):
     """Exercise 1.5: ``count_window_mlp(L, H)`` and ``count_rnn(H)`` (one input, one output)."""
     for L, H in ((12, 10), (100, 10), (5, 4), (30, 3)):

@@ -11,29 +11,28 @@ import numpy as np
 from .. import data, timeseries
 from . import call, check, compare, fail
 
+from . import as_array, as_number, reject, unpack  # validate answers
 
-@check("2.1")
+
+@check("2.1", expects="nmse(y, y_hat, variance) returning one number: "
+       "sum((y - y_hat)**2) / (N * variance)")
 def nmse(student_fn):
     """Exercise 2.1: ``nmse(y, y_hat, variance) = sum (y - y_hat)^2 / (N * variance)``."""
     rng = np.random.default_rng(21)
     y = 50 + 30 * rng.standard_normal(35)
     y_hat = y + 12 * rng.standard_normal(35)
-    variance = 1631.1  # the whole series' variance: not the variance of this y
+    variance = 1495.6  # the variance of the record 1700-1979: not the variance of this y
     sse = float(np.sum((y - y_hat) ** 2))
     n = y.size
     got = call(student_fn, y.copy(), y_hat.copy(), variance)
     if got is None:
-        fail("nmse returned None; did you forget `return`?")
-    try:
-        got = float(np.asarray(got, dtype=np.float64))
-    except (TypeError, ValueError):
-        fail(f"nmse should return one number, got {type(got).__name__} "
-             f"{np.shape(got) if hasattr(got, 'shape') else ''}")
+        reject("nmse returned None; did you forget `return`?")
+    as_number(got, "nmse", finite=False)  # one number (not an array, text or a tuple)
     compare(got, sse / (n * variance), "nmse(y, y_hat, variance)", mistakes={
         "You divided by N only (that is the mean squared error); divide by N times the variance.":
             sse / n,
         "You used the variance of y (the test set's own variance) instead of the `variance` "
-        "argument; the chapter divides by the variance of the whole series.":
+        "argument; the chapter divides every period by the variance of the record 1700-1979.":
             sse / (n * np.var(y)),
         "You used the sample variance of y (ddof=1) instead of the `variance` argument.":
             sse / (n * np.var(y, ddof=1)),
@@ -45,9 +44,10 @@ def nmse(student_fn):
         "You summed absolute errors instead of squared errors.":
             float(np.sum(np.abs(y - y_hat))) / (n * variance),
     })
-    # the mean predictor scores 1 when the variance is the set's own
+    # the mean predictor scores 1 only when the variance is the set's own
     y2 = rng.standard_normal(20)
     got2 = call(student_fn, y2.copy(), np.full(20, y2.mean()), float(np.var(y2)))
+    as_number(got2, "nmse", finite=False)
     compare(got2, 1.0, "nmse of the mean predictor with the set's own variance")
     return "your NMSE matches the reference, and predicting the mean scores 1"
 
@@ -67,24 +67,21 @@ def _ls(X, y, intercept=True):
     return (coef[:-1], coef[-1]) if intercept else (coef, 0.0)
 
 
-@check("2.2")
+@check("2.2", expects="fit_ar(series, p) returning the pair (w, b): w an array of the p lag "
+       "coefficients (w[0] for x(t-1)), b one number (the intercept)")
 def fit_ar(student_fn):
     """Exercise 2.2: ``fit_ar(series, p)`` returns ``(w, b)``: ``x(t) ~ sum_k w[k-1] x(t-k) + b``."""
     series = _ar_series(120, seed=22)
     p = 4
     got = call(student_fn, series.copy(), p)
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail("fit_ar should return a pair (w, b): w has p coefficients, w[0] for x(t-1), "
-             f"and b is the intercept; got {type(got).__name__}")
-    w, b = got
-    w = np.asarray(w, dtype=np.float64).ravel()
+    w, b = unpack(got, 2, "fit_ar", ("w", "b"))
+    w = as_array(w, "w").ravel()
     if w.shape == (p + 1,):
         fail(f"w has {p + 1} values; return the {p} lag coefficients and the intercept "
              "separately, as (w, b)")
-    try:
-        b = float(np.asarray(b, dtype=np.float64))
-    except (TypeError, ValueError):
-        fail(f"b should be one number (the intercept), got {type(b).__name__}")
+    if w.shape != (p,):
+        reject(f"w has {w.size} values; expected the p = {p} lag coefficients, w[0] for x(t-1)")
+    b = as_number(b, "b (the intercept)")
     lags = list(range(1, p + 1))
     X, y = data.lagged(series, lags)
     w_ref, b_ref = timeseries.fit_ar(X, y)

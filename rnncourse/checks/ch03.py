@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import call, check, compare, fail
+from . import as_array, as_number, call, check, compare, describe, fail, reject, unpack
 
 _NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
@@ -33,7 +33,8 @@ def _clone(p: dict) -> dict:
     return {k: v.clone() for k, v in p.items()}
 
 
-@check("3.1")
+@check("3.1", expects="elman_step(x_t, context, W_xh, W_hh, b_h, W_hy, b_y) returning the pair "
+       "(y_t, h_t): tensors of shape (batch, outputs) and (batch, hidden)")
 def elman_step(student_fn):
     """Exercise 3.1: one Elman step with a copied context; batches are rows."""
     p = _params(31)
@@ -42,11 +43,11 @@ def elman_step(student_fn):
     c = torch.randn(4, 3, generator=g, dtype=torch.float64)   # (batch, hidden): h(t-1)
     args = (x.clone(), c.clone()) + tuple(_clone(p)[k] for k in _NAMES)
     got = call(student_fn, *args)
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"elman_step should return a pair (y_t, h_t), got {type(got).__name__}")
-    y_got, h_got = got
+    y_got, h_got = unpack(got, 2, "elman_step", ("y_t", "h_t"))
     W_xh, W_hh, b_h, W_hy, b_y = (p[k] for k in _NAMES)
     y_ref, h_ref = _step(x, c, W_xh, W_hh, b_h, W_hy, b_y)
+    as_array(h_got, "h_t", tensor=True, finite=False)
+    as_array(y_got, "y_t", tensor=True, finite=False)
     h_mistakes = {
         "W_xh is used transposed: with batches as rows the input term is x_t @ W_xh.T.":
             _step(x, c, W_xh.T, W_hh, b_h, W_hy, b_y)[1],
@@ -83,7 +84,9 @@ def _online_ref(p: dict, c, x, y, lr):
     return new, h.detach(), float(loss.detach()), dict(zip(_NAMES, grads))
 
 
-@check("3.2")
+@check("3.2", expects="online_step(params, context, x_t, y_t, lr) returning the triple "
+       "(new_params, new_context, loss): a dict of tensors with the keys W_xh, W_hh, b_h, W_hy, "
+       "b_y, a tensor of shape (1, hidden) and one number")
 def online_step(student_fn):
     """Exercise 3.2: one step of the online loop (forward, error, gradient, update, copy)."""
     p = _params(33, n_in=1, n_hidden=3, n_out=1)
@@ -94,19 +97,16 @@ def online_step(student_fn):
     lr = 0.1
     given = _clone(p)
     got = call(student_fn, given, c.clone(), x.clone(), y.clone(), lr)
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        fail("online_step should return (new_params, new_context, loss), "
-             f"got {type(got).__name__}")
-    new_got, ctx_got, loss_got = got
+    new_got, ctx_got, loss_got = unpack(got, 3, "online_step", ("new_params", "new_context", "loss"))
     if not isinstance(new_got, dict) or set(new_got) != set(_NAMES):
-        fail(f"new_params should be a dict with the keys {list(_NAMES)}")
+        reject(f"new_params should be a dict with the keys {list(_NAMES)}, got {describe(new_got)}")
+    for k in _NAMES:
+        as_array(new_got[k], f"new_params['{k}']", tensor=True, finite=False)
+    as_array(ctx_got, "new_context", tensor=True, finite=False)
     new_ref, h_ref, loss_ref, grads = _online_ref(p, c, x, y, lr)
-    try:
-        loss_val = float(loss_got)
-    except (TypeError, ValueError):
-        fail(f"loss should be a number, got {type(loss_got).__name__}")
+    as_number(loss_got, "loss", finite=False)  # one number (a tensor of one element is fine)
     after = _step(x, c, *(new_ref[k] for k in _NAMES))[0]
-    compare(loss_val, loss_ref, "loss", mistakes={
+    compare(loss_got, loss_ref, "loss", mistakes={
         "You returned the loss after the update; return the error made before it (online "
         "learning scores each prediction before learning from it).":
             float(((after - y) ** 2).mean()),

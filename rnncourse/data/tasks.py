@@ -1,4 +1,4 @@
-"""Synthetic long-lag tasks for chapter 5 (and later chapters).
+"""Synthetic long-lag tasks (chapter 5 onwards), re-exported as ``rc.data.first_input_recall`` etc.
 
 Every generator takes a ``seed`` and returns tensors shaped ``(n, time, features)`` (targets of
 a classification task as ``(n,)`` class indices):
@@ -19,13 +19,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .._validate import positive_int
+
 __all__ = ["first_input_recall", "delayed_copy", "mackey_glass"]
-
-
-def _positive_int(v, name: str, minimum: int = 1) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {v!r}")
-    return int(v)
 
 
 def first_input_recall(n: int, delay: int, n_classes: int = 4, noise: float = 0.5, seed: int = 0,
@@ -39,9 +35,9 @@ def first_input_recall(n: int, delay: int, n_classes: int = 4, noise: float = 0.
 
     Returns ``x`` of shape ``(n, delay + 1, n_classes)`` and ``y`` of shape ``(n,)`` (int64).
     """
-    n = _positive_int(n, "n")
-    delay = _positive_int(delay, "delay", 0)
-    n_classes = _positive_int(n_classes, "n_classes", 2)
+    n = positive_int(n, "n")
+    delay = positive_int(delay, "delay", 0)
+    n_classes = positive_int(n_classes, "n_classes", 2)
     if not isinstance(noise, (int, float)) or isinstance(noise, bool) or not math.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a non-negative number, got {noise!r}")
     g = torch.Generator().manual_seed(int(seed))
@@ -59,8 +55,8 @@ def delayed_copy(n_steps: int, delays: Sequence[int], n: int = 1, seed: int = 0,
     (0 before the start). Returns ``x`` of shape ``(n, n_steps, 1)`` and ``y`` of shape
     ``(n, n_steps, len(delays))``.
     """
-    n_steps = _positive_int(n_steps, "n_steps")
-    n = _positive_int(n, "n")
+    n_steps = positive_int(n_steps, "n_steps")
+    n = positive_int(n, "n")
     delays = [int(d) for d in delays]
     if not delays:
         raise ValueError("delays is empty: give at least one delay")
@@ -84,8 +80,8 @@ def mackey_glass(n_steps: int, tau: float = 17.0, beta: float = 0.2, gamma: floa
     sampled every ``sample_every`` time units after ``washout`` samples. ``tau = 17`` gives
     the mildly chaotic series used by Jaeger and Haas (2004). Returns shape ``(1, n_steps, 1)``.
     """
-    n_steps = _positive_int(n_steps, "n_steps")
-    washout = _positive_int(washout, "washout", 0)
+    n_steps = positive_int(n_steps, "n_steps")
+    washout = positive_int(washout, "washout", 0)
     for name, v in (("tau", tau), ("dt", dt), ("sample_every", sample_every)):
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:
             raise ValueError(f"{name} must be a positive number, got {v!r}")

@@ -1,4 +1,4 @@
-"""Signals and filters for chapter 1: a window (FIR) against a recursive filter (IIR).
+"""Chapter 1 (sequences): signals and filters, a window (FIR) against a recursive filter (IIR).
 
 Two ways to let an output ``y_t`` depend on the past of an input sequence ``x_t``:
 
@@ -9,7 +9,8 @@ Two ways to let an output ``y_t`` depend on the past of an input sequence ``x_t`
   It is a one-unit linear RNN with ``W_hh = a`` and ``W_xh = b``.
 
 Every filter works on the last axis, so ``x`` may be one signal ``(time,)`` or a batch of
-signals ``(batch, time)``; the output has the shape of the input. Inputs before ``t = 0`` are
+signals ``(batch, time)``; the output has the shape of the input. Steps are numbered
+``t = 1, ..., T`` as on the notation page (array index ``t - 1``); inputs before ``t = 1`` are
 taken to be zero (the filters are causal and start at rest). Everything is NumPy, float64.
 """
 
@@ -19,6 +20,9 @@ import math
 from typing import Callable
 
 import numpy as np
+
+from .._validate import positive_int
+from ..utils import to_numpy
 
 __all__ = [
     "as_signal",
@@ -42,14 +46,8 @@ def as_signal(x, name: str = "x") -> np.ndarray:
     dimensions, an empty time axis or NaN / infinite values.
     """
     try:
-        import torch
-        if isinstance(x, torch.Tensor):
-            x = x.detach().cpu().numpy()
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
+        a = to_numpy(x)
+    except TypeError:
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}") from None
     if a.ndim not in (1, 2):
         raise ValueError(f"{name} must have shape (time,) or (batch, time), got shape {a.shape}")
@@ -69,17 +67,9 @@ def _scalar(v, name: str) -> float:
     return v
 
 
-def _positive_int(v, name: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    if v < 1:
-        raise ValueError(f"{name} must be at least 1, got {v}")
-    return int(v)
-
-
 def impulse(length: int, at: int = 0, height: float = 1.0) -> np.ndarray:
     """The unit impulse: zeros of shape ``(length,)`` with ``height`` at index ``at``."""
-    length = _positive_int(length, "length")
+    length = positive_int(length, "length")
     if isinstance(at, bool) or not isinstance(at, (int, np.integer)) or not 0 <= at < length:
         raise ValueError(f"at must be an int in [0, {length}), got {at!r}")
     x = np.zeros(length)
@@ -91,7 +81,7 @@ def fir_filter(x, weights) -> np.ndarray:
     """Causal window (FIR) filter: ``y_t = sum_{k=0}^{L-1} weights[k] * x_{t-k}``.
 
     ``weights[0]`` multiplies the current input, ``weights[k]`` the input ``k`` steps ago;
-    ``L = len(weights)`` is the window length. Inputs before ``t = 0`` count as zero.
+    ``L = len(weights)`` is the window length. Inputs before ``t = 1`` count as zero.
     ``x``: ``(time,)`` or ``(batch, time)``; returns the same shape.
     """
     x = as_signal(x)
@@ -109,21 +99,21 @@ def fir_filter(x, weights) -> np.ndarray:
 
 def moving_average(x, L: int) -> np.ndarray:
     """Mean of the last ``L`` inputs, ``y_t = (x_t + ... + x_{t-L+1}) / L`` (zeros before t=0)."""
-    L = _positive_int(L, "L")
+    L = positive_int(L, "L")
     return fir_filter(x, np.full(L, 1.0 / L))
 
 
 def window_sum(x, L: int) -> np.ndarray:
     """Sum of the last ``L`` inputs, ``y_t = x_t + ... + x_{t-L+1}`` (zeros before t=0)."""
-    L = _positive_int(L, "L")
+    L = positive_int(L, "L")
     return fir_filter(x, np.ones(L))
 
 
 def recursive_filter(x, a: float, b: float = 1.0, h0: float = 0.0) -> np.ndarray:
-    """First-order recursive (IIR) filter: ``h_t = a * h_{t-1} + b * x_t``, ``h_{-1} = h0``.
+    """First-order recursive (IIR) filter: ``h_t = a * h_{t-1} + b * x_t``, ``h_0 = h0``.
 
     This is a one-unit linear RNN (``W_hh = a``, ``W_xh = b``, no bias, identity activation).
-    Returns the whole state sequence ``h_0, ..., h_{T-1}``, the same shape as ``x``.
+    Returns the whole state sequence ``h_1, ..., h_T``, the same shape as ``x``.
     Its impulse response is ``b * a**k``: it never becomes exactly zero when ``a != 0``.
     """
     x = as_signal(x)
@@ -172,7 +162,7 @@ def memory_length(a: float, tol: float = 0.01) -> float:
 
 def noisy_sine(length: int, period: float = 40.0, noise: float = 0.3, seed: int = 0) -> np.ndarray:
     """A sine of ``period`` steps plus Gaussian noise of standard deviation ``noise``: ``(length,)``."""
-    length = _positive_int(length, "length")
+    length = positive_int(length, "length")
     period, noise = _scalar(period, "period"), _scalar(noise, "noise")
     if period <= 0 or noise < 0:
         raise ValueError(f"need period > 0 and noise >= 0, got period={period}, noise={noise}")
@@ -193,8 +183,8 @@ def sign_task(ages, n_per_age: int = 200, length: int = 200, noise: float = 0.0,
     ``(n,)``, with ``n = len(ages) * n_per_age``.
     """
     ages = np.asarray(ages)
-    length = _positive_int(length, "length")
-    n_per_age = _positive_int(n_per_age, "n_per_age")
+    length = positive_int(length, "length")
+    n_per_age = positive_int(n_per_age, "n_per_age")
     noise = _scalar(noise, "noise")
     if ages.ndim != 1 or ages.size == 0 or not np.issubdtype(ages.dtype, np.integer):
         raise ValueError(f"ages must be a non-empty 1-D array of ints, got {ages!r}")

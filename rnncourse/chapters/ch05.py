@@ -1,0 +1,352 @@
+"""Chapter 5 (vanishing and exploding gradients): measuring them, and the remedies.
+
+Backpropagation through time multiplies one Jacobian per step,
+
+.. math::
+    \\frac{\\partial h_T}{\\partial h_t} = \\prod_{k=t+1}^{T} \\operatorname{diag}(g'(a_k)) W_{hh},
+
+so the size of ``dL_T/dh_t`` changes roughly geometrically with the lag ``T - t``. This module
+holds the chapter's experiments:
+
+- :func:`spectral_radius`, :func:`scale_to_spectral_radius`, :func:`set_spectral_radius_`,
+  :func:`random_recurrent_matrix`
+- :func:`irnn` (ReLU with identity initialisation, Le et al. 2015)
+- :func:`clipping_comparison` (what norm and value clipping do to one gradient)
+- :class:`EchoStateNetwork` and :func:`ridge_regression` (Jaeger 2001)
+
+The leaky and skip-in-time cells are :class:`rnncourse.cells.LeakyRNNCell` and
+:class:`rnncourse.cells.SkipRNNCell`; gradient norms by lag are measured with
+:func:`rnncourse.gradients.gradient_norms_by_lag`; the long-lag tasks are in :mod:`rnncourse.data`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._validate import positive_int
+from ..cells import LeakyRNNCell
+from ..layers import Recurrent
+from ..train import clip_gradients
+
+__all__ = [
+    "spectral_radius",
+    "scale_to_spectral_radius",
+    "set_spectral_radius_",
+    "random_recurrent_matrix",
+    "irnn",
+    "clipping_comparison",
+    "EchoStateNetwork",
+    "ridge_regression",
+]
+
+
+# --------------------------------------------------------------------------- spectral radius
+
+def _square(W, who: str) -> torch.Tensor:
+    if isinstance(W, np.ndarray):
+        W = torch.from_numpy(W)
+    if not isinstance(W, torch.Tensor):
+        raise TypeError(f"{who} expects a square matrix (torch.Tensor or numpy array), "
+                        f"got {type(W).__name__}")
+    if W.dim() != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
+        raise ValueError(f"{who} expects a non-empty square matrix, got shape {tuple(W.shape)}")
+    if not torch.isfinite(W).all():
+        raise ValueError(f"{who}: the matrix contains NaN or infinite values")
+    return W
+
+
+def spectral_radius(W) -> float:
+    """The largest absolute value of the eigenvalues of the square matrix ``W``.
+
+    Not the largest singular value (the spectral *norm*): for a non-normal matrix the two
+    differ, and it is the spectral radius that decides how ``W^k`` behaves for large ``k``.
+    """
+    W = _square(W, "spectral_radius")
+    eig = torch.linalg.eigvals(W.detach().to(torch.float64).cpu())  # complex, (n,)
+    return float(eig.abs().max())
+
+
+def scale_to_spectral_radius(W, rho: float):
+    """``W`` multiplied by a scalar so that its spectral radius becomes ``rho``.
+
+    Eigenvalues scale with the matrix, so ``W * rho / spectral_radius(W)`` has spectral radius
+    ``rho`` and the same eigenvectors. Returns the same type as ``W`` (tensor or array).
+    """
+    was_numpy = isinstance(W, np.ndarray)
+    Wt = _square(W, "scale_to_spectral_radius")
+    if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not math.isfinite(rho) or rho < 0:
+        raise ValueError(f"rho must be a non-negative finite number, got {rho!r}")
+    r = spectral_radius(Wt)
+    if r < 1e-12:
+        raise ValueError("the matrix has spectral radius 0 (it is nilpotent or zero); "
+                         "it cannot be scaled to another spectral radius")
+    out = Wt * (rho / r)
+    return out.numpy() if was_numpy else out
+
+
+@torch.no_grad()
+def set_spectral_radius_(weight: torch.Tensor, rho: float) -> torch.Tensor:
+    """Rescale a recurrent weight (e.g. ``cell.weight_h``) in place to spectral radius ``rho``."""
+    weight.copy_(scale_to_spectral_radius(weight.detach(), rho))
+    return weight
+
+
+def random_recurrent_matrix(n: int, rho: float, kind: str = "gaussian", seed: int = 0,
+                            dtype=torch.float32) -> torch.Tensor:
+    """A random ``(n, n)`` matrix with spectral radius ``rho``.
+
+    ``kind="gaussian"``: i.i.d. normal entries (a non-normal matrix, the typical case);
+    ``kind="orthogonal"``: ``rho`` times a random orthogonal matrix, whose singular values all
+    equal ``rho``, so that ``||W^k v|| = rho^k ||v||`` exactly.
+    """
+    positive_int(n, "n")
+    g = torch.Generator().manual_seed(seed)
+    A = torch.randn(n, n, generator=g, dtype=torch.float64)
+    if kind == "gaussian":
+        W = scale_to_spectral_radius(A, rho)
+    elif kind == "orthogonal":
+        Q, R = torch.linalg.qr(A)
+        W = rho * Q * torch.sign(torch.diagonal(R))  # (n, n), Haar-distributed
+    else:
+        raise ValueError(f"kind must be 'gaussian' or 'orthogonal', got {kind!r}")
+    return W.to(dtype)
+
+
+# --------------------------------------------------------------------------- models
+
+def irnn(input_size: int, hidden_size: int, input_std: float = 0.001, seed: int | None = None) -> Recurrent:
+    """A ReLU RNN with identity initialisation (Le et al. 2015), on the fast path.
+
+    ``W_hh = I``, bias 0, ``W_xh ~ N(0, input_std^2)``: at the start every unit copies its own
+    value forward, so the Jacobian of one step is the identity wherever a unit is active and
+    the gradient neither shrinks nor grows with the lag.
+    """
+    rnn = Recurrent("rnn", input_size, hidden_size, fast=True, nonlinearity="relu")
+    layer = rnn.layers[0]                                   # torch.nn.RNN, bias_hh frozen at 0
+    g = None if seed is None else torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        layer.weight_hh_l0.copy_(torch.eye(hidden_size))
+        layer.bias_ih_l0.zero_()
+        layer.weight_ih_l0.copy_(torch.randn(hidden_size, input_size, generator=g) * input_std)
+    return rnn
+
+
+# --------------------------------------------------------------------------- clipping
+
+def _flat_grad(params) -> torch.Tensor:
+    return torch.cat([p.grad.detach().flatten() for p in params])
+
+
+def clipping_comparison(parameters, max_norm: float, max_value: float) -> dict:
+    """What clipping by norm and clipping by value do to the gradient held in ``.grad``.
+
+    Both are applied with :func:`rnncourse.train.clip_gradients` to copies; the ``.grad``
+    tensors are left as they were. Returns a dict of flat gradient vectors ``"raw"``,
+    ``"norm"``, ``"value"`` and the numbers: ``norm_raw``, ``norm_after_norm_clip``,
+    ``norm_after_value_clip``, ``cos_norm`` and ``cos_value`` (cosine with the raw gradient:
+    1 means the direction is kept), and ``frac_clamped`` (share of components value clipping
+    changed).
+    """
+    params = [p for p in parameters if p.grad is not None]
+    if not params:
+        raise ValueError("no parameter has a gradient: call loss.backward() first")
+    saved = [p.grad.detach().clone() for p in params]
+    raw = _flat_grad(params).clone()
+    out = {"raw": raw}
+    for mode, kwargs in (("norm", dict(max_norm=max_norm)), ("value", dict(max_value=max_value))):
+        clip_gradients(params, **kwargs)
+        out[mode] = _flat_grad(params).clone()
+        for p, s in zip(params, saved):
+            p.grad.copy_(s)
+
+    def cos(a, b):
+        return float(a @ b / (a.norm() * b.norm() + 1e-300))
+
+    out.update(
+        norm_raw=float(raw.norm()),
+        norm_after_norm_clip=float(out["norm"].norm()),
+        norm_after_value_clip=float(out["value"].norm()),
+        cos_norm=cos(out["norm"], raw),
+        cos_value=cos(out["value"], raw),
+        frac_clamped=float((raw.abs() > max_value).double().mean()),
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- echo state networks
+#
+# Jaeger's answer to vanishing and exploding gradients is not to backpropagate through time at
+# all. A large random recurrent layer, the *reservoir*, is created once and never trained:
+#
+#     x_t = (1 - a) x_{t-1} + a tanh(W_in [1; u_t] + W x_{t-1})
+#
+# (``a`` is the leak rate, 1 by default). ``W`` is scaled to a spectral radius just below 1, so
+# the reservoir forgets its start (the *echo state property*) but slowly. Only the readout
+# ``y_t = W_out [1; u_t; x_t]`` is fitted, by ridge regression: one linear solve, no gradient.
+# Inputs ``u`` and targets ``y`` are ``(batch, time, features)`` (a single ``(time, features)``
+# series is accepted too). Computation is in float64.
+
+def ridge_regression(X: torch.Tensor, Y: torch.Tensor, ridge: float) -> torch.Tensor:
+    """``W`` minimising ``||X W^T - Y||^2 + ridge ||W||^2``: ``W = Y^T X (X^T X + ridge I)^{-1}``.
+
+    ``X`` is ``(samples, features)``, ``Y`` is ``(samples, outputs)``; returns ``(outputs, features)``.
+    """
+    if X.dim() != 2 or Y.dim() != 2 or X.shape[0] != Y.shape[0]:
+        raise ValueError(f"ridge_regression expects X (samples, features) and Y (samples, outputs) "
+                         f"with the same number of samples, got {tuple(X.shape)} and {tuple(Y.shape)}")
+    if X.shape[0] == 0:
+        raise ValueError("ridge_regression got no samples")
+    if not ridge >= 0:
+        raise ValueError(f"ridge must be >= 0, got {ridge}")
+    A = X.T @ X + ridge * torch.eye(X.shape[1], dtype=X.dtype, device=X.device)  # (F, F)
+    B = X.T @ Y                                                                   # (F, out)
+    return torch.linalg.solve(A, B).T                                             # (out, F)
+
+
+def _as_batch(a, name: str, features: int | None = None) -> torch.Tensor:
+    if not isinstance(a, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(a).__name__}")
+    if a.dim() == 2:
+        a = a.unsqueeze(0)
+    if a.dim() != 3:
+        raise ValueError(f"{name} must have shape (batch, time, features) or (time, features), "
+                         f"got {tuple(a.shape)}")
+    if a.shape[1] == 0:
+        raise ValueError(f"{name} is empty (time dimension 0)")
+    if features is not None and a.shape[2] != features:
+        raise ValueError(f"{name} must have {features} features, got shape {tuple(a.shape)}")
+    return a.to(torch.float64)
+
+
+class EchoStateNetwork:
+    """An echo state network (Jaeger 2001; Jaeger and Haas 2004).
+
+    ``reservoir_size`` units; reservoir matrix ``W`` with a share ``density`` of non-zero
+    weights, scaled to ``spectral_radius``; input weights uniform in
+    ``[-input_scaling, input_scaling]`` (the bias column in ``[-bias_scaling, bias_scaling]``);
+    ``leak_rate`` ``a`` in ``(0, 1]``; readout fitted by ridge regression with penalty
+    ``ridge``. Everything random is drawn from ``seed``.
+
+    Use: ``esn.fit(u, y, washout)`` then ``esn.predict(u)``; for a series that predicts its own
+    next value, ``esn.generate(n_steps, state, last_output)`` runs freely, feeding each
+    prediction back as the next input.
+    """
+
+    def __init__(self, input_size: int, reservoir_size: int = 300, output_size: int = 1,
+                 spectral_radius: float = 0.95, input_scaling: float = 1.0,
+                 bias_scaling: float = 0.2, leak_rate: float = 1.0, density: float = 0.1,
+                 ridge: float = 1e-8, seed: int = 0):
+        for name, v in (("input_size", input_size), ("reservoir_size", reservoir_size),
+                        ("output_size", output_size)):
+            positive_int(v, name)
+        if not 0 < leak_rate <= 1:
+            raise ValueError(f"leak_rate must be in (0, 1], got {leak_rate}")
+        if not 0 < density <= 1:
+            raise ValueError(f"density must be in (0, 1], got {density}")
+        if not (math.isfinite(spectral_radius) and spectral_radius > 0):
+            raise ValueError(f"spectral_radius must be positive, got {spectral_radius}")
+        if not ridge >= 0:
+            raise ValueError(f"ridge must be >= 0, got {ridge}")
+        self.input_size, self.reservoir_size, self.output_size = input_size, reservoir_size, output_size
+        self.spectral_radius, self.leak_rate, self.ridge = spectral_radius, leak_rate, ridge
+        g = torch.Generator().manual_seed(seed)
+        N = reservoir_size
+        W = torch.rand(N, N, generator=g, dtype=torch.float64) * 2 - 1              # (N, N)
+        mask = torch.rand(N, N, generator=g, dtype=torch.float64) < density
+        W = W * mask
+        if not mask.any():
+            raise ValueError("the reservoir has no connections; raise density")
+        self.W = scale_to_spectral_radius(W, spectral_radius)                        # (N, N)
+        W_in = torch.rand(N, input_size + 1, generator=g, dtype=torch.float64) * 2 - 1
+        W_in[:, 0] *= bias_scaling
+        W_in[:, 1:] *= input_scaling
+        self.W_in = W_in                                                              # (N, 1 + I)
+        self.W_out: torch.Tensor | None = None                                        # (O, 1 + I + N)
+        # The reservoir update is a leaky tanh cell with tau = 1 / a, run by the one layer.
+        self.cell = LeakyRNNCell(input_size, N, tau=1.0 / leak_rate).double().requires_grad_(False)
+        self.cell.weight_x.copy_(W_in[:, 1:])
+        self.cell.bias.copy_(W_in[:, 0])
+        self.cell.weight_h.copy_(self.W)
+        self.cell.alpha.fill_(leak_rate)                                              # exactly a
+
+    @property
+    def n_trained(self) -> int:
+        """How many numbers training fits: the readout only, ``O (1 + I + N)``."""
+        return self.output_size * (1 + self.input_size + self.reservoir_size)
+
+    def init_state(self, batch: int = 1) -> torch.Tensor:
+        return torch.zeros(batch, self.reservoir_size, dtype=torch.float64)  # (batch, N)
+
+    def step(self, u_t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """One reservoir update: ``u_t`` (batch, I), ``x`` (batch, N) -> next state (batch, N).
+
+        ``x_t = (1 - a) x_{t-1} + a tanh(W_in [1; u_t] + W x_{t-1})``: the step of
+        :class:`rnncourse.cells.LeakyRNNCell` with ``tau = 1 / a``.
+        """
+        return self.cell(u_t.to(torch.float64), x)
+
+    @torch.no_grad()
+    def run(self, u: torch.Tensor, state: torch.Tensor | None = None):
+        """Drive the reservoir with ``u``: returns all states ``(batch, time, N)`` and the last one."""
+        u = _as_batch(u, "u", self.input_size)
+        x = self.init_state(u.shape[0]) if state is None else state.to(torch.float64)
+        if x.shape != (u.shape[0], self.reservoir_size):
+            raise ValueError(f"state must have shape ({u.shape[0]}, {self.reservoir_size}), "
+                             f"got {tuple(x.shape)}")
+        states, (last,) = Recurrent(self.cell)(u, [x])        # (batch, time, N), (batch, N)
+        return states, last
+
+    @staticmethod
+    def _features(u: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+        ones = torch.ones(*u.shape[:2], 1, dtype=torch.float64)
+        return torch.cat([ones, u, states], dim=2)  # (batch, time, 1 + I + N)
+
+    @torch.no_grad()
+    def fit(self, u: torch.Tensor, y: torch.Tensor, washout: int = 100) -> "EchoStateNetwork":
+        """Fit the readout so that ``W_out [1; u_t; x_t] ~ y_t``, ignoring the first ``washout`` steps."""
+        u = _as_batch(u, "u", self.input_size)
+        y = _as_batch(y, "y", self.output_size)
+        if y.shape[:2] != u.shape[:2]:
+            raise ValueError(f"u and y must have the same batch and time sizes, got "
+                             f"{tuple(u.shape)} and {tuple(y.shape)}")
+        if not 0 <= washout < u.shape[1]:
+            raise ValueError(f"washout must be in [0, {u.shape[1]}), got {washout}")
+        states, _ = self.run(u)
+        X = self._features(u, states)[:, washout:].reshape(-1, 1 + self.input_size + self.reservoir_size)
+        Y = y[:, washout:].reshape(-1, self.output_size)
+        self.W_out = ridge_regression(X, Y, self.ridge)  # (O, 1 + I + N)
+        return self
+
+    def _readout(self, u: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+        if self.W_out is None:
+            raise RuntimeError("the readout is not trained yet: call fit(u, y) first")
+        return self._features(u, states) @ self.W_out.T  # (batch, time, O)
+
+    @torch.no_grad()
+    def predict(self, u: torch.Tensor, state: torch.Tensor | None = None):
+        """Outputs ``(batch, time, O)`` for inputs ``u``, and the final reservoir state."""
+        u = _as_batch(u, "u", self.input_size)
+        states, last = self.run(u, state)
+        return self._readout(u, states), last
+
+    @torch.no_grad()
+    def generate(self, n_steps: int, state: torch.Tensor, last_output: torch.Tensor) -> torch.Tensor:
+        """Run freely for ``n_steps``: each output becomes the next input (needs ``O == I``).
+
+        ``state`` (batch, N) and ``last_output`` (batch, I) are where teacher forcing ended,
+        e.g. from :meth:`predict`. Returns ``(batch, n_steps, O)``.
+        """
+        if self.output_size != self.input_size:
+            raise ValueError("generate feeds outputs back as inputs: output_size must equal input_size")
+        positive_int(n_steps, "n_steps")
+        x, u_t = state.to(torch.float64), last_output.to(torch.float64).reshape(state.shape[0], -1)
+        outs = []
+        for _ in range(n_steps):
+            x = self.step(u_t, x)                                          # (batch, N)
+            u_t = self._readout(u_t[:, None], x[:, None])[:, 0]            # (batch, O)
+            outs.append(u_t)
+        return torch.stack(outs, dim=1)  # (batch, n_steps, O)

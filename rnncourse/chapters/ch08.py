@@ -1,0 +1,348 @@
+"""Chapter 8 (deep and bidirectional RNNs): the chapter's tasks, bounds and experiments.
+
+- :func:`lookup_task`: a label that is a fixed random function of the last ``k`` symbols, a
+  per-step computation that one recurrent layer finds hard and a stack finds easy (depth);
+- :func:`gradient_by_depth`: the gradient that reaches a stack's first layer, with and
+  without residual connections;
+- :class:`Reviews` and :func:`reviews`: generated film reviews whose modifiers ("terribly",
+  "really", "not") take the sentiment of the word to their right, "terribly exciting" against
+  "terribly boring"; a rating token at the start makes every phrase agree with the review's
+  rating with probability ``agree``, so the best a left-to-right tagger can do is exactly
+  ``agree`` on the modifiers (:func:`bayes_bound`), or better if it may answer ``delay`` steps
+  late;
+- :func:`delay_targets`: inputs padded and targets shifted for a tagger that answers late;
+- :func:`empirical_causal_bound`: a Monte-Carlo estimate of the same bound by counting,
+  prefix by prefix, which tag is most frequent (what the unit tests compare the formula with);
+- :class:`CharLM`, :func:`sample`: a character language model, left-to-right or
+  bidirectional, and sampling from it one character at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .._validate import nonnegative_int, positive_int
+from ..layers import Recurrent
+
+__all__ = ["lookup_task", "gradient_by_depth", "Reviews", "ReviewGenerator", "reviews",
+           "TAGS", "bayes_bound", "delay_targets", "empirical_causal_bound", "tag_loss",
+           "tag_accuracy", "train_tagger", "review_text", "CharLM", "lm_loss", "sample",
+           "valid_word_fraction", "last_phrase_labels"]
+
+TAGS = ("neutral", "positive", "negative")
+IGNORE = -100                      # target value that cross-entropy skips
+
+
+# ---------------------------------------------------------------------- depth
+
+def lookup_task(n: int, length: int, k: int = 4, symbols: int = 4, seed: int = 0,
+                table_seed: int = 123):
+    """Symbols in, and at every step a bit that is a fixed random function of the last ``k``.
+
+    ``x``: ``(n, length, symbols)`` one-hot; ``y``: ``(n, length)`` int64 in {0, 1}, with the
+    first ``k - 1`` steps set to ``-100`` (their window reaches before the start; cross-entropy
+    skips them). The function is a lookup table of ``symbols ** k`` random bits drawn with
+    ``table_seed`` (the same for training and test data).
+    """
+    n, length = positive_int(n, "n"), positive_int(length, "length")
+    k, symbols = positive_int(k, "k"), positive_int(symbols, "symbols", 2)
+    table = torch.randint(0, 2, (symbols ** k,), generator=torch.Generator().manual_seed(table_seed))
+    g = torch.Generator().manual_seed(int(seed))
+    s = torch.randint(0, symbols, (n, length), generator=g)   # (n, time)
+    idx = torch.zeros(n, length, dtype=torch.long)
+    for j in range(k):                                          # index of the window s_{t-k+1..t}
+        idx = idx * symbols + s.roll(k - 1 - j, dims=1)
+    y = table[idx]                                              # (n, time)
+    y[:, :k - 1] = IGNORE
+    return F.one_hot(s, symbols).float(), y
+
+
+def gradient_by_depth(kind: str = "rnn", depths=(1, 2, 4, 8), width: int = 32, length: int = 16,
+                      batch: int = 64, seeds=(0, 1, 2)) -> dict:
+    """Norm of the loss's gradient with respect to the *first* layer's input weights, at
+    initialisation, for stacks of ``depths`` layers with and without residual connections.
+
+    The loss is the mean square of the last layer's outputs against random targets. Returns
+    ``{(depth, residual): array of norms, one per seed}``.
+    """
+    out = {}
+    for residual in (False, True):
+        for depth in depths:
+            norms = []
+            for seed in seeds:
+                torch.manual_seed(seed)
+                rnn = Recurrent(kind, width, [width] * depth, residual=residual, fast=True)
+                g = torch.Generator().manual_seed(1000 + seed)
+                x = torch.randn(batch, length, width, generator=g)        # (batch, time, width)
+                target = torch.randn(batch, length, width, generator=g)
+                h, _ = rnn(x)                                             # (batch, time, width)
+                F.mse_loss(h, target).backward()
+                norms.append(float(rnn.layers[0].weight_ih_l0.grad.norm()))
+            out[(depth, residual)] = np.array(norms)
+    return out
+
+
+# ---------------------------------------------------------------------- reviews
+
+@dataclass(frozen=True)
+class ReviewGenerator:
+    """How :func:`reviews` writes a review (the defaults are the chapter's).
+
+    A review is a rating token (``"5/5"`` or ``"1/5"``, each with probability 1/2) followed by
+    segments until ``length`` tokens: with probability ``p_phrase`` a sentiment phrase, else
+    1 to 3 filler words. A phrase is ``m`` modifiers (``m`` uniform in 0..max_modifiers, each
+    modifier uniform among ``modifiers``) and one sentiment word; a phrase that does not fit
+    is replaced by filler words. Every token of a phrase is tagged with the sentiment of the
+    phrase *from that token on*: "terribly" in "not terribly exciting" is positive (terribly
+    exciting), "not" is negative, "exciting" is positive. The whole phrase's sentiment (its
+    first token's tag) agrees with the rating with probability ``agree``; each ``"not"`` flips
+    the sentiment of what precedes it relative to what follows. Fillers and the rating are
+    neutral.
+    """
+
+    length: int = 16
+    agree: float = 0.75
+    max_modifiers: int = 2
+    p_phrase: float = 0.5
+    fillers: tuple = ("the", "movie", "plot", "acting", "was", "and", "but", ".")
+    positive: tuple = ("exciting", "good", "funny")
+    negative: tuple = ("boring", "bad", "dull")
+    modifiers: tuple = ("terribly", "really", "not")
+    ratings: tuple = ("5/5", "1/5")
+
+    def __post_init__(self):
+        positive_int(self.length, "length", 2)
+        nonnegative_int(self.max_modifiers, "max_modifiers")
+        if not 0.5 <= self.agree <= 1:
+            raise ValueError(f"agree must be a probability in [0.5, 1], got {self.agree!r}")
+        if not 0 < self.p_phrase <= 1:
+            raise ValueError(f"p_phrase must be a probability in (0, 1], got {self.p_phrase!r}")
+
+    @property
+    def vocab(self) -> tuple:
+        """All tokens; index 0 is the padding token ``"<pad>"`` (used by late answers)."""
+        return ("<pad>",) + self.ratings + self.fillers + self.positive + self.negative + self.modifiers
+
+
+@dataclass
+class Reviews:
+    """A set of generated reviews: token ids, tags and, for each modifier, its cue distance."""
+
+    tokens: torch.Tensor        # (n, time) int64 indices into vocab
+    tags: torch.Tensor          # (n, time) int64: 0 neutral, 1 positive, 2 negative
+    distance: torch.Tensor      # (n, time) int64: steps to the phrase's sentiment word; 0 elsewhere
+    generator: ReviewGenerator = field(default_factory=ReviewGenerator)
+
+    @property
+    def ambiguous(self) -> torch.Tensor:
+        """The modifiers: tokens whose tag is decided by a word to their right. ``(n, time)`` bool."""
+        return self.distance > 0
+
+    @property
+    def x(self) -> torch.Tensor:
+        """One-hot inputs ``(n, time, vocab)``."""
+        return F.one_hot(self.tokens, len(self.generator.vocab)).float()
+
+    def words(self, i: int) -> list[str]:
+        vocab = self.generator.vocab
+        return [vocab[t] for t in self.tokens[i].tolist()]
+
+
+def reviews(n: int, generator: ReviewGenerator | None = None, seed: int = 0) -> Reviews:
+    """``n`` generated reviews (see :class:`ReviewGenerator`), reproducible from ``seed``."""
+    n = positive_int(n, "n")
+    gen = ReviewGenerator() if generator is None else generator
+    index = {w: i for i, w in enumerate(gen.vocab)}
+    rng = np.random.default_rng(int(seed))
+    T = gen.length
+    tokens = np.zeros((n, T), dtype=np.int64)
+    tags = np.zeros((n, T), dtype=np.int64)
+    dist = np.zeros((n, T), dtype=np.int64)
+    for i in range(n):
+        rating = int(rng.integers(2))                     # 0: "5/5" (positive), 1: "1/5"
+        row = [(index[gen.ratings[rating]], 0, 0)]
+        while len(row) < T:
+            room = T - len(row)
+            if rng.random() < gen.p_phrase:
+                m = int(rng.integers(gen.max_modifiers + 1))
+                if m + 1 <= room:
+                    polarity = rating if rng.random() < gen.agree else 1 - rating  # 0 pos, 1 neg
+                    mods = [gen.modifiers[j] for j in rng.integers(len(gen.modifiers), size=m)]
+                    for j, w in enumerate(mods):           # the rest of the phrase, from w on
+                        row.append((index[w], 1 + polarity, m - j))
+                        polarity = (polarity + (w == "not")) % 2
+                    words = gen.positive if polarity == 0 else gen.negative
+                    row.append((index[words[int(rng.integers(len(words)))]], 1 + polarity, 0))
+                    continue
+            count = min(room, int(rng.integers(1, 4)))
+            row += [(index[gen.fillers[j]], 0, 0) for j in rng.integers(len(gen.fillers), size=count)]
+        tokens[i], tags[i], dist[i] = np.array(row[:T]).T
+    return Reviews(torch.from_numpy(tokens), torch.from_numpy(tags), torch.from_numpy(dist), gen)
+
+
+def bayes_bound(data: Reviews, delay: int = 0) -> float:
+    """The best expected accuracy of any left-to-right tagger on ``data``'s modifiers, when it
+    answers for token ``t`` after reading tokens up to ``t + delay``.
+
+    Given everything up to ``t + delay``, a modifier whose sentiment word is within reach
+    (distance ``<= delay``) has a known tag; otherwise its tag is the whole phrase's
+    sentiment flipped by the ``"not"``s before it in the phrase (which the reader has seen),
+    and the whole phrase's sentiment agrees with the rating at the start with probability
+    ``agree``, independently of everything else a left-to-right reader has seen. So the best
+    guess is right with probability ``max(agree, 1 - agree)``. The bound is the mean over the
+    modifiers.
+    """
+    delay = nonnegative_int(delay, "delay")
+    d = data.distance[data.ambiguous].double()
+    if d.numel() == 0:
+        raise ValueError("the data has no ambiguous tokens (modifiers)")
+    q = max(data.generator.agree, 1 - data.generator.agree)
+    return float(torch.where(d <= delay, 1.0, q).mean())
+
+
+def empirical_causal_bound(data: Reviews, delay: int = 0) -> float:
+    """Monte-Carlo estimate of :func:`bayes_bound` that assumes nothing about the generator:
+    group the modifiers by everything a left-to-right tagger has read (the tokens up to
+    ``t + delay``, padded past the end) and count how often the most frequent tag of each
+    group is right. With many reviews of a small vocabulary this converges to the Bayes bound
+    (from above: rare prefixes are fitted too well)."""
+    delay = nonnegative_int(delay, "delay")
+    tok = F.pad(data.tokens, (0, delay)).tolist()
+    counts: dict = defaultdict(Counter)
+    amb = data.ambiguous.nonzero().tolist()
+    for i, t in amb:
+        counts[tuple(tok[i][:t + delay + 1])][int(data.tags[i, t])] += 1
+    return sum(max(c.values()) for c in counts.values()) / len(amb)
+
+
+def delay_targets(data: Reviews, delay: int = 0):
+    """Inputs and targets for a tagger that answers ``delay`` steps late.
+
+    The tokens are padded with ``delay`` ``<pad>`` tokens at the end; the target at step
+    ``s`` is the tag of token ``s - delay`` (``-100``, skipped, for ``s < delay``).
+    Returns ``x`` ``(n, time + delay, vocab)`` and ``y`` ``(n, time + delay)``.
+    """
+    delay = nonnegative_int(delay, "delay")
+    x = F.one_hot(F.pad(data.tokens, (0, delay)), len(data.generator.vocab)).float()
+    y = F.pad(data.tags, (delay, 0), value=IGNORE)
+    return x, y
+
+
+def tag_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over every tagged step: logits ``(batch, time, tags)``, y ``(batch, time)``."""
+    return F.cross_entropy(logits.transpose(1, 2), y, ignore_index=IGNORE)
+
+
+@torch.no_grad()
+def tag_accuracy(model: nn.Module, data: Reviews, delay: int = 0) -> dict:
+    """Accuracy of a tagger on all tokens and on the modifiers (the ambiguous tokens)."""
+    was = model.training
+    model.eval()
+    x, _ = delay_targets(data, delay)
+    dev = next(model.parameters()).device
+    pred = model(x.to(dev)).argmax(-1).cpu()[:, delay:]   # (n, time): aligned with the tokens
+    model.train(was)
+    right = pred == data.tags
+    return {"all tokens": float(right.float().mean()),
+            "modifiers": float(right[data.ambiguous].float().mean())}
+
+
+def train_tagger(train: Reviews, test: Reviews, *, bidirectional: bool = False, delay: int = 0,
+                 hidden: int = 32, kind: str = "lstm", epochs: int = 10, batch_size: int = 64,
+                 lr: float = 1e-2, seed: int = 0, fast: bool = True):
+    """Train a one-layer tagger (recurrent layer + linear readout at every step) with
+    :func:`rnncourse.train.fit`; return ``(model, accuracies, history)``."""
+    from ..models import SequenceRegressor
+    from ..train import fit
+    from ..utils import set_seed
+
+    set_seed(seed)
+    model = SequenceRegressor(kind, len(train.generator.vocab), [hidden], len(TAGS), fast=fast,
+                              bidirectional=bidirectional)
+    history = fit(model, delay_targets(train, delay), loss_fn=tag_loss, epochs=epochs, lr=lr,
+                  batch_size=batch_size, clip_norm=1.0, seed=seed)
+    return model, tag_accuracy(model, test, delay), history
+
+
+def last_phrase_labels(data: Reviews) -> torch.Tensor:
+    """Many-to-one labels: the polarity of the review's last sentiment phrase (0 positive,
+    1 negative), or its rating's polarity if it has no phrase. ``(n,)`` int64."""
+    tags = data.tags.flip(1)                                       # (n, time), last token first
+    has = tags > 0
+    first = has.float().argmax(1)                                  # position of the last phrase
+    last = tags.gather(1, first[:, None]).squeeze(1)               # its tag (1 or 2), or 0
+    rating = (data.tokens[:, 0] == data.generator.vocab.index(data.generator.ratings[1])).long()
+    return torch.where(has.any(1), last - 1, rating)
+
+
+# ---------------------------------------------------------------------- character models
+
+def review_text(data: Reviews) -> str:
+    """The reviews as text, one per line, without the padding token."""
+    return "\n".join(" ".join(data.words(i)) for i in range(data.tokens.shape[0])) + "\n"
+
+
+class CharLM(nn.Module):
+    """A character language model: one-hot characters, a recurrent layer, logits of the next
+    character at every step. ``bidirectional=True`` lets every step read the whole sequence,
+    including the character it is asked to predict; that is the point of the demonstration."""
+
+    def __init__(self, n_chars: int, hidden: int = 64, *, bidirectional: bool = False,
+                 kind: str = "lstm", fast: bool = True):
+        super().__init__()
+        self.n_chars = positive_int(n_chars, "n_chars", 2)
+        self.rnn = Recurrent(kind, n_chars, [hidden], bidirectional=bidirectional, fast=fast)
+        self.readout = nn.Linear(self.rnn.output_size, n_chars)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        h, _ = self.rnn(F.one_hot(ids, self.n_chars).float())   # (batch, time, H or 2H)
+        return self.readout(h)                                   # (batch, time, chars)
+
+
+def lm_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per character in nats: logits ``(batch, time, chars)``."""
+    return F.cross_entropy(logits.transpose(1, 2), y)
+
+
+@torch.no_grad()
+def sample(model: CharLM, prompt: torch.Tensor, n_steps: int, seed: int = 0,
+           temperature: float = 1.0) -> torch.Tensor:
+    """Generate ``n_steps`` characters after ``prompt`` ``(batch, time)``, one at a time.
+
+    At every step the model reads the whole text generated so far and the next character is
+    sampled from its output at the last position. A left-to-right model could carry its state
+    instead; a bidirectional one cannot, because its backward half starts from the end, so
+    for both we rerun the prefix (the same distributions for the left-to-right model).
+    """
+    was = model.training
+    model.eval()
+    g = torch.Generator().manual_seed(int(seed))
+    ids = prompt.clone()
+    for _ in range(positive_int(n_steps, "n_steps")):
+        logits = model(ids)[:, -1] / temperature                # (batch, chars)
+        nxt = torch.multinomial(F.softmax(logits, -1), 1, generator=g)
+        ids = torch.cat([ids, nxt], 1)
+    model.train(was)
+    return ids[:, prompt.shape[1]:]
+
+
+def valid_word_fraction(texts, vocab) -> float:
+    """Fraction of the whitespace-separated words of ``texts`` that are words of ``vocab``."""
+    vocab = set(vocab)
+    words = [w for t in texts for w in t.split()]
+    return sum(w in vocab for w in words) / max(1, len(words))
+
+
+def seconds(fn, *args, repeat: int = 1, **kwargs):
+    """``(result of the last call, seconds per call)``: a wall-clock time to print, never to assert."""
+    tick = time.perf_counter()
+    for _ in range(repeat):
+        out = fn(*args, **kwargs)
+    return out, (time.perf_counter() - tick) / repeat

@@ -1,0 +1,215 @@
+"""Chapter 9 (a character-level language model): the model, its data, baselines and samples.
+
+- :func:`load_corpus`: the Shakespeare text, its vocabulary and the fixed 90 / 10 split as ids;
+- :class:`CharLM`: embedding, recurrent layers (LSTM or GRU, any of ``rc.layers.Recurrent``)
+  and a linear readout to one logit per character, called ``model(x, state) -> (logits, state)``
+  as ``rc.train.fit`` does for stateful truncated BPTT;
+- :func:`ngram_cross_entropy`: the unigram / bigram / trigram baselines, counted on the training
+  text and scored on the validation text;
+- :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``;
+- :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
+- :class:`TinyTransformer`: a small causal transformer of about the same size, for the
+  benchmark (``benchmarks/bench_char_lm.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .. import data, decode, train as rc_train
+from .._validate import nonnegative_number, positive_int
+from ..layers import Recurrent
+from ..metrics import sequence_cross_entropy
+
+__all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "cosine_schedule", "train",
+           "generate", "TinyTransformer", "BITS_PER_NAT"]
+
+BITS_PER_NAT = 1 / math.log(2)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The text, its vocabulary, and the training / validation ids (1-D int64 tensors)."""
+
+    text: str
+    vocab: data.CharVocab
+    train_ids: torch.Tensor
+    val_ids: torch.Tensor
+
+
+def load_corpus(train_fraction: float = 0.9) -> Corpus:
+    """``rc.data.shakespeare()`` with its vocabulary, split into the first 90 % and the rest."""
+    text = data.shakespeare()
+    vocab = data.CharVocab(text)
+    train_text, val_text = data.split_text(text, train_fraction)
+    return Corpus(text, vocab, vocab.encode(train_text), vocab.encode(val_text))
+
+
+class CharLM(nn.Module):
+    """Embedding, recurrent layers and a linear readout: the next character's logits.
+
+    ``CharLM(vocab_size, embed_size, hidden_sizes, kind="lstm")``; ``forward(x, state=None)``
+    takes ids ``(batch, time)`` and returns ``(logits, state)`` with logits
+    ``(batch, time, vocab_size)`` and the layers' final states, to pass back in for the next
+    chunk of text. ``fast=True`` (default) runs ``torch.nn.LSTM`` / ``GRU`` (one bias per
+    gate, see :class:`rnncourse.layers.Recurrent`).
+    """
+
+    def __init__(self, vocab_size: int, embed_size: int = 32, hidden_sizes=256, kind: str = "lstm",
+                 fast: bool = True):
+        super().__init__()
+        self.vocab_size = positive_int(vocab_size, "vocab_size")
+        self.embed = nn.Embedding(vocab_size, positive_int(embed_size, "embed_size"))
+        self.rnn = Recurrent(kind, embed_size, hidden_sizes, fast=fast)
+        self.readout = nn.Linear(self.rnn.output_size, vocab_size)
+
+    def forward(self, x: torch.Tensor, state=None):
+        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.is_floating_point():
+            got = f"{tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"CharLM expects int64 character ids of shape (batch, time), got {got}")
+        e = self.embed(x)                        # (batch, time, embed)
+        h, state = self.rnn(e, state)            # (batch, time, hidden)
+        return self.readout(h), state            # (batch, time, vocab)
+
+
+@torch.no_grad()
+def ngram_cross_entropy(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int,
+                        order: int, alpha: float = 0.1) -> float:
+    """Validation cross-entropy (nats per character) of an ``order``-gram model.
+
+    ``p(c | previous order - 1 characters) = (count + alpha) / (context count + alpha V)``,
+    counted on ``train_ids`` (add-``alpha`` smoothing, so an unseen pair still gets some
+    probability). Order 1 is the unigram model (character frequencies, no context), order 2
+    the bigram model. Scored on every character of ``val_ids`` that has ``order - 1``
+    predecessors.
+    """
+    n = positive_int(order, "order")
+    V = positive_int(vocab_size, "vocab_size")
+    alpha = nonnegative_number(alpha, "alpha")
+    if alpha == 0:
+        raise ValueError("alpha must be > 0: without smoothing an unseen n-gram has probability 0")
+
+    def codes(ids):                              # one integer per n-gram, (len - n + 1,)
+        ids = ids.long()
+        code = torch.zeros(ids.shape[0] - n + 1, dtype=torch.long)
+        for j in range(n):
+            code = code * V + ids[j: ids.shape[0] - n + 1 + j]
+        return code
+
+    counts = torch.bincount(codes(train_ids), minlength=V ** n).double().reshape(-1, V)  # (V^(n-1), V)
+    logp = torch.log((counts + alpha) / (counts.sum(1, keepdim=True) + alpha * V))        # (V^(n-1), V)
+    return float(-logp.reshape(-1)[codes(val_ids)].mean())
+
+
+def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
+    """Learning-rate factor for ``fit(lr_schedule=...)``: a linear warm-up over ``warmup``
+    updates, then a cosine from 1 down to ``floor`` at update ``total``."""
+    positive_int(total, "total")
+
+    def factor(u: int) -> float:
+        if u < warmup:
+            return (u + 1) / warmup
+        progress = min(1.0, (u - warmup) / max(1, total - warmup))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32,
+          chunk_length: int = 64, lr: float = 8e-3, clip_norm: float = 1.0, val_streams: int = 16,
+          max_seconds: float | None = None, lr_schedule=None, seed: int = 0, device=None,
+          progress=None):
+    """Train a language model on the corpus with the book's recipe; return the history.
+
+    The training ids are cut into ``n_streams`` parallel streams (``rc.data.streams``) and
+    walked in chunks of ``chunk_length`` characters with the state carried and detached
+    (``rc.train.fit(chunk_length=...)``): one update per chunk, ``updates`` in all, Adam at
+    ``lr`` decayed by a cosine to a tenth, gradient norm clipped. The validation loss
+    (``history.val_loss[-1]``, nats per character) is measured after training on the whole
+    validation text, ``val_streams`` streams with the state flowing through.
+    ``max_seconds`` stops earlier on a wall-clock budget, and ``lr_schedule`` replaces the
+    cosine over ``updates`` (benchmarks decay the rate with the elapsed time instead).
+    """
+    positive_int(updates, "updates")
+    x, y = data.streams(corpus.train_ids, n_streams)          # (n_streams, L) each
+    val = data.streams(corpus.val_ids, val_streams)
+    epochs = math.ceil(updates / math.ceil(x.shape[1] / chunk_length))
+    return rc_train.fit(model, (x, y), loss_fn=sequence_cross_entropy, epochs=epochs, lr=lr,
+                        chunk_length=chunk_length, clip_norm=clip_norm, val_data=val,
+                        max_updates=updates, max_seconds=max_seconds,
+                        lr_schedule=lr_schedule or cosine_schedule(updates), seed=seed, device=device,
+                        progress=progress)
+
+
+def generate(model: nn.Module, vocab: data.CharVocab, prompt: str, length: int, *,
+             temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
+             n: int = 1, seed: int = 0) -> list[str]:
+    """``n`` continuations of ``prompt``, ``length`` characters each, sampled from the model.
+
+    The prompt is run through the model to set its state (a character outside the vocabulary
+    raises a ``ValueError`` that names it); then each new character is drawn from
+    ``softmax(logits / temperature)`` (:func:`rnncourse.decode.sample`) and fed back in.
+    Temperature 0 always takes the most likely character.
+    """
+    positive_int(length, "length")
+    positive_int(n, "n")
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("generate needs a non-empty prompt (at least one character)")
+    ids = vocab.encode(prompt)                                   # raises for unknown characters
+    dev = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            ids = ids.to(dev).unsqueeze(0).expand(n, -1)         # (n, len(prompt))
+            state = None
+            if ids.shape[1] > 1:
+                _, state = model(ids[:, :-1], state)             # read all but the last character
+
+            def step(tokens, state):
+                logits, state = model(tokens[:, None], state)     # (n, 1, vocab)
+                return torch.log_softmax(logits[:, -1].double(), -1), state
+
+            gen = torch.Generator(device=dev).manual_seed(seed)
+            out, _ = decode.sample(step, ids[:, -1], state, length, temperature=temperature,
+                                   top_k=top_k, top_p=top_p, generator=gen)
+    finally:
+        model.train(was)
+    return [vocab.decode(row) for row in out.cpu()]
+
+
+class TinyTransformer(nn.Module):
+    """A small decoder-only transformer (GPT-style, pre-norm, learned positions), for comparison.
+
+    ``forward(x, state=None)`` returns ``(logits, None)``: it ignores and returns no state, so
+    ``rc.train.fit`` trains it on the same chunks as the recurrent model; each chunk is its
+    whole context (``block`` characters at most).
+    """
+
+    def __init__(self, vocab_size: int, d_model: int = 96, n_layers: int = 3, n_heads: int = 4,
+                 block: int = 64):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
+        self.block = positive_int(block, "block")
+        self.embed = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Parameter(torch.zeros(block, d_model))
+        nn.init.normal_(self.pos, std=0.02)
+        layer = nn.TransformerEncoderLayer(d_model, n_heads, 4 * d_model, dropout=0.0,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d_model)
+        self.readout = nn.Linear(d_model, vocab_size)
+
+    def forward(self, x: torch.Tensor, state=None):
+        T = x.shape[1]
+        if T > self.block:
+            raise ValueError(f"TinyTransformer reads at most block = {self.block} characters, got {T}")
+        h = self.embed(x) + self.pos[:T]                                   # (batch, time, d)
+        mask = nn.Transformer.generate_square_subsequent_mask(T, device=x.device)
+        h = self.blocks(h, mask=mask, is_causal=True)                      # (batch, time, d)
+        return self.readout(self.norm(h)), None                           # (batch, time, vocab)

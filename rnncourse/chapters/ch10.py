@@ -1,0 +1,299 @@
+"""Chapter 10 (sequence to sequence): date normalisation with and without attention.
+
+Two encoder-decoder models read a date written by a person (``"sun 22 nov 26"``, tokens of
+:mod:`rnncourse.data.dates`) and write it in ISO form (``"2026-11-22"``), one character at a
+time. They share the encoder, a bidirectional GRU over character embeddings, and differ only
+in what the decoder sees of the input:
+
+- :class:`Seq2Seq`: the encoder's last states (forward and backward), one vector ``c`` of
+  fixed size, start the decoder and are fed to it at every step; ``c`` is the only context
+  (Sutskever et al. 2014 start the decoder with it; Cho et al. 2014 also feed it at every step).
+- :class:`AttentionSeq2Seq`: the same start, and at every output step additive attention
+  (:mod:`rnncourse.attention`) over all the encoder's outputs (Bahdanau et al. 2015).
+
+Both compute their own teacher-forced loss, ``logits, loss = model(src, tgt)``, so they train
+with ``rc.train.fit(model, (x, y), loss_fn=None)``, and both have
+``step(tokens, state) -> (log_probs, state)`` so that :mod:`rnncourse.decode` runs greedy and
+beam search on them. :func:`translate` and :func:`scores` wrap those for the notebook.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .. import decode
+from ..attention import AdditiveAttention
+from ..data import dates
+from ..layers import Recurrent
+from ..train import fit
+
+__all__ = ["reverse_padded", "Encoder", "Seq2Seq", "AttentionSeq2Seq", "make_model", "translate", "scores",
+           "teacher_forced_accuracy", "train", "error_after_error", "filler_characters",
+           "attention_mass_outside", "by_length", "TARGET_LENGTH"]
+
+TARGET_LENGTH = 11            # ten ISO characters and the end token
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse the first ``lengths[b]`` steps of every row of ``x`` ``(batch, T, ...)``, in place
+    of the padding that follows them: ``"abc__"`` becomes ``"cba__"``. Its own inverse."""
+    T = x.shape[1]
+    t = torch.arange(T, device=x.device)
+    idx = (lengths[:, None] - 1 - t) % T                          # (batch, T); pads map to pads
+    idx = idx.view(*idx.shape, *([1] * (x.dim() - 2))).expand_as(x)
+    return x.gather(1, idx)
+
+
+class Encoder(nn.Module):
+    """Character embeddings and a bidirectional GRU; returns every output and the last states.
+
+    Inputs are padded on the right. The forward GRU reads each string from its first character,
+    the backward GRU reads it reversed (:func:`reverse_padded`) from its last, so neither ever
+    reads padding before a character: the outputs at the characters, and the last states, do not
+    depend on how much padding a batch has. (``torch.nn``'s ``pack_padded_sequence`` does the
+    same; this is that idea with two plain layers of :class:`rnncourse.layers.Recurrent`.)
+
+    ``forward(src)`` returns ``(outputs, mask, last)``: ``outputs`` ``(batch, T, 2H)``, at
+    position ``j`` the forward and the backward state there, ``[h_fwd_j; h_bwd_j]``; ``mask``
+    ``(batch, T)`` True on characters; ``last`` ``(batch, 2H)`` both directions' final states.
+    """
+
+    def __init__(self, vocab: int = len(dates.INPUT_CHARS), embedding: int = 16, hidden: int = 32):
+        super().__init__()
+        self.hidden = hidden
+        self.embed = nn.Embedding(vocab, embedding, padding_idx=dates.PAD)
+        self.forward_rnn = Recurrent("gru", embedding, hidden, fast=True)
+        self.backward_rnn = Recurrent("gru", embedding, hidden, fast=True)
+
+    def forward(self, src: torch.Tensor):
+        mask = src != dates.PAD                                   # (batch, T) True on characters
+        lengths = mask.sum(dim=1)                                 # (batch,)
+        if bool((lengths == 0).any()):
+            raise ValueError("an input has no characters")
+        e = self.embed(src)                                       # (batch, T, E)
+        fwd, _ = self.forward_rnn(e)                              # (batch, T, H)
+        bwd, _ = self.backward_rnn(reverse_padded(e, lengths))    # (batch, T, H), reversed order
+        out = torch.cat([fwd, reverse_padded(bwd, lengths)], dim=-1)  # (batch, T, 2H)
+        rows = torch.arange(src.shape[0], device=src.device)
+        last = torch.cat([fwd[rows, lengths - 1], bwd[rows, lengths - 1]], dim=-1)  # (batch, 2H)
+        return out, mask, last
+
+
+def _shift(tgt: torch.Tensor) -> torch.Tensor:
+    """Teacher forcing: the decoder's inputs are the targets moved one step right, START first."""
+    start = torch.full_like(tgt[:, :1], dates.START)
+    return torch.cat([start, tgt[:, :-1]], dim=1)                 # (batch, L)
+
+
+class Seq2Seq(nn.Module):
+    """Encoder-decoder whose only context is the encoder's last state (a fixed-size vector)."""
+
+    def __init__(self, embedding: int = 16, hidden: int = 32, out_vocab: int = len(dates.OUTPUT_CHARS)):
+        super().__init__()
+        self.encoder = Encoder(embedding=embedding, hidden=hidden)
+        self.embed = nn.Embedding(out_vocab, embedding)
+        self.decoder = Recurrent("gru", embedding + 2 * hidden, 2 * hidden, fast=True)
+        self.out = nn.Linear(4 * hidden, out_vocab)
+
+    def start(self, src: torch.Tensor):
+        """The decoder's state for the inputs ``src``: ``(s, c)``, both the encoder's last states."""
+        c = self.encoder(src)[2]                                  # (batch, 2H)
+        return c, c
+
+    def _run(self, tokens: torch.Tensor, state):
+        s, c = state                                              # (batch, 2H) each
+        e = self.embed(tokens)                                    # (batch, L, E)
+        inputs = torch.cat([e, c[:, None].expand(-1, e.shape[1], -1)], dim=-1)  # (batch, L, E+2H)
+        out, (s,) = self.decoder(inputs, [s])                     # (batch, L, 2H)
+        logits = self.out(torch.cat([out, c[:, None].expand_as(out)], dim=-1))  # (batch, L, V)
+        return logits, (s, c)
+
+    def step(self, tokens: torch.Tensor, state):
+        """One decoder step: previous tokens ``(batch,)`` -> log-probabilities ``(batch, V)``."""
+        logits, state = self._run(tokens[:, None], state)
+        return F.log_softmax(logits[:, 0], dim=-1), state
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor):
+        """Teacher forcing: every step is fed the true previous character; returns (logits, loss)."""
+        logits, _ = self._run(_shift(tgt), self.start(src))      # (batch, L, V)
+        return logits, F.cross_entropy(logits.flatten(0, 1), tgt.flatten())
+
+
+class AttentionSeq2Seq(nn.Module):
+    """The same encoder-decoder, with additive attention over the encoder's outputs at every step.
+
+    Step ``t`` scores every encoder output against the previous decoder state, takes their
+    weighted mean as the context ``c_t``, feeds ``[embedding(y_{t-1}); c_t]`` to a GRU cell, and
+    predicts ``y_t`` from ``[s_t; c_t]``. The decoder state carried between steps is the tuple
+    ``(s, encoder outputs, their projections, mask)``, all batch-first, so beam search can
+    repeat and reorder it.
+    """
+
+    def __init__(self, embedding: int = 16, hidden: int = 32, attention: int = 32,
+                 out_vocab: int = len(dates.OUTPUT_CHARS)):
+        super().__init__()
+        self.encoder = Encoder(embedding=embedding, hidden=hidden)
+        self.embed = nn.Embedding(out_vocab, embedding)
+        self.attention = AdditiveAttention(2 * hidden, 2 * hidden, attention)
+        self.cell = nn.GRUCell(embedding + 2 * hidden, 2 * hidden)
+        self.out = nn.Linear(4 * hidden, out_vocab)
+
+    def start(self, src: torch.Tensor):
+        keys, mask, last = self.encoder(src)                      # (batch, T, 2H), (batch, T), (batch, 2H)
+        return last, keys, self.attention.project_keys(keys), mask
+
+    def _step(self, e: torch.Tensor, state):
+        s, keys, pk, mask = state
+        weights, c = self.attention(s, keys, mask, pk)            # (batch, T), (batch, 2H)
+        s = self.cell(torch.cat([e, c], dim=-1), s)               # (batch, 2H)
+        return self.out(torch.cat([s, c], dim=-1)), (s, keys, pk, mask), weights
+
+    def step(self, tokens: torch.Tensor, state):
+        logits, state, _ = self._step(self.embed(tokens), state)
+        return F.log_softmax(logits, dim=-1), state
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor, return_weights: bool = False):
+        state = self.start(src)
+        logits, weights = [], []
+        for e in self.embed(_shift(tgt)).unbind(1):               # each (batch, E)
+            z, state, w = self._step(e, state)
+            logits.append(z)
+            weights.append(w)
+        logits = torch.stack(logits, dim=1)                       # (batch, L, V)
+        loss = F.cross_entropy(logits.flatten(0, 1), tgt.flatten())
+        if return_weights:
+            return logits, loss, torch.stack(weights, dim=1)      # (batch, L, T)
+        return logits, loss
+
+
+def make_model(kind: str, seed: int = 0, **kwargs) -> nn.Module:
+    """A fresh ``"fixed"`` (:class:`Seq2Seq`) or ``"attention"`` model, initialised from ``seed``."""
+    torch.manual_seed(seed)
+    if kind == "fixed":
+        return Seq2Seq(**kwargs)
+    if kind == "attention":
+        return AttentionSeq2Seq(**kwargs)
+    raise ValueError(f"kind must be 'fixed' or 'attention', got {kind!r}")
+
+
+@torch.no_grad()
+def translate(model: nn.Module, x: torch.Tensor, beam_width: int | None = None,
+              alpha: float = 0.6, batch_size: int = 1000) -> torch.Tensor:
+    """Generated outputs ``(n, 11)`` for inputs ``x``: greedy, or beam search if ``beam_width``."""
+    was = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    outs = []
+    for xb in x.split(batch_size):
+        xb = xb.to(dev)
+        start = torch.full((xb.shape[0],), dates.START, dtype=torch.long, device=dev)
+        state = model.start(xb)
+        if beam_width is None:
+            tokens, _ = decode.greedy(model.step, start, state, TARGET_LENGTH, dates.END)
+        else:
+            tokens, _ = decode.beam_search(model.step, start, state, TARGET_LENGTH, dates.END,
+                                           beam_width=beam_width, alpha=alpha)
+        outs.append(tokens.cpu())
+    model.train(was)
+    return torch.cat(outs)
+
+
+def scores(pred: torch.Tensor, y: torch.Tensor) -> dict:
+    """Exact match (every character and the end right) and per-character accuracy.
+
+    Both compare the ``(n, 11)`` outputs position by position with the targets (the ten ISO
+    characters and the end token)."""
+    right = pred == y                                              # (n, 11)
+    return {"exact": float(right.all(dim=1).float().mean()), "char": float(right.float().mean())}
+
+
+@torch.no_grad()
+def teacher_forced_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Per-character accuracy when every step is fed the *true* previous character."""
+    was = model.training
+    model.eval()
+    logits = model(x, y)[0]
+    model.train(was)
+    return float((logits.argmax(-1) == y).float().mean())
+
+
+def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3,
+          checkpoint: int | None = None, **kwargs):
+    """Train a new ``kind`` model on ``data = (x, y)`` for ``updates`` mini-batch updates.
+
+    Adam with gradient norm clipped at 1, via ``rc.train.fit`` (the model computes its own
+    loss). With ``checkpoint=k`` a copy of the model after ``k`` updates is kept as well.
+    Returns ``(model, info)``: ``info`` holds ``seconds`` (training time), ``updates``,
+    ``seconds_per_update``, ``loss`` and, with ``checkpoint``, ``early`` (the copy).
+    """
+    x, y = data
+    model = make_model(kind, seed, **kwargs)
+    per_epoch = -(-x.shape[0] // batch_size)
+    if updates % per_epoch:
+        raise ValueError(f"updates ({updates}) must be a multiple of the updates per epoch "
+                         f"({per_epoch} batches of {batch_size})")
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    info, done, seconds, losses = {}, 0, 0.0, []
+    stages = [checkpoint, updates] if checkpoint else [updates]
+    for stop in stages:
+        if checkpoint and stop == checkpoint and checkpoint % per_epoch:
+            raise ValueError(f"checkpoint ({checkpoint}) must be a multiple of {per_epoch}")
+        h = fit(model, (x, y), loss_fn=None, epochs=(stop - done) // per_epoch, optimizer=opt,
+                batch_size=batch_size, clip_norm=1.0, seed=seed * 1000 + done)
+        seconds += h.seconds
+        losses += h.loss
+        done = stop
+        if stop == checkpoint and stop != updates:
+            info["early"] = copy.deepcopy(model).eval()
+    info.update(seconds=seconds, updates=done, seconds_per_update=seconds / done, loss=losses)
+    return model.eval(), info
+
+
+def error_after_error(pred: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """How errors compound in generated outputs ``(n, L)``: the error rate of a character after
+    an earlier character of the same output was wrong, and after all earlier ones were right
+    (positions 1 .. L-1)."""
+    wrong = pred != y                                              # (n, L)
+    before = wrong.cummax(dim=1).values[:, :-1]                    # an error at or before t-1
+    now = wrong[:, 1:]                                             # (n, L-1)
+    after_error = float(now[before].float().mean()) if bool(before.any()) else float("nan")
+    clean = float(now[~before].float().mean()) if bool((~before).any()) else float("nan")
+    return after_error, clean
+
+
+def filler_characters(text: str) -> np.ndarray:
+    """A bool per character of ``text``: True on the letters of its filler words."""
+    out = np.zeros(len(text), dtype=bool)
+    pos = 0
+    for word in text.split(" "):
+        if word in dates.FILLER_WORDS:
+            out[pos:pos + len(word)] = True
+        pos += len(word) + 1
+    return out
+
+
+def attention_mass_outside(text: str, weights: torch.Tensor) -> float:
+    """The mean, over output steps, of the attention weight on the filler words of ``text``
+    (``weights``: ``(steps, len(text))``)."""
+    w = torch.as_tensor(weights, dtype=torch.float64)
+    if w.dim() != 2 or w.shape[1] != len(text):
+        raise ValueError(f"weights must be (steps, {len(text)}) for this text, got {tuple(w.shape)}")
+    return float(w[:, torch.from_numpy(filler_characters(text))].sum(dim=1).mean())
+
+
+def by_length(lengths, correct, edges) -> dict:
+    """Exact-match rate of ``correct`` (bools) for inputs whose length falls in each bin
+    ``[edges[i], edges[i+1])``; ``{(lo, hi): (rate, count)}``, empty bins left out."""
+    lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
+    out = {}
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = (lengths >= lo) & (lengths < hi)
+        if sel.any():
+            out[(int(lo), int(hi))] = (float(correct[sel].mean()), int(sel.sum()))
+    return out

@@ -1,0 +1,105 @@
+"""Exercise checks for chapter 12 (RNNs today)."""
+
+from __future__ import annotations
+
+import torch
+
+from . import as_array, call, check, compare, describe, fail, reject, unpack
+
+__all__ = ["combine", "scan"]
+
+
+def _inputs(shape, seed):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.rand(*shape, generator=g, dtype=torch.float64) * 0.8 + 0.2   # (..., ) in (0.2, 1)
+    b = torch.randn(*shape, generator=g, dtype=torch.float64)
+    return a, b
+
+
+@check("12.1", expects="combine(first, second) returning the pair (a, b) of the composed map, "
+       "two tensors shaped like the inputs")
+def combine(student_fn):
+    """Exercise 12.1: ``combine((a1, b1), (a2, b2))`` is the map ``h -> a1 h + b1`` followed by
+    ``h -> a2 h + b2``."""
+    a1, b1 = _inputs((4, 6), 1)
+    a2, b2 = _inputs((4, 6), 2)
+    args = [(a1.clone(), b1.clone()), (a2.clone(), b2.clone())]
+    got = call(student_fn, *args)
+    if not (torch.equal(args[0][0], a1) and torch.equal(args[0][1], b1)
+            and torch.equal(args[1][0], a2) and torch.equal(args[1][1], b2)):
+        fail("combine changed one of its inputs in place; compute new tensors instead")
+    a, b = unpack(got, 2, "combine", ("a", "b"))
+    as_array(a, "a", tensor=True, finite=False)
+    as_array(b, "b", tensor=True, finite=False)
+    compare(a, a2 * a1, "a (the slope of the composed map)",
+            mistakes={"You added the slopes; composing h -> a1 h + b1 and h -> a2 h + b2 "
+                      "multiplies them: a = a2 a1.": a1 + a2})
+    compare(b, a2 * b1 + b2, "b (the offset of the composed map)", mistakes={
+        "The order is reversed: you applied `second` first. `first` acts on h first, so its "
+        "offset b1 is the one multiplied by the second slope: b = a2 b1 + b2.": a1 * b2 + b1,
+        "The offset of the first map must pass through the second map's slope: b = a2 b1 + b2, "
+        "not b1 + b2.": b1 + b2,
+        "You multiplied the new offset by a2 as well: b = a2 b1 + b2, not a2 (b1 + b2).": a2 * (b1 + b2),
+    })
+    # associativity on three maps, with the student's own function
+    p, q, r = [_inputs((3,), s) for s in (3, 4, 5)]
+    left = unpack(call(student_fn, unpack(call(student_fn, p, q), 2, "combine"), r), 2, "combine")
+    right = unpack(call(student_fn, p, unpack(call(student_fn, q, r), 2, "combine")), 2, "combine")
+    for u, v, name in zip(left, right, ("a", "b")):
+        compare(u, as_array(v, name), f"{name} of combine(combine(p, q), r) against "
+                "combine(p, combine(q, r))")
+    return "your operator composes the two maps in the right order, and it is associative"
+
+
+def _loop(a, b):
+    h, out = torch.zeros_like(b[:, 0]), []
+    for a_t, b_t in zip(a.unbind(1), b.unbind(1)):   # each (batch, D)
+        h = a_t * h + b_t
+        out.append(h)
+    return torch.stack(out, 1)                        # (batch, time, D)
+
+
+def _doubling(a, b, *, roll=False, max_steps=None):
+    """Doubling scans with the usual slips: ``roll`` wraps around instead of padding."""
+    T, k, steps = a.shape[1], 1, 0
+    while k < T and (max_steps is None or steps < max_steps):
+        if roll:
+            a_left, b_left = a.roll(k, 1), b.roll(k, 1)
+        else:
+            a_left = torch.cat([torch.ones_like(a[:, :k]), a[:, :-k]], 1)
+            b_left = torch.cat([torch.zeros_like(b[:, :k]), b[:, :-k]], 1)
+        a, b = a * a_left, a * b_left + b
+        k, steps = 2 * k, steps + 1
+    return b
+
+
+@check("12.2", expects="scan(a, b) returning all states h_t, one tensor of shape (batch, time, D) "
+       "in the inputs' dtype (float64)")
+def scan(student_fn):
+    """Exercise 12.2: ``scan(a, b)`` returns ``h_t = a_t h_{t-1} + b_t`` from ``h_0 = 0``."""
+    for T in (13, 64, 1):
+        a, b = _inputs((3, T, 4), 10 + T)                 # (batch, time, D)
+        args = (a.clone(), b.clone())
+        got = call(student_fn, *args)
+        if not (torch.equal(args[0], a) and torch.equal(args[1], b)):
+            fail("scan changed a or b in place; compute new tensors instead (out-of-place "
+                 "operations also keep autograd working)")
+        if isinstance(got, (tuple, list)):
+            reject(f"scan should return the states h alone (one tensor), got {describe(got)}")
+        as_array(got, f"h for T = {T}", tensor=True, shape=(3, T, 4), finite=False)
+        expected = _loop(a, b)
+        shifted = torch.cat([torch.zeros_like(b[:, :1]), expected[:, :-1]], 1)
+        mistakes = {
+            "Your states are shifted by one step (an exclusive scan): h_t must include b_t, "
+            "so h_1 = b_1.": shifted,
+            "a and b are swapped: the recurrence is h_t = a_t h_{t-1} + b_t.": _loop(b, a),
+            "torch.roll wraps the end of the sequence around to its start; the first k "
+            "positions have nothing on their left and must be combined with the identity "
+            "(a = 1, b = 0), e.g. by padding.": _doubling(a, b, roll=True),
+            "You stopped one doubling step too early: repeat while the shift k is smaller "
+            "than T (ceil(log2 T) steps).": _doubling(a, b, max_steps=max((T - 1).bit_length() - 1, 0)),
+            "You returned the products of the a's (the slopes), not the states: h_t is the "
+            "offset b of the composed map.": torch.cumprod(a, 1),
+        }
+        compare(got, expected, f"h for T = {T}", rtol=1e-10, atol=1e-12, mistakes=mistakes)
+    return "your scan equals the loop in float64 for T = 13, 64 and 1"

@@ -1,0 +1,127 @@
+"""Chapter 8's module: the review generator, its Bayes bound (against Monte Carlo), the late
+targets, the lookup task and the gradient through a stack."""
+
+import pytest
+import torch
+
+from rnncourse.chapters import ch08
+
+SMALL = ch08.ReviewGenerator(length=6, fillers=("the",), positive=("good",), negative=("bad",),
+                             modifiers=("terribly", "not"))
+
+
+@pytest.fixture(scope="module")
+def small_reviews():
+    return ch08.reviews(20000, SMALL, seed=3)
+
+
+@pytest.mark.parametrize("delay", [0, 1, 2])
+def test_bayes_bound_matches_a_monte_carlo_estimate(small_reviews, delay):
+    exact = ch08.bayes_bound(small_reviews, delay)
+    estimate = ch08.empirical_causal_bound(small_reviews, delay)
+    # the estimate counts the best tag per prefix in the sample: unbiased up to overfitting of
+    # rare prefixes (which pushes it up a little)
+    assert abs(exact - estimate) < 0.012, (delay, exact, estimate)
+    if delay == 0:
+        assert exact == 0.75
+
+
+def test_the_bound_would_catch_a_wrong_claim(small_reviews):
+    # a generator whose phrases ignore the rating: the bound must drop to 1/2 and the
+    # Monte-Carlo estimate with it (so the test above can fail)
+    coin = ch08.reviews(20000, ch08.ReviewGenerator(**{**SMALL.__dict__, "agree": 0.5}), seed=4)
+    assert ch08.bayes_bound(coin, 0) == 0.5
+    coin_estimate = ch08.empirical_causal_bound(coin, 0)   # biased up a little by rare prefixes
+    assert 0.5 <= coin_estimate < 0.56 and abs(coin_estimate - 0.75) > 0.15, coin_estimate
+
+
+def test_reviews_tags_follow_the_phrase_from_each_token_on():
+    data = ch08.reviews(300, seed=0)
+    vocab = data.generator.vocab
+    pos, neg = set(data.generator.positive), set(data.generator.negative)
+    for i in range(300):
+        words, tags, dist = data.words(i), data.tags[i].tolist(), data.distance[i].tolist()
+        assert words[0] in data.generator.ratings and tags[0] == 0
+        for t, (w, tag, d) in enumerate(zip(words, tags, dist)):
+            if w in pos or w in neg:
+                assert tag == (1 if w in pos else 2) and d == 0
+            elif w in data.generator.modifiers:
+                word = words[t + d]
+                assert word in pos or word in neg               # the cue, d steps to the right
+                flips = words[t:t + d].count("not")
+                sentiment = (0 if word in pos else 1) + flips
+                assert tag == 1 + sentiment % 2, (words, t)
+            else:
+                assert tag == 0 and d == 0
+    assert data.tokens.max() < len(vocab) and data.tokens.min() >= 1   # no padding inside
+
+
+def test_reviews_are_reproducible_and_rating_agreement_is_agree():
+    a, b = ch08.reviews(50, seed=7), ch08.reviews(50, seed=7)
+    assert torch.equal(a.tokens, b.tokens) and torch.equal(a.tags, b.tags)
+    data = ch08.reviews(4000, seed=1)
+    starts = (data.distance > 0) & (torch.roll(data.tags, 1, 1) == 0)      # first modifier of a phrase
+    rating_pos = data.tokens[:, :1] == data.generator.vocab.index("5/5")
+    agree = ((data.tags == 1) == rating_pos)[starts].float().mean()
+    assert abs(float(agree) - 0.75) < 0.03
+
+
+def test_generator_rejects_bad_settings():
+    with pytest.raises(ValueError, match="agree"):
+        ch08.ReviewGenerator(agree=0.2)
+    with pytest.raises(ValueError, match="length"):
+        ch08.ReviewGenerator(length=1)
+    with pytest.raises(ValueError, match="n must be"):
+        ch08.reviews(0)
+
+
+def test_delay_targets_shift_tags_and_pad_inputs():
+    data = ch08.reviews(5, seed=0)
+    x, y = ch08.delay_targets(data, 2)
+    T = data.tokens.shape[1]
+    assert x.shape == (5, T + 2, len(data.generator.vocab)) and y.shape == (5, T + 2)
+    assert (y[:, :2] == -100).all() and torch.equal(y[:, 2:], data.tags)
+    assert (x[:, T:, 0] == 1).all()                       # the padding token
+    assert torch.equal(x[:, :T].argmax(-1), data.tokens)
+
+
+def test_lookup_task_is_a_function_of_the_last_k_symbols():
+    x, y = ch08.lookup_task(200, 12, k=3, symbols=3, seed=0)
+    s = x.argmax(-1)
+    assert (y[:, :2] == -100).all()
+    seen = {}
+    for i in range(200):
+        for t in range(2, 12):
+            key = tuple(s[i, t - 2:t + 1].tolist())
+            assert seen.setdefault(key, int(y[i, t])) == int(y[i, t])
+    assert len(set(seen.values())) == 2
+
+
+def test_gradient_vanishes_in_a_plain_stack_and_not_with_residuals():
+    g = ch08.gradient_by_depth("rnn", (1, 8), width=16, length=8, batch=16, seeds=(0,))
+    assert g[(8, False)][0] < 0.05 * g[(1, False)][0]
+    assert g[(8, True)][0] > 0.2 * g[(1, True)][0]
+
+
+def test_last_phrase_labels():
+    data = ch08.reviews(200, seed=5)
+    labels = ch08.last_phrase_labels(data)
+    for i in range(200):
+        tags = [t for t in data.tags[i].tolist() if t]
+        rating_neg = data.words(i)[0] == "1/5"
+        assert labels[i] == (tags[-1] - 1 if tags else int(rating_neg))
+
+
+def test_bidirectional_char_model_sees_the_future_and_sampling_runs():
+    torch.manual_seed(0)
+    ids = torch.randint(0, 5, (2, 9))
+    for bi in (False, True):
+        m = ch08.CharLM(5, 8, bidirectional=bi)
+        out = m(ids)
+        assert out.shape == (2, 9, 5)
+        changed = ids.clone()
+        changed[:, 5] = (ids[:, 5] + 1) % 5
+        differs = (m(changed)[:, 4] - out[:, 4]).abs().max() > 0   # step 4 reads x_5 only if bi
+        assert bool(differs) == bi
+        assert ch08.sample(m, ids[:, :2], 4, seed=0).shape == (2, 4)
+    assert ch08.valid_word_fraction(["the movie xq", "good"], ["the", "movie", "good"]) == 0.75

@@ -1,0 +1,131 @@
+"""Chapter 10's encoder-decoders: padding does not leak, step-by-step decoding is the
+teacher-forced pass, greedy is beam search of width 1, and training learns a small date task."""
+
+import pytest
+import torch
+
+import rnncourse as rc
+from rnncourse.chapters import ch10
+from rnncourse.data import dates
+
+KINDS = ["fixed", "attention"]
+
+
+def _data(n=6, seed=3, filler=(0, 4)):
+    return dates.encode_pairs(rc.data.date_pairs(n, seed=seed, filler=filler))
+
+
+def test_reverse_padded_reverses_only_the_characters():
+    x = torch.tensor([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]])
+    lengths = torch.tensor([3, 5])
+    assert ch10.reverse_padded(x, lengths).tolist() == [[3, 2, 1, 0, 0], [8, 7, 6, 5, 4]]
+    e = torch.randn(2, 5, 3)
+    torch.testing.assert_close(ch10.reverse_padded(ch10.reverse_padded(e, lengths), lengths), e)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_padding_changes_nothing(kind, one_thread):
+    x, y = _data()
+    longer = torch.cat([x, torch.full((x.shape[0], 9), dates.PAD)], dim=1)
+    model = ch10.make_model(kind, seed=1)
+    out, mask, last = model.encoder(x)
+    out2, mask2, last2 = model.encoder(longer)
+    torch.testing.assert_close(last, last2)
+    torch.testing.assert_close(out[mask], out2[:, :x.shape[1]][mask])
+    torch.testing.assert_close(model(x, y)[0], model(longer, y)[0])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_backward_direction_reads_each_string_from_its_end(kind, one_thread):
+    """The backward half of the output at the first character has seen the whole string, the
+    forward half only the first character: changing the last character changes only the first."""
+    x, _ = _data(filler=0)
+    model = ch10.make_model(kind, seed=2)
+    x2 = x.clone()
+    last = dates.input_lengths(x) - 1
+    x2[torch.arange(x.shape[0]), last] = dates.INPUT_CHARS.index("z")
+    out, _, _ = model.encoder(x)
+    out2, _, _ = model.encoder(x2)
+    H = model.encoder.hidden
+    torch.testing.assert_close(out[:, 0, :H], out2[:, 0, :H])
+    assert (out[:, 0, H:] - out2[:, 0, H:]).abs().amax(dim=1).min() > 1e-6
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_decoding_step_by_step_gives_the_teacher_forced_logits(kind, one_thread):
+    x, y = _data()
+    model = ch10.make_model(kind, seed=0).eval()
+    logits, loss = model(x, y)
+    assert logits.shape == (x.shape[0], ch10.TARGET_LENGTH, len(dates.OUTPUT_CHARS))
+    torch.testing.assert_close(loss, torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten()))
+    state = model.start(x)
+    prev = torch.full((x.shape[0],), dates.START)
+    for t in range(y.shape[1]):
+        logp, state = model.step(prev, state)
+        torch.testing.assert_close(logp, torch.log_softmax(logits[:, t], -1), atol=1e-5, rtol=1e-5)
+        prev = y[:, t]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_greedy_is_beam_search_of_width_one(kind, one_thread):
+    x, _ = _data(n=20)
+    model = ch10.make_model(kind, seed=4)
+    g = ch10.translate(model, x)
+    assert g.shape == (20, ch10.TARGET_LENGTH)
+    assert torch.equal(g, ch10.translate(model, x, beam_width=1, alpha=0.0))
+    assert torch.equal(g, ch10.translate(model, x, batch_size=7))      # batching changes nothing
+
+
+def test_scores_exact_match_and_per_character_accuracy():
+    y = torch.tensor([[2, 3, 0], [2, 3, 0], [4, 4, 0], [5, 5, 0]])
+    pred = torch.tensor([[2, 3, 0], [2, 4, 0], [4, 4, 0], [6, 6, 1]])
+    s = ch10.scores(pred, y)
+    assert s["exact"] == pytest.approx(0.5) and s["char"] == pytest.approx(8 / 12)
+
+
+def test_error_after_error_separates_compounding_errors():
+    y = torch.zeros(4, 4, dtype=torch.long)
+    pred = torch.tensor([[1, 1, 1, 0], [0, 0, 0, 0], [0, 0, 0, 1], [0, 1, 0, 0]])
+    after, clean = ch10.error_after_error(pred, y)
+    # positions 1..3: after an error: row 0 (1, 1, 0), row 3 (0, 0) -> 2 of 5; clean: rows 1, 2
+    # (0, 0, 0 and 0, 0, 1) and row 3's position 1 (1) -> 2 of 7
+    assert after == pytest.approx(2 / 5) and clean == pytest.approx(2 / 7)
+
+
+def test_filler_characters_and_the_attention_mass_on_them():
+    text = "see you 22 nov 2026 thanks"
+    mask = ch10.filler_characters(text)
+    assert "".join(c for c, m in zip(text, mask) if m) == "seeyouthanks"
+    w = torch.zeros(2, len(text))
+    w[0, 0] = 1.0                       # step 0 looks at "s" of "see"
+    w[1, 8] = 1.0                       # step 1 looks at "2"
+    assert ch10.attention_mass_outside(text, w) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="weights must be"):
+        ch10.attention_mass_outside(text, w[:, :5])
+
+
+def test_by_length_bins():
+    out = ch10.by_length([5, 6, 12, 13, 30], [1, 0, 1, 1, 0], [0, 10, 20, 40])
+    assert out == {(0, 10): (0.5, 2), (10, 20): (1.0, 2), (20, 40): (0.0, 1)}
+
+
+def test_attention_model_learns_a_small_date_task(one_thread):
+    """Few updates, short inputs: the loss must fall far and most dates come out right."""
+    data = dates.encode_pairs(rc.data.date_pairs(1280, seed=0, formats=["dd/mm/yyyy", "d mon yyyy"],
+                                                 weekday_prob=0))
+    test = dates.encode_pairs(rc.data.date_pairs(200, seed=1, split="test",
+                                                 formats=["dd/mm/yyyy", "d mon yyyy"], weekday_prob=0))
+    model, info = ch10.train("attention", data, updates=200, seed=0, checkpoint=40)
+    assert info["updates"] == 200 and len(info["loss"]) == 10 and "early" in info
+    assert info["loss"][-1] < 0.2 * info["loss"][0], info["loss"]
+    late = ch10.scores(ch10.translate(model, test[0]), test[1])
+    early = ch10.scores(ch10.translate(info["early"], test[0]), test[1])
+    assert late["exact"] > 0.8 and late["exact"] > early["exact"], (early, late)
+
+
+def test_train_refuses_update_counts_that_do_not_fill_epochs():
+    data = _data(n=100)
+    with pytest.raises(ValueError, match="multiple"):
+        ch10.train("fixed", data, updates=3, batch_size=64)
+    with pytest.raises(ValueError, match="kind"):
+        ch10.make_model("transformer")

@@ -1,0 +1,155 @@
+"""Chapter 11's module: the shapes data, captions, the captioner's two forms, metrics, clips."""
+
+import numpy as np
+import pytest
+import torch
+
+import rnncourse as rc
+from rnncourse.chapters import ch11
+
+
+def test_shapes_are_seeded_and_captions_follow_the_grammar():
+    a, b = ch11.shapes(50, "train", seed=3), ch11.shapes(50, "train", seed=3)
+    assert torch.equal(a.images, b.images) and a.captions == b.captions
+    assert a.images.shape == (50, 3, 24, 24) and a.images.dtype == torch.float32
+    assert a.tokens.shape == (50, ch11.MAX_WORDS + 2)
+    assert 0 <= float(a.images.min()) and float(a.images.max()) <= 1
+    c = ch11.shapes(50, "test", seed=3)
+    assert c.captions != a.captions
+    for caption, objects, tokens in zip(a.captions, a.objects, a.tokens):
+        objs, rels = ch11.parse(caption)
+        assert len(objs) == len(objects) and len(rels) == len(objects) - 1
+        assert ch11.decode_tokens(tokens.tolist()) == caption
+        assert ch11.describe(objects) == caption
+        colours = [o[1] for o in objs]
+        assert colours == sorted(colours, key=list(ch11.COLOURS).index)   # colour order
+
+
+def test_held_out_combinations_only_in_the_held_out_split():
+    train = ch11.shapes(400, "train", seed=0)
+    held = ch11.shapes(200, "held_out", seed=0)
+    combos = lambda objects: {(o["colour"], o["shape"]) for o in objects}
+    assert not any(combos(s) & set(ch11.HELD_OUT) for s in train.objects)
+    assert all(combos(s) & set(ch11.HELD_OUT) for s in held.objects)
+    seen = set().union(*map(combos, train.objects))
+    assert seen == {(c, s) for c in ch11.COLOURS for s in ch11.SHAPES} - set(ch11.HELD_OUT)
+
+
+def test_relation_and_render():
+    a = dict(colour="red", shape="circle", size="large", row=0, col=0)
+    b = dict(colour="blue", shape="square", size="small", row=1, col=1)
+    assert ch11.relation(a, b) == "left of" and ch11.relation(b, a) == "right of"  # diagonal
+    assert ch11.relation(a, {**b, "col": 0}) == "above"
+    assert ch11.describe([b, a]) == "a large red circle left of a small blue square"
+    img = ch11.render([a])
+    assert img[0].sum() > 0 and img[2].sum() < img[0].sum()          # red, top left
+    assert img[:, 12:, :].sum() == 0 and img[:, :, 12:].sum() == 0
+    big, small = ch11.render([a]), ch11.render([{**a, "size": "small"}])
+    assert (big[0] > 0).sum() > 1.8 * (small[0] > 0).sum()
+
+
+def test_encode_refuses_unknown_words():
+    with pytest.raises(ValueError, match="vocabulary"):
+        ch11.encode("a small purple circle")
+
+
+def test_caption_scores_on_known_pairs():
+    ref = ["a small red circle left of a large blue square", "a large green triangle"]
+    hyp = ["a small red triangle right of a large blue square", "a large green triangle"]
+    s = ch11.caption_scores(hyp, ref)
+    assert s["exact"] == 0.5
+    assert s["shape"] == pytest.approx(2 / 3) and s["colour"] == 1 and s["size"] == 1
+    assert s["relation"] == 0 and s["count"] == 1
+    assert s["bleu"] == pytest.approx(ch11.bleu(hyp, ref)) and 0 < s["bleu"] < 100
+    assert ch11.caption_scores(ref, ref)["bleu"] == pytest.approx(100)
+    short = ch11.caption_scores(["a small red circle"], ref[:1])
+    assert short["count"] == 0 and short["colour"] == 0.5 and short["relation"] == 0
+
+
+@pytest.mark.parametrize("inject, split", [("init", False), ("step", False), ("attention", False),
+                                           ("attention", True)])
+def test_step_by_step_decoding_matches_teacher_forcing(inject, split, one_thread):
+    rc.set_seed(0)
+    model = ch11.Captioner(inject, channels=8, feature=16, embed=8, hidden=16, split=split)
+    model = model.double().eval()
+    data = ch11.shapes(4, "train", seed=1)
+    images = data.images.double()
+    logits, loss = model(images, data.tokens)
+    assert logits.shape == (4, ch11.MAX_WORDS + 1, len(ch11.VOCAB)) and torch.isfinite(loss)
+    state = model.start(images)
+    for t, tok in enumerate(data.tokens[:, :-1].unbind(1)):
+        logp, state = model.step(tok, state)
+        torch.testing.assert_close(logp, torch.log_softmax(logits[:, t], -1))
+    loss.backward()
+    assert all(p.grad is not None for p in model.encoder.parameters())
+
+
+def test_attention_weights_sum_to_one(one_thread):
+    model = ch11.Captioner("attention", channels=8, embed=8, hidden=16)
+    data = ch11.shapes(3, "train", seed=2)
+    w = model.attention(data.images, data.tokens)
+    assert w.shape == (3, ch11.MAX_WORDS + 1, ch11.GRID ** 2)
+    torch.testing.assert_close(w.sum(-1), torch.ones(3, ch11.MAX_WORDS + 1))
+    with pytest.raises(ValueError, match="attention"):
+        ch11.Captioner("step").attention(data.images, data.tokens)
+
+
+def test_generate_beam_width_one_is_greedy(one_thread):
+    rc.set_seed(0)
+    model = ch11.Captioner("step", channels=8, feature=16, embed=8, hidden=16)
+    images = ch11.shapes(20, "test", seed=0).images
+    greedy = ch11.generate(model, images)
+    assert greedy == ch11.generate(model, images, beam_width=1)
+    start = torch.full((20,), ch11.VOCAB.index(ch11.START))
+    tokens, _ = rc.decode.beam_search(model.step, start, model.start(images), ch11.MAX_WORDS + 1,
+                                      ch11.VOCAB.index(ch11.END), beam_width=1, alpha=0.0)
+    assert [ch11.decode_tokens(t) for t in tokens.tolist()] == greedy
+
+
+def test_train_captioner_makes_exactly_the_updates(one_thread):
+    data = ch11.shapes(100, "train", seed=0)
+    model, seconds, losses = ch11.train_captioner("step", data, updates=7, batch_size=32,
+                                                  channels=8, feature=16, embed=8, hidden=16)
+    assert len(losses) == 2 and all(np.isfinite(losses)) and seconds > 0
+    with pytest.raises(ValueError):
+        ch11.Captioner("middle")
+
+
+def test_clips_left_and_right_hold_the_same_frames_in_opposite_order():
+    videos, labels = ch11.clips(60, frames=6, seed=0, noise=0.0)
+    assert videos.shape == (60, 6, 3, 16, 16) and labels.shape == (60,)
+    assert set(labels.tolist()) == set(range(len(ch11.ACTIONS)))
+    centre_x = lambda frame: (frame.sum(0) > 0).float().nonzero()[:, 1].float().mean()
+    for v, a in zip(videos, labels):
+        xs = [centre_x(f) for f in v]
+        if ch11.ACTIONS[a] == "right":
+            assert xs[-1] > xs[0] + 3
+        if ch11.ACTIONS[a] == "left":
+            assert xs[-1] < xs[0] - 3
+        if ch11.ACTIONS[a] == "grow":
+            assert (v[-1].sum(0) > 0).sum() > (v[0].sum(0) > 0).sum()
+
+
+@pytest.mark.parametrize("order", [True, False])
+def test_activity_net_shapes(order, one_thread):
+    model = ch11.ActivityNet(order=order)
+    out = model(torch.rand(4, 6, 3, 16, 16))
+    assert out.shape == (4, len(ch11.ACTIONS))
+    # the bag of frames cannot tell a clip from the same clip reversed; the LSTM can
+    v = torch.rand(2, 6, 3, 16, 16)
+    same = torch.allclose(model(v), model(v.flip(1)), atol=1e-6)
+    assert same == (not order)
+
+
+def test_split_encoder_shape_slot_is_colour_blind(one_thread):
+    enc = ch11.SplitEncoder(8)
+    data = ch11.shapes(6, "train", seed=4, noise=0.0)
+    swapped = data.images[:, [2, 0, 1]]                     # every colour changed
+    out, out_swapped = enc(data.images), enc(swapped)
+    assert out.shape == (6, 8 + 3, ch11.GRID, ch11.GRID)
+    torch.testing.assert_close(out[:, :8], out_swapped[:, :8])           # shape slot: same
+    assert not torch.allclose(out[:, 8:], out_swapped[:, 8:])            # colour slot: changed
+    # the colour slot is the colour of the shape in the cell
+    a = dict(colour="green", shape="square", size="large", row=1, col=0)
+    colour = enc(torch.from_numpy(ch11.render([a]))[None])[0, 8:, 1, 0]
+    torch.testing.assert_close(colour, torch.tensor(ch11.COLOURS["green"]), atol=1e-2, rtol=0)

@@ -1,0 +1,102 @@
+"""The chapter 8 checks pass on the solutions and fail helpfully on the stubs and typical mistakes."""
+
+import pytest
+import torch
+
+from rnncourse.checks import ch08
+
+
+# ---- exercise 8.1: a bidirectional layer from two unidirectional ones ----------------------
+
+def make_bidirectional(flip_input=True, flip_output=True, swap=False):
+    """A student's bidirectional(), right by default, with one of the typical mistakes."""
+
+    def bidirectional(forward, backward, x):
+        out_f, _ = forward(x)
+        out_b, _ = backward(x.flip(1) if flip_input else x)
+        out_b = out_b.flip(1) if flip_output else out_b
+        return torch.cat([out_b, out_f] if swap else [out_f, out_b], dim=-1)
+
+    return bidirectional
+
+
+def test_bidirectional_passes_on_the_solution():
+    result = ch08.bidirectional(make_bidirectional())
+    assert result, str(result)
+    assert "matches rc.layers.Recurrent" in str(result)
+
+
+def test_bidirectional_stub_reports_not_implemented():
+    def stub(forward, backward, x):
+        raise NotImplementedError()
+
+    result = ch08.bidirectional(stub)
+    assert not result and "not implemented yet" in str(result)
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(flip_output=False), "reversed time order"),
+    (dict(flip_input=False, flip_output=False), "give it x reversed"),
+    (dict(flip_input=False), "reverse the input, not only the output"),
+    (dict(swap=True), "halves are swapped"),
+])
+def test_bidirectional_names_the_mistake(kw, words):
+    result = ch08.bidirectional(make_bidirectional(**kw))
+    assert not result and words in str(result), str(result)
+
+
+def test_bidirectional_refuses_the_pair_and_in_place_flips():
+    def returns_pair(forward, backward, x):
+        out = make_bidirectional()(forward, backward, x)
+        return out, None
+
+    result = ch08.bidirectional(returns_pair)
+    assert not result and "outputs alone" in str(result)
+
+    def in_place(forward, backward, x):
+        out = make_bidirectional()(forward, backward, x)
+        x.mul_(-1)
+        return out
+
+    result = ch08.bidirectional(in_place)
+    assert not result and "in place" in str(result)
+
+
+# ---- exercise 8.2: the Bayes bound by hand --------------------------------------------------
+
+def make_bound(chance=False, strict=False, no_max=False):
+    def causal_bound(agree, p_distance, delay):
+        q = 0.5 if chance else (agree if no_max else max(agree, 1 - agree))
+        return sum(p * (1.0 if (j < delay if strict else j <= delay) else q)
+                   for j, p in enumerate(p_distance, start=1))
+
+    return causal_bound
+
+
+def test_causal_bound_passes_on_the_solution():
+    result = ch08.causal_bound(make_bound())
+    assert result, str(result)
+
+
+def test_causal_bound_stub_reports_not_implemented():
+    def stub(agree, p_distance, delay):
+        raise NotImplementedError()
+
+    assert "not implemented yet" in str(ch08.causal_bound(stub))
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(chance=True), "not 0.5"),
+    (dict(strict=True), "use <=, not <"),
+    (dict(no_max=True), "max(agree, 1 - agree)"),
+])
+def test_causal_bound_names_the_mistake(kw, words):
+    result = ch08.causal_bound(make_bound(**kw))
+    assert not result and words in str(result), str(result)
+
+
+def test_causal_bound_refuses_a_non_probability_and_a_wrong_number():
+    result = ch08.causal_bound(lambda agree, p, d: 75.0)
+    assert not result and "not a probability" in str(result)
+    result = ch08.causal_bound(lambda agree, p, d: 0.8)
+    assert not result and "largest difference" in str(result)

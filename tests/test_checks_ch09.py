@@ -1,0 +1,125 @@
+"""The chapter 9 checks pass on the solutions and fail helpfully on the stubs and typical mistakes."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnncourse.checks import ch09
+from rnncourse.chapters.ch09 import ngram_cross_entropy
+
+
+# ---- exercise 9.1: sampling with a temperature ----------------------------------------------
+
+def sample_next(logits, temperature, generator=None):
+    if temperature == 0:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits / temperature, -1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+
+def _sampler(transform):
+    def fn(logits, temperature, generator=None):
+        if temperature == 0:
+            return logits.argmax(-1)
+        return torch.multinomial(torch.softmax(transform(logits, temperature), -1), 1,
+                                 generator=generator).squeeze(1)
+    return fn
+
+
+def test_sample_next_passes_on_the_solution():
+    result = ch09.sample_next(sample_next)
+    assert result, str(result)
+    assert "T = 0 gives the arg-max" in str(result)
+
+
+def test_sample_next_stub_reports_not_implemented():
+    def stub(logits, temperature, generator=None):
+        raise NotImplementedError()
+    result = ch09.sample_next(stub)
+    assert not result and "not implemented yet" in str(result)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_sampler(lambda l, T: l), "temperature is ignored"),
+    (_sampler(lambda l, T: l * T), "multiplied by the temperature"),
+    (lambda l, T, g=None: l.argmax(-1), "arg-max"),
+    (_sampler(lambda l, T: torch.zeros_like(l)), "uniform"),
+    (_sampler(lambda l, T: l / (T + 0.4)), "total variation"),
+    (lambda l, T, g=None: sample_next(l, T if T else 1.0, g), "temperature 0"),
+    (lambda l, T, g=None: torch.softmax(l / max(T, 1e-3), -1), "floats"),
+    (lambda l, T, g=None: sample_next(l, T, g)[:, None], "squeeze"),
+    (lambda l, T, g=None: sample_next(l, T, g) + 10, "outside the ids"),
+    (lambda l, T, g=None: sample_next(l, T, g).tolist(), "expected a tensor"),
+])
+def test_sample_next_names_the_mistake(fn, words):
+    result = ch09.sample_next(fn)
+    assert not result
+    assert words in str(result), str(result)
+
+
+# ---- exercise 9.2: bits and perplexity --------------------------------------------------------
+
+def bits_and_perplexity(loss):
+    return loss / math.log(2), math.exp(loss)
+
+
+def test_bits_and_perplexity_passes_and_fails_helpfully():
+    assert ch09.bits_and_perplexity(bits_and_perplexity)
+    assert "not implemented" in str(ch09.bits_and_perplexity(lambda l: (_ for _ in ()).throw(NotImplementedError())))
+    for fn, words in [
+        (lambda l: (l * math.log(2), math.exp(l)), "divide by ln 2"),
+        (lambda l: (math.log2(l), math.exp(l)), "log2 of the loss"),
+        (lambda l: (l / math.log(2), 2 ** l), "2 ** loss"),
+        (lambda l: (l / math.log(2), math.exp(l / math.log(2))), "e ** bits"),
+        (lambda l: (l, math.exp(l)), "largest difference"),
+        (lambda l: math.exp(l), "should return the pair"),
+    ]:
+        result = ch09.bits_and_perplexity(fn)
+        assert not result and words in str(result), str(result)
+
+
+# ---- exercise 9.3: the bigram baseline --------------------------------------------------------
+
+def bigram_cross_entropy(train_ids, val_ids, vocab_size, alpha):
+    V = vocab_size
+    counts = torch.zeros(V, V, dtype=torch.float64)
+    counts.index_put_((train_ids[:-1], train_ids[1:]), torch.ones(len(train_ids) - 1,
+                      dtype=torch.float64), accumulate=True)
+    p = (counts + alpha) / (counts.sum(1, keepdim=True) + alpha * V)
+    return float(-torch.log(p[val_ids[:-1], val_ids[1:]]).mean())
+
+
+def _bigram(transpose=False, log=torch.log, denominator=True):
+    def fn(train_ids, val_ids, V, alpha):
+        counts = torch.zeros(V, V, dtype=torch.float64)
+        counts.index_put_((train_ids[:-1], train_ids[1:]), torch.ones(len(train_ids) - 1,
+                          dtype=torch.float64), accumulate=True)
+        if transpose:
+            counts = counts.T
+        p = (counts + alpha) / (counts.sum(1, keepdim=True) + (alpha * V if denominator else 0))
+        return float(-log(p[val_ids[:-1], val_ids[1:]]).mean())
+    return fn
+
+
+def test_bigram_passes_and_agrees_with_the_chapter_module():
+    result = ch09.bigram_cross_entropy(bigram_cross_entropy)
+    assert result, str(result)
+    g = torch.Generator().manual_seed(1)
+    tr, va = torch.randint(0, 7, (500,), generator=g), torch.randint(0, 7, (100,), generator=g)
+    assert bigram_cross_entropy(tr, va, 7, 0.3) == pytest.approx(ngram_cross_entropy(tr, va, 7, 2, 0.3))
+    result = ch09.bigram_cross_entropy(lambda *a: ngram_cross_entropy(*a[:3], 2, a[3]))
+    assert result, str(result)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_bigram(transpose=True), "transposed"),
+    (_bigram(log=torch.log2), "in bits"),
+    (_bigram(denominator=False), "smoothing is incomplete"),
+    (lambda tr, va, V, a: ngram_cross_entropy(tr, va, V, 1, a), "unigram"),
+    (lambda tr, va, V, a: 2.0, "largest difference"),
+])
+def test_bigram_names_the_mistake(fn, words):
+    result = ch09.bigram_cross_entropy(fn)
+    assert not result and words in str(result), str(result)

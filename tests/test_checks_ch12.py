@@ -1,0 +1,138 @@
+"""The chapter 12 checks pass on the solutions and fail helpfully on the stubs and typical mistakes."""
+
+import pytest
+import torch
+
+from rnncourse.chapters import ch12 as chapter
+from rnncourse.checks import ch12
+
+
+# ---- exercise 12.1: the associative operator -------------------------------------------------
+
+def combine_ok(first, second):
+    (a1, b1), (a2, b2) = first, second
+    return a2 * a1, a2 * b1 + b2
+
+
+def test_combine_passes_on_the_solution_and_on_the_package():
+    for fn in (combine_ok, lambda *a: chapter.combine(*a)):
+        result = ch12.combine(fn)
+        assert result, str(result)
+        assert "associative" in str(result)
+    assert "package's own" in ch12.combine(chapter.combine).message   # the reference is refused
+
+
+def test_combine_stub_reports_not_implemented():
+    def stub(first, second):
+        raise NotImplementedError()
+
+    result = ch12.combine(stub)
+    assert not result and "not implemented yet" in str(result) and "NOT YET" in str(result)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda p, q: (p[0] * q[0], p[0] * q[1] + p[1]), "order is reversed"),
+    (lambda p, q: (p[0] * q[0], p[1] + q[1]), "not b1 + b2"),
+    (lambda p, q: (p[0] * q[0], q[0] * (p[1] + q[1])), "a2 (b1 + b2)"),
+    (lambda p, q: (p[0] + q[0], q[0] * p[1] + q[1]), "added the slopes"),
+])
+def test_combine_names_the_mistake(fn, words):
+    result = ch12.combine(fn)
+    assert not result
+    assert words in str(result), str(result)
+
+
+def test_combine_other_failures_are_explained():
+    result = ch12.combine(lambda p, q: q[0] * p[1] + q[1])          # b only
+    assert not result and "pair (a, b)" in str(result)
+
+    def in_place(p, q):
+        out = combine_ok(p, q)
+        p[0].mul_(2)
+        return out
+
+    result = ch12.combine(in_place)
+    assert not result and "in place" in str(result)
+    result = ch12.combine(lambda p, q: (torch.zeros(4, 6, dtype=torch.float64),) * 2)
+    assert not result and "largest difference" in str(result)
+
+
+# ---- exercise 12.2: a scan checked against the loop ------------------------------------------
+
+def scan_ok(a, b):
+    T, k = a.shape[1], 1
+    while k < T:
+        a_left = torch.cat([torch.ones_like(a[:, :k]), a[:, :-k]], dim=1)
+        b_left = torch.cat([torch.zeros_like(b[:, :k]), b[:, :-k]], dim=1)
+        a, b = a * a_left, a * b_left + b
+        k *= 2
+    return b
+
+
+def test_scan_passes_on_the_solution_the_package_and_the_loop():
+    for fn in (scan_ok, lambda *a: chapter.scan(*a), lambda *a: chapter.linear_recurrence_loop(*a)):
+        result = ch12.scan(fn)
+        assert result, str(result)
+        assert "equals the loop" in str(result)
+    assert "package's own" in ch12.scan(chapter.scan).message
+
+
+def test_scan_stub_reports_not_implemented():
+    def stub(a, b):
+        raise NotImplementedError()
+
+    result = ch12.scan(stub)
+    assert not result and "not implemented yet" in str(result)
+
+
+def _roll(a, b):
+    T, k = a.shape[1], 1
+    while k < T:
+        a, b = a * a.roll(k, 1), a * b.roll(k, 1) + b
+        k *= 2
+    return b
+
+
+def _early(a, b):
+    T, k = a.shape[1], 1
+    while 2 * k < T:                       # one step short
+        a_left = torch.cat([torch.ones_like(a[:, :k]), a[:, :-k]], dim=1)
+        b_left = torch.cat([torch.zeros_like(b[:, :k]), b[:, :-k]], dim=1)
+        a, b = a * a_left, a * b_left + b
+        k *= 2
+    return b
+
+
+def _exclusive(a, b):
+    h = scan_ok(a, b)
+    return torch.cat([torch.zeros_like(h[:, :1]), h[:, :-1]], 1)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_exclusive, "shifted by one step"),
+    (lambda a, b: scan_ok(b, a), "a and b are swapped"),
+    (_roll, "torch.roll wraps"),
+    (_early, "one doubling step too early"),
+    (lambda a, b: torch.cumprod(a, 1), "products of the a's"),
+])
+def test_scan_names_the_mistake(fn, words):
+    result = ch12.scan(fn)
+    assert not result
+    assert words in str(result), str(result)
+
+
+def test_scan_other_failures_are_explained():
+    result = ch12.scan(lambda a, b: (scan_ok(a, b), a))
+    assert not result and "one tensor" in str(result)
+    result = ch12.scan(lambda a, b: scan_ok(a.float(), b.float()))
+    assert not result and "float32" in str(result)
+    result = ch12.scan(lambda a, b: scan_ok(a, b)[:, -1])
+    assert not result and "shape" in str(result)
+
+    def in_place(a, b):
+        out = scan_ok(a, b)
+        b.zero_()
+        return out
+
+    result = ch12.scan(in_place)
+    assert not result and "in place" in str(result)

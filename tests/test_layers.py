@@ -1,0 +1,233 @@
+"""The one sequence layer, rc.layers.Recurrent: the same model as torch.nn, in every configuration."""
+
+import pytest
+import torch
+from torch import nn
+
+import rnncourse as rc
+from rnncourse.layers import Recurrent, run_cell
+
+TORCH = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+F64 = dict(rtol=1e-12, atol=1e-12)
+
+
+def _grads(outputs, inputs):
+    loss = sum((o * torch.linspace(-1, 1, o.numel(), dtype=o.dtype).reshape(o.shape)).sum()
+               for o in outputs)
+    return torch.autograd.grad(loss, inputs)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("num_layers", [1, 3])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_loaded_torch_layer_gives_equal_outputs_states_and_gradients(kind, num_layers, bidirectional):
+    torch.manual_seed(0)
+    ref = TORCH[kind](3, 4, num_layers=num_layers, bidirectional=bidirectional,
+                      batch_first=True).double()
+    ours = Recurrent.from_torch(ref)
+    assert ours.output_size == (8 if bidirectional else 4) and not ours.fast
+    x = torch.randn(2, 9, 3, dtype=torch.float64, requires_grad=True)
+    y_ref, s_ref = ref(x)
+    y, states = ours(x)
+    torch.testing.assert_close(y, y_ref, **F64)
+    # final states: torch stacks (layers * directions, batch, H); ours is one entry per layer
+    h_ref = s_ref[0] if kind == "lstm" else s_ref
+    dirs = 2 if bidirectional else 1
+    for k, st in enumerate(states):
+        parts = st if bidirectional else (st,)
+        for d, part in enumerate(parts):
+            h = part[0] if kind == "lstm" else part
+            torch.testing.assert_close(h, h_ref[k * dirs + d], **F64)
+    # gradients with respect to the input and to every weight of the first layer
+    g_ref = _grads([y_ref], [x, ref.weight_hh_l0, ref.weight_ih_l0])
+    g = _grads([y], [x, ours.layers[0][0].weight_h, ours.layers[0][0].weight_x])
+    for a, b in zip(g, g_ref):
+        torch.testing.assert_close(a, b, **F64)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("residual", [False, True])
+def test_fast_path_is_the_same_model_with_the_lectures_parameter_count(kind, bidirectional, residual):
+    torch.manual_seed(1)
+    fast = Recurrent(kind, 2, [5, 5], fast=True, bidirectional=bidirectional, residual=residual).double()
+    slow = fast.from_scratch()
+    dirs = 2 if bidirectional else 1
+    expected = rc.cells.param_count(kind, 2, [5, 5], bidirectional=bidirectional)
+    assert rc.count_params(fast) == rc.count_params(slow) == expected
+    x = torch.randn(3, 7, 2, dtype=torch.float64)
+    state = [tuple(torch.randn(3, 5, dtype=torch.float64) for _ in range(dirs)) if bidirectional
+             else torch.randn(3, 5, dtype=torch.float64) for _ in range(2)]
+    if kind == "lstm":   # an LSTM state is (h, c) per direction
+        state = [tuple((s, s.flip(0)) for s in st) if bidirectional else (st, st.flip(0)) for st in state]
+    y_fast, s_fast = fast(x, state)
+    y_slow, s_slow = slow(x, state)
+    torch.testing.assert_close(y_fast, y_slow, **F64)
+    torch.testing.assert_close(s_fast, s_slow, **F64)
+    assert y_fast.shape == (3, 7, 5 * dirs)
+
+
+def test_from_scratch_gru_keeps_the_frozen_candidate_bias():
+    fast = Recurrent("gru", 2, 3, fast=True)
+    cell = fast.from_scratch().layers[0][0]
+    assert cell.reset_after and not cell.bias_hn.requires_grad
+    assert float(cell.bias_hn.abs().sum()) == 0.0
+
+
+def test_residual_adds_each_layers_input():
+    torch.manual_seed(2)
+    plain = Recurrent("rnn", 3, [4, 4, 4]).double()
+    res = Recurrent("rnn", 3, [4, 4, 4], residual=True).double()
+    res.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    h1, _, _ = run_cell(plain.layers[0][0], x)
+    h2 = run_cell(plain.layers[1][0], h1)[0] + h1
+    h3 = run_cell(plain.layers[2][0], h2)[0] + h2
+    torch.testing.assert_close(res(x)[0], h3, **F64)
+    with pytest.raises(ValueError, match="equal hidden sizes"):
+        Recurrent("rnn", 3, [4, 6], residual=True)
+
+
+def test_bidirectional_is_a_forward_and_a_reversed_cell_concatenated():
+    torch.manual_seed(3)
+    fwd, bwd = rc.cells.GRUCell(2, 3).double(), rc.cells.GRUCell(2, 3).double()
+    layer = Recurrent([(fwd, bwd)], bidirectional=True)
+    x = torch.randn(2, 6, 2, dtype=torch.float64)
+    out, (state,) = layer(x)
+    h_f = run_cell(fwd, x)[0]
+    h_b = run_cell(bwd, x.flip(1))[0].flip(1)
+    torch.testing.assert_close(out, torch.cat([h_f, h_b], dim=-1), **F64)
+    torch.testing.assert_close(state[1], h_b[:, 0], **F64)   # the backward cell ends at t = 1
+    with pytest.raises(ValueError, match="pair"):
+        Recurrent([fwd], bidirectional=True)
+
+
+def test_record_returns_every_gate_of_every_layer():
+    torch.manual_seed(4)
+    layer = Recurrent("lstm", 2, [3, 4], bidirectional=True).double()
+    x = torch.randn(2, 5, 2, dtype=torch.float64)
+    out, _, records = layer(x, record=True)
+    assert len(records) == 2 and set(records[0]) == {"forward", "backward"}
+    rec = records[1]["forward"]
+    assert set(rec) == {"i", "f", "g", "o", "c", "h"}
+    assert all(v.shape == (2, 5, 4) for v in rec.values())
+    torch.testing.assert_close(torch.cat([rec["h"], records[1]["backward"]["h"]], -1), out, **F64)
+    torch.testing.assert_close(rec["h"], rec["o"] * torch.tanh(rec["c"]), **F64)
+
+
+def test_a_students_own_cell_runs_in_the_layer():
+    class MyCell(nn.Module):
+        """A minimal cell: only hidden_size and forward(x_t, h)."""
+
+        def __init__(self):
+            super().__init__()
+            self.hidden_size = 3
+            self.lin = nn.Linear(2 + 3, 3)
+
+        def forward(self, x_t, h):
+            return torch.tanh(self.lin(torch.cat([x_t, h], dim=-1)))
+
+    torch.manual_seed(5)
+    cell = MyCell().double()
+    x = torch.randn(4, 6, 2, dtype=torch.float64)
+    out, (h_T,) = Recurrent(cell)(x)
+    h = torch.zeros(4, 3, dtype=torch.float64)
+    for x_t in x.unbind(1):
+        h = cell(x_t, h)
+    torch.testing.assert_close(h_T, h, **F64)
+    torch.testing.assert_close(out[:, -1], h, **F64)
+
+    class OneExample(MyCell):
+        def forward(self, x_t, h):
+            return super().forward(x_t, h)[0]   # a typical bug: returns one example's state
+
+    with pytest.raises(ValueError, match=r"shape \(batch, hidden\)"):
+        Recurrent(OneExample())(x.float())
+
+
+@pytest.mark.parametrize("kind", ["rnn", "leaky", "lstm", "gru", "chung_gru"])
+def test_the_time_loop_unbinds_once_and_never_indexes_the_sequence(kind):
+    """Indexing x[:, t] in the loop adds one Select/Slice node per step whose input is the whole
+    sequence; each one's backward writes a full-size tensor: quadratic in the length. The layer
+    must split the sequence once (one UnbindBackward) and never index it along time."""
+    T = 30
+    layer = Recurrent(kind, 2, 3)
+    x = torch.randn(2, T, 2, requires_grad=True)
+    out, _ = layer(x)
+    seen, stack, fns = set(), [out.grad_fn], []
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        fns.append(fn)
+        stack.extend(f for f, _ in fn.next_functions)
+    names = [type(fn).__name__ for fn in fns]
+    assert names.count("UnbindBackward0") == 1, names
+    over_time = [type(fn).__name__ for fn in fns
+                 if type(fn).__name__.startswith(("SelectBackward", "SliceBackward"))
+                 and len(fn._saved_self_sym_sizes) == 3 and fn._saved_self_sym_sizes[1] == T]
+    assert not over_time, over_time
+
+    def sliced_layer(x):                       # the quadratic pattern, to show the test can fail
+        cell, h, outs = layer.layers[0][0], None, []
+        for t in range(x.shape[1]):
+            h = cell(x[:, t], h)
+            outs.append(rc.cells.output_of(h))
+        return torch.stack(outs, 1)
+    bad = sliced_layer(x).grad_fn
+    seen, stack, n_bad = set(), [bad], 0
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        n_bad += type(fn).__name__.startswith("SelectBackward")
+        stack.extend(f for f, _ in fn.next_functions)
+    assert n_bad == T
+
+
+def test_bad_input_gets_clear_errors():
+    layer = Recurrent("lstm", 2, 3)
+    with pytest.raises(ValueError, match=r"add the feature axis"):
+        layer(torch.randn(4, 7))
+    with pytest.raises(ValueError, match="2 input features"):
+        layer(torch.randn(4, 7, 3))
+    with pytest.raises(TypeError, match=r"x.float\(\)"):
+        layer(torch.randn(4, 7, 2, dtype=torch.float64))
+    with pytest.raises(ValueError, match="list of 1 layer states"):
+        layer(torch.randn(4, 7, 2), torch.zeros(4, 3))
+    with pytest.raises(ValueError, match=r"pair \(a tuple of 2 tensors\)"):
+        layer(torch.randn(4, 7, 2), [torch.zeros(4, 3)])
+    with pytest.raises(ValueError, match="unknown cell kind"):
+        Recurrent("transformer", 2, 3)
+    with pytest.raises(ValueError, match="fast=True"):
+        Recurrent("leaky", 2, 3, fast=True)
+    with pytest.raises(ValueError, match="reset_after=False"):
+        Recurrent("gru", 2, 3, fast=True, reset_after=False)
+    with pytest.raises(ValueError, match="input size"):
+        Recurrent("rnn")
+    with pytest.raises(TypeError, match="LSTMCell.from_torch"):
+        Recurrent.from_torch(nn.LSTMCell(2, 3))
+    with pytest.raises(ValueError, match="dropout"):
+        Recurrent.from_torch(nn.LSTM(2, 3, num_layers=2, dropout=0.5))
+    with pytest.raises(ValueError, match="proj_size"):
+        Recurrent.from_torch(nn.LSTM(2, 3, proj_size=2))
+
+
+def test_cells_from_torch_name_the_right_loader():
+    with pytest.raises(TypeError, match=r"rc.cells.LSTMCell.from_torch"):
+        rc.cells.RNNCell.from_torch(nn.LSTMCell(2, 3))
+    with pytest.raises(TypeError, match=r"Recurrent.from_torch"):
+        rc.cells.LSTMCell.from_torch(nn.LSTM(2, 3))
+    with pytest.raises(TypeError, match="no torch.nn counterpart"):
+        rc.cells.LeakyRNNCell.from_torch(nn.RNNCell(2, 3))
+
+
+@pytest.mark.parametrize("kind,hidden,out,expected", [
+    ("rnn", [5], 1, 41), ("lstm", [5], 1, 146), ("rnn", [10], 1, 131), ("lstm", [5, 3], 1, 252),
+    ("gru", [5, 3], 1, 190), ("lstm", [25], 1, 2726)])
+def test_param_count_is_the_lecture_table_and_what_the_models_have(kind, hidden, out, expected):
+    assert rc.cells.param_count(kind, 1, hidden, out) == expected
+    for fast in (False, True):
+        assert rc.count_params(rc.models.SequenceRegressor(kind, 1, hidden, out, fast=fast)) == expected
