@@ -115,17 +115,28 @@ def test_attention_model_learns_a_small_date_task(one_thread):
                                                  weekday_prob=0))
     test = dates.encode_pairs(rc.data.date_pairs(200, seed=1, split="test",
                                                  formats=["dd/mm/yyyy", "d mon yyyy"], weekday_prob=0))
-    model, info = ch10.train("attention", data, updates=200, seed=0, checkpoint=40)
-    assert info["updates"] == 200 and len(info["loss"]) == 10 and "early" in info
+    model, info = ch10.train("attention", data, updates=200, seed=0, keep=(40,))
+    assert info["updates"] == 200 and len(info["loss"]) == 10 and list(info["kept"]) == [40]
     assert info["loss"][-1] < 0.2 * info["loss"][0], info["loss"]
     late = ch10.scores(ch10.translate(model, test[0]), test[1])
-    early = ch10.scores(ch10.translate(info["early"], test[0]), test[1])
+    early = ch10.scores(ch10.translate(info["kept"][40], test[0]), test[1])
     assert late["exact"] > 0.8 and late["exact"] > early["exact"], (early, late)
+
+
+def test_a_kept_copy_equals_a_shorter_run(one_thread):
+    """keep=(k,) inside a longer run gives exactly the model of a run of k updates."""
+    data = _data(n=128)
+    short, _ = ch10.train("fixed", data, updates=4, seed=3, batch_size=64)
+    _, info = ch10.train("fixed", data, updates=8, seed=3, batch_size=64, keep=(4,))
+    for a, b in zip(short.parameters(), info["kept"][4].parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
 def test_train_refuses_update_counts_that_do_not_fill_epochs():
     data = _data(n=100)
     with pytest.raises(ValueError, match="multiple"):
         ch10.train("fixed", data, updates=3, batch_size=64)
+    with pytest.raises(ValueError, match="keep"):
+        ch10.train("fixed", data, updates=4, batch_size=64, keep=(4,))
     with pytest.raises(ValueError, match="kind"):
         ch10.make_model("transformer")

@@ -224,34 +224,41 @@ def teacher_forced_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) 
 
 
 def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3,
-          checkpoint: int | None = None, **kwargs):
+          keep: tuple[int, ...] = (), **kwargs):
     """Train a new ``kind`` model on ``data = (x, y)`` for ``updates`` mini-batch updates.
 
     Adam with gradient norm clipped at 1, via ``rc.train.fit`` (the model computes its own
-    loss). With ``checkpoint=k`` a copy of the model after ``k`` updates is kept as well.
+    loss). ``keep=(k1, k2, ...)`` keeps a copy of the model after ``k1``, ``k2``, ... updates as
+    well: a run of 1200 updates with ``keep=(400,)`` gives the 400-update model that a run of
+    400 updates would give (the same batches in the same order), and the 1200-update one.
     Returns ``(model, info)``: ``info`` holds ``seconds`` (training time), ``updates``,
-    ``seconds_per_update``, ``loss`` and, with ``checkpoint``, ``early`` (the copy).
+    ``seconds_per_update``, ``loss`` (per epoch) and ``kept`` (``{k: model after k updates}``).
     """
     x, y = data
-    model = make_model(kind, seed, **kwargs)
     per_epoch = -(-x.shape[0] // batch_size)
     if updates % per_epoch:
         raise ValueError(f"updates ({updates}) must be a multiple of the updates per epoch "
                          f"({per_epoch} batches of {batch_size})")
+    keep = tuple(sorted(set(keep)))
+    for k in keep:
+        if k % per_epoch or not 0 < k < updates:
+            raise ValueError(f"every update count in keep must be a multiple of {per_epoch} "
+                             f"between 0 and updates ({updates}), got {k}")
+    model = make_model(kind, seed, **kwargs)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    info, done, seconds, losses = {}, 0, 0.0, []
-    stages = [checkpoint, updates] if checkpoint else [updates]
-    for stop in stages:
-        if checkpoint and stop == checkpoint and checkpoint % per_epoch:
-            raise ValueError(f"checkpoint ({checkpoint}) must be a multiple of {per_epoch}")
-        h = fit(model, (x, y), loss_fn=None, epochs=(stop - done) // per_epoch, optimizer=opt,
-                batch_size=batch_size, clip_norm=1.0, seed=seed * 1000 + done)
+    kept, done, seconds, losses = {}, 0, 0.0, []
+    for epoch in range(updates // per_epoch):
+        # one fit call per epoch, seeded by the epoch: where the run stops does not change the
+        # batches it has seen
+        h = fit(model, (x, y), loss_fn=None, epochs=1, optimizer=opt, batch_size=batch_size,
+                clip_norm=1.0, seed=seed * 1000 + epoch)
         seconds += h.seconds
         losses += h.loss
-        done = stop
-        if stop == checkpoint and stop != updates:
-            info["early"] = copy.deepcopy(model).eval()
-    info.update(seconds=seconds, updates=done, seconds_per_update=seconds / done, loss=losses)
+        done += per_epoch
+        if done in keep:
+            kept[done] = copy.deepcopy(model).eval()
+    info = dict(seconds=seconds, updates=done, seconds_per_update=seconds / done, loss=losses,
+                kept=kept)
     return model.eval(), info
 
 
