@@ -16,7 +16,7 @@ What it does to each notebook:
    cell, except code cells that hold a stubbed exercise (those are what the student fills in).
 3. Cells left empty and all outputs are dropped.
 
-nbgrader is an optional dependency: ``pip install "rnncourse[instructor]"``.
+nbgrader is an optional dependency: ``pip install -e ".[instructor]"`` from a clone.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def make_student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "making student notebooks needs nbgrader: pip install 'rnncourse[instructor]'"
+            "making student notebooks needs nbgrader: pip install -e \".[instructor]\" (from a clone of the repository)"
         ) from e
     n_solutions = sum(SOLUTION_MARK in c.source for c in nb.cells)
     nb = solution_structure(nb)

@@ -9,6 +9,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 start=$(date +%s)
+# The Colab notebooks in colab/ are generated from the chapters: regenerate them and fail if
+# that changes what is committed (run python scripts/make_colab.py and commit colab/).
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    python scripts/make_colab.py
+    if ! git diff --exit-code --stat -- colab/; then
+        echo "colab/ is out of date: run python scripts/make_colab.py and commit colab/" >&2
+        exit 1
+    fi
+    untracked=$(git ls-files --others --exclude-standard -- colab/)
+    if [ -n "$untracked" ]; then
+        echo "colab/ has files git does not track (commit them): $untracked" >&2
+        exit 1
+    fi
+else
+    python scripts/make_colab.py --check   # no git: compare with the files as they are
+fi
 rm -rf _build/.jupyter_cache   # nothing stale: this run's notebook tests fill it again
 python -m pytest -n auto --dist load --maxschedchunk 1 "$@"
 bash scripts/build_book.sh --no-install --use-cache
