@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Install what the book and the tests need. CPU torch first (if no torch is installed yet), so
-# that the torch range in requirements.txt installs nothing more.
+# Install what the book and the tests need into the environment scripts/env.sh chooses (a
+# virtual environment; .venv/ is created if none is active). CPU torch first (if no torch is
+# installed yet), so that the torch range in requirements.txt installs nothing more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! python -c "import torch" 2>/dev/null; then
-    # On this project's machines this finds the local CPU wheel. Elsewhere, for a CPU-only
-    # build add: --index-url https://download.pytorch.org/whl/cpu
-    python -m pip install --quiet "torch==2.13.0"
+source scripts/env.sh
+if ! "$PYTHON" -c "import torch" 2>/dev/null; then
+    # On this project's machines this finds the local CPU wheel. Elsewhere pip fetches the
+    # default build from PyPI (with CUDA on Linux, about 3 GB more). For the CPU build on a
+    # machine without a GPU: export PIP_INDEX_URL=https://download.pytorch.org/whl/cpu before
+    # running this script, or install torch yourself first with
+    #   pip install torch --index-url https://download.pytorch.org/whl/cpu
+    echo "rnncourse: installing torch 2.13.0"
+    "$PYTHON" -m pip install --quiet "torch==2.13.0"
 fi
-python -m pip install --quiet -r requirements.txt
+echo "rnncourse: installing requirements.txt (the book, the tests, nbgrader, rnncourse itself)"
+"$PYTHON" -m pip install --quiet -r requirements.txt
+echo "rnncourse: installed; Python is $PYTHON"

@@ -7,12 +7,13 @@
 # each notebook's execution time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/env.sh
 bash scripts/install.sh
 start=$(date +%s)
 # The Colab notebooks in colab/ are generated from the chapters: regenerate them and fail if
 # that changes what is committed (run python scripts/make_colab.py and commit colab/).
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    python scripts/make_colab.py
+    "$PYTHON" scripts/make_colab.py
     if ! git diff --exit-code --stat -- colab/; then
         echo "colab/ is out of date: run python scripts/make_colab.py and commit colab/" >&2
         exit 1
@@ -23,10 +24,11 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         exit 1
     fi
 else
-    python scripts/make_colab.py --check   # no git: compare with the files as they are
+    "$PYTHON" scripts/make_colab.py --check   # no git: compare with the files as they are
 fi
 rm -rf _build/.jupyter_cache   # nothing stale: this run's notebook tests fill it again
-python -m pytest -n auto --dist load --maxschedchunk 1 "$@"
+echo "rnncourse: running the tests (pytest -n auto)"
+"$PYTHON" -m pytest -n auto --dist load --maxschedchunk 1 "$@"
 bash scripts/build_book.sh --no-install --use-cache
-python scripts/notebook_times.py
+"$PYTHON" scripts/notebook_times.py
 echo "all tests and the book build passed in $(( $(date +%s) - start )) s"
