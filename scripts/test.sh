@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/install.sh
 start=$(date +%s)
+"$PYTHON" scripts/lint_workflows.py   # .github/workflows, with actionlint
 # The Colab notebooks in colab/ are generated from the chapters: regenerate them and fail if
 # that changes what is committed (run python scripts/make_colab.py and commit colab/).
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
