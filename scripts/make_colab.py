@@ -29,7 +29,8 @@ from rnncourse.colab import (Book, Target, exercise_notebook, nbgrader_notebook,
                              solution_notebook)
 
 
-def settings(root: Path = ROOT) -> tuple[Book, Target, list[Path]]:
+def settings(root: Path | None = None) -> tuple[Book, Target, list[Path]]:
+    root = root or ROOT
     config = yaml.safe_load((root / "_config.yml").read_text())
     try:
         repo, ref = config["repository"]["url"], config["repository"].get("branch", "main")
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", metavar="NN", action="append", default=[],
                         help="only chapter NN (repeatable; with --nbgrader-source)")
     args = parser.parse_args(argv)
-    book, target, notebooks = settings()
+    book, target, notebooks = settings(ROOT)
     if args.only:
         notebooks = [p for p in notebooks if p.name[:2] in args.only]
         if not notebooks:

@@ -165,12 +165,20 @@ def test_bad_markup_is_a_clear_error(book, text, message):
         markdown_to_plain(text, book, "notebooks/01_a")
 
 
-def test_check_script_reports_a_stale_file(tmp_path, monkeypatch, capsys):
-    target = ROOT / "colab" / "exercises" / NOTEBOOKS[0].name
-    original = target.read_bytes()
-    try:
-        target.write_text(original.decode().replace("Exercise 1.1", "Exercise 9.9"))
-        assert make_colab.main(["--check"]) == 1
-        assert f"would rewrite colab/exercises/{NOTEBOOKS[0].name}" in capsys.readouterr().err
-    finally:
-        target.write_bytes(original)
+def test_check_script_reports_a_stale_and_an_extra_file(tmp_path, monkeypatch, capsys):
+    """On a copy of the repository's sources, so that other tests see colab/ unchanged."""
+    import shutil
+    for name in ("notebooks", "book", "colab"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    for name in ("_config.yml", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    monkeypatch.setattr(make_colab, "ROOT", tmp_path)
+    target = tmp_path / "colab" / "exercises" / NOTEBOOKS[0].name
+    target.write_text(target.read_text().replace("Exercise 1.1", "Exercise 9.9"))
+    (tmp_path / "colab" / "solutions" / "99_old.ipynb").write_text("{}")
+    assert make_colab.main(["--check"]) == 1
+    err = capsys.readouterr().err
+    assert f"would rewrite colab/exercises/{NOTEBOOKS[0].name}" in err
+    assert "would delete colab/solutions/99_old.ipynb" in err
+    assert make_colab.main([]) == 0 and make_colab.main(["--check"]) == 0
+    assert not (tmp_path / "colab" / "solutions" / "99_old.ipynb").exists()
