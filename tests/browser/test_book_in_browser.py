@@ -114,6 +114,8 @@ def visit(browser, server):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server + path, wait_until="load")
+        if path == "index.html":  # Jupyter Book's start page redirects to the root page
+            page.wait_for_url("**/book/preface.html", wait_until="load")
         # MathJax 3 (deferred script): wait until it has typeset the page
         page.wait_for_function("() => !document.querySelector('.math') || "
                                "(window.MathJax && MathJax.startup && MathJax.startup.promise)")
@@ -145,7 +147,7 @@ def anchors(path: Path) -> frozenset:
 
 RAW_MATH_JS = r"""() => {
   const skip = (n) => n.closest('pre, code, script, style, mjx-container, .highlight, .output');
-  const walker = document.createTreeWalker(document.querySelector('main') || document.body,
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body || document.documentElement,
                                            NodeFilter.SHOW_TEXT);
   const found = [];
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -156,9 +158,8 @@ RAW_MATH_JS = r"""() => {
 }"""
 
 
-@pytest.mark.parametrize("path", PAGES or ["(no book built)"])
-def test_page(path, visit, server):
-    page, errors, blocked = visit(path)
+def check_page(path, page, errors, blocked, server, site=SITE, repo=ROOT, shots=SHOTS) -> list[str]:
+    """Everything wrong with the open page ``path`` of the book in ``site``, as sentences."""
     problems = []
     if errors:
         problems.append(f"console errors: {errors}")
@@ -196,7 +197,7 @@ def test_page(path, visit, server):
         if parts.scheme not in ("http", "https") or not href.startswith(server):
             continue
         rel = unquote(parts.path)[1:] or "index.html"
-        target = SITE / rel
+        target = site / rel
         if target.is_dir():
             target = target / "index.html"
         if not target.is_file():
@@ -227,18 +228,69 @@ def test_page(path, visit, server):
                 continue
             href = link.get_attribute("href")
             m = re.fullmatch(r"https://colab\.research\.google\.com/github/[^/]+/[^/]+/blob/[^/]+/(.+)", href)
-            if not m or m.group(1) != f"colab/{folder}/{name}.ipynb" or not (ROOT / m.group(1)).is_file():
+            if not m or m.group(1) != f"colab/{folder}/{name}.ipynb" or not (repo / m.group(1)).is_file():
                 problems.append(f"Colab link {href} does not point at colab/{folder}/{name}.ipynb "
                                 "in the repository")
         download = page.locator("a.download-executed")
-        if download.count() != 1 or not (SITE / "_notebooks" / f"{name}.ipynb").is_file():
+        if download.count() != 1 or not (site / "_notebooks" / f"{name}.ipynb").is_file():
             problems.append("no download of the executed notebook")
         if page.locator(".exercise").count() and not n_solutions:
             problems.append("exercises but no solution dropdowns")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.evaluate("() => window.scrollTo(0, 0)")
-        page.screenshot(path=str(SHOTS / f"{name}.png"))
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.screenshot(path=str(shots / f"{name}.png"))
+    return problems
+
+
+@pytest.mark.parametrize("path", PAGES or ["(no book built)"])
+def test_page(path, visit, server):
+    problems = check_page(path, *visit(path), server)
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+def test_the_checks_find_what_they_look_for(browser, tmp_path):
+    """A broken page: CDN script, raw and wrong math, a missing image, a dead link and anchor,
+    an open solution, no Colab links. Every check must say so."""
+    site = tmp_path / "site"
+    (site / "notebooks").mkdir(parents=True)
+    (site / "index.html").write_text("<html><body>index</body></html>")
+    mathjax = (SITE / "_static" / "mathjax") if (SITE / "_static" / "mathjax").is_dir() else None
+    if mathjax is None:
+        _missing("the built book's MathJax is needed for this test")
+    shutil.copytree(mathjax, site / "_static" / "mathjax")
+    (site / "notebooks" / "01_bad.html").write_text("""<html><head>
+      <script src="https://cdn.example.org/lib.js"></script>
+      <script defer src="../_static/mathjax/tex-chtml.js"></script></head><body><main>
+      <p>Raw math: $x^2$ and <span class="math">\\(x^^2\\)</span></p>
+      <img src="../missing.png">
+      <a href="../nowhere.html">dead</a> <a href="01_bad.html#no-such-anchor">anchor</a>
+      <div class="exercise admonition" id="ex-1">Exercise</div>
+      <div class="solution dropdown admonition"><p class="admonition-title">Solution</p><p>shown</p></div>
+      <script>console.error("boom")</script>
+    </main></body></html>""")
+    handler = functools.partial(_Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    context = browser.new_context()
+    blocked, errors = [], []
+    context.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1"
+                  else (blocked.append(r.request.url), r.abort()))
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server + "notebooks/01_bad.html", wait_until="load")
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")
+    problems = "\n".join(check_page("notebooks/01_bad.html", page, errors, blocked, server,
+                                     site=site, shots=None))
+    context.close()
+    httpd.shutdown()
+    for expected in ["console errors", "boom", "cdn.example.org", "TeX errors", "raw math delimiters",
+                     "images not loaded", "broken link", "missing anchor",
+                     "solution 1 is open before it is clicked", "expected one 'Open in Colab' link",
+                     "no download of the executed notebook"]:
+        assert expected in problems, f"the checks missed: {expected}\n{problems}"
 
 
 def test_every_chapter_has_a_page():
