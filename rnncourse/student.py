@@ -16,7 +16,7 @@ What it does to each notebook:
    cell, except code cells that hold a stubbed exercise (those are what the student fills in).
 3. Cells left empty and all outputs are dropped.
 
-nbgrader is an optional dependency: ``pip install "rnncourse[instructor]"``.
+nbgrader is an optional dependency: ``pip install -e ".[instructor]"`` from a clone.
 """
 
 from __future__ import annotations
@@ -68,26 +68,35 @@ def _split_markdown(text: str, inside: bool) -> tuple[str, bool]:
     return "\n".join(kept).strip("\n"), inside
 
 
+def solution_structure(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without the worked solutions (steps 2 and 3 of the module docstring
+    but one: the exercise cells keep their solution code between the markers). This is what
+    nbgrader's ``generate_assignment`` starts from (see :mod:`rnncourse.colab`)."""
+    nb = nbformat.from_dict(nb)  # a deep copy
+    kept, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source, inside = _split_markdown(cell.source, inside)
+            if cell.source.strip():
+                kept.append(cell)
+        elif not inside or (cell.cell_type == "code" and SOLUTION_MARK in cell.source):
+            kept.append(cell)
+    if inside:
+        raise ValueError("a {solution-start} block is never closed by {solution-end}")
+    nb.cells = kept
+    return nb
+
+
 def make_student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the student version of a solution notebook (the input is not modified)."""
     try:
         from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "making student notebooks needs nbgrader: pip install 'rnncourse[instructor]'"
+            "making student notebooks needs nbgrader: pip install -e \".[instructor]\" (from a clone of the repository)"
         ) from e
-    nb = nbformat.from_dict(nb)  # a deep copy
     n_solutions = sum(SOLUTION_MARK in c.source for c in nb.cells)
-    kept, inside = [], False
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source, inside = _split_markdown(cell.source, inside)
-            kept.append(cell)
-        elif not inside or (cell.cell_type == "code" and SOLUTION_MARK in cell.source):
-            kept.append(cell)
-    if inside:
-        raise ValueError("a {solution-start} block is never closed by {solution-end}")
-    nb.cells = kept
+    nb = solution_structure(nb)
     resources: dict = {}
     nb, resources = ClearSolutions(enforce_metadata=False).preprocess(nb, resources)
     nb, resources = ClearHiddenTests(enforce_metadata=False).preprocess(nb, resources)

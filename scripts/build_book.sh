@@ -14,8 +14,10 @@ for arg in "$@"; do
         *) echo "build_book.sh: unknown option $arg" >&2; exit 2 ;;
     esac
 done
+source scripts/env.sh
 if [ "$install" = 1 ]; then bash scripts/install.sh; fi
 if [ "$use_cache" = 0 ]; then rm -rf _build/.jupyter_cache; fi
 rm -rf _build/html _build/.doctrees
+echo "rnncourse: building the book (jupyter-book build . -W -n --keep-going)"
 jupyter-book build . -W -n --keep-going
 echo "book: open _build/html/index.html"

@@ -46,7 +46,7 @@ import torch
 
 from ..utils import to_numpy
 
-__all__ = ["CheckResult", "CheckFailed", "BadAnswer", "check", "call", "compare", "fail",
+__all__ = ["CheckResult", "CheckFailed", "BadAnswer", "check", "require", "call", "compare", "fail",
            "reject", "describe", "unpack", "as_array", "as_number", "whole_number"]
 
 
@@ -69,6 +69,23 @@ class CheckResult:
         return f"{mark} (exercise {self.exercise}): {self.message}"
 
     __repr__ = __str__
+
+
+def require(result) -> CheckResult:
+    """Raise ``AssertionError`` with the check's message unless ``result`` passed.
+
+    The checks never raise, so that a student notebook runs to the end; an autograder needs
+    the opposite. nbgrader's test cells (written by ``rnncourse.colab.nbgrader_notebook``) call
+    ``rc.checks.require(rc.checks.ch06.lstm_step(lstm_step))``: a passing check prints its line
+    and scores, a failing one raises with the hint that the student also sees.
+    """
+    if not isinstance(result, CheckResult):
+        raise TypeError(f"require expects the CheckResult that a check returns, got "
+                        f"{type(result).__name__}: call it as rc.checks.require(rc.checks.chNN.name(...))")
+    if not result.passed:
+        raise AssertionError(str(result))
+    print(result)
+    return result
 
 
 class CheckFailed(Exception):
