@@ -69,24 +69,26 @@ def _log_probs(step, tokens, state, rows: int):
     return logp, state
 
 
-@torch.no_grad()
-def greedy(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
-           end_token: int | None = None):
-    """The most likely token at every step, until ``end_token`` or ``max_len`` tokens."""
-    _check(step, start_tokens, max_len, end_token)
+def _token_by_token(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
+                    end_token: int | None, pick: Callable):
+    """The loop of greedy decoding and sampling: ``pick(log_probs)`` chooses each step's tokens.
+
+    Returns the tokens ``(batch, max_len)``, padded with ``end_token`` after it, and the total
+    log-probability of each sequence's tokens up to and including its end.
+    """
     B = start_tokens.shape[0]
     tokens, out = start_tokens, []
     scores = torch.zeros(B, dtype=torch.float64, device=start_tokens.device)
     done = torch.zeros(B, dtype=torch.bool, device=start_tokens.device)
     for _ in range(max_len):
         logp, state = _log_probs(step, tokens, state, B)
-        best, tokens = logp.max(dim=-1)                        # (batch,), (batch,)
+        tokens = pick(logp)                                    # (batch,)
+        picked = logp.gather(1, tokens[:, None]).squeeze(1).double()
         if end_token is not None:
             tokens = torch.where(done, torch.full_like(tokens, end_token), tokens)
-            scores += torch.where(done, torch.zeros_like(best), best).double()
+            picked = torch.where(done, torch.zeros_like(picked), picked)
             done |= tokens == end_token
-        else:
-            scores += best.double()
+        scores += picked
         out.append(tokens)
         if end_token is not None and bool(done.all()):
             break
@@ -96,6 +98,15 @@ def greedy(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
                          device=tokens.device)
         tokens = torch.cat([tokens, pad], dim=1)
     return tokens, scores
+
+
+@torch.no_grad()
+def greedy(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
+           end_token: int | None = None):
+    """The most likely token at every step, until ``end_token`` or ``max_len`` tokens."""
+    _check(step, start_tokens, max_len, end_token)
+    return _token_by_token(step, start_tokens, state, max_len, end_token,
+                           lambda logp: logp.max(dim=-1)[1])
 
 
 def sampling_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
@@ -140,29 +151,12 @@ def sample(step: Callable, start_tokens: torch.Tensor, state, max_len: int, *,
     model itself (temperature 1, no cut). After ``end_token`` a sequence is padded with it.
     """
     _check(step, start_tokens, max_len, end_token)
-    B = start_tokens.shape[0]
-    tokens, out = start_tokens, []
-    scores = torch.zeros(B, dtype=torch.float64, device=start_tokens.device)
-    done = torch.zeros(B, dtype=torch.bool, device=start_tokens.device)
-    for _ in range(max_len):
-        logp, state = _log_probs(step, tokens, state, B)
+
+    def draw(logp):
         probs = sampling_distribution(logp, temperature, top_k, top_p)   # (batch, vocab)
-        tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (batch,)
-        picked = logp.gather(1, tokens[:, None]).squeeze(1).double()
-        if end_token is not None:
-            tokens = torch.where(done, torch.full_like(tokens, end_token), tokens)
-            picked = torch.where(done, torch.zeros_like(picked), picked)
-            done |= tokens == end_token
-        scores += picked
-        out.append(tokens)
-        if end_token is not None and bool(done.all()):
-            break
-    tokens = torch.stack(out, dim=1)                           # (batch, steps)
-    if tokens.shape[1] < max_len and end_token is not None:
-        pad = torch.full((B, max_len - tokens.shape[1]), end_token, dtype=tokens.dtype,
-                         device=tokens.device)
-        tokens = torch.cat([tokens, pad], dim=1)
-    return tokens, scores
+        return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+    return _token_by_token(step, start_tokens, state, max_len, end_token, draw)
 
 
 def _length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
