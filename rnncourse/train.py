@@ -37,7 +37,7 @@ from torch import nn
 from ._validate import positive_int, positive_number, same_dtype
 
 __all__ = ["History", "TrainingDiverged", "fit", "evaluate", "clip_gradients", "detach_state",
-           "chunks", "show_progress", "lr_factor", "LR_SCHEDULES"]
+           "chunks", "show_progress", "lr_factor", "LR_SCHEDULES", "bucketed_order"]
 
 LR_SCHEDULES = ("constant", "cosine", "onecycle")
 
@@ -224,12 +224,57 @@ def _check_signature(model, loss_fn, stateful: bool) -> None:
         pass
 
 
-def _batches(x, y, bs: int, gen: torch.Generator | None):
+BUCKET_POOL = 8   # batches per pool when fit buckets by length
+
+
+def bucketed_order(lengths: torch.Tensor, batch_size: int, gen: torch.Generator,
+                   pool: int | None = None) -> list[torch.Tensor]:
+    """Mini-batches of indices whose examples have similar ``lengths``, in a shuffled order.
+
+    The examples are shuffled, split into pools of ``pool * batch_size``, each pool is sorted by
+    length and cut into batches, and the batches of all pools are shuffled: every batch holds
+    inputs of nearly the same length (little padding), while which examples meet in a batch,
+    and the order of the batches, still change from epoch to epoch (the bucketing of
+    ``torchtext``'s ``BucketIterator``). Ties keep their shuffled order.
+    """
+    pool = BUCKET_POOL if pool is None else positive_int(pool, "pool")
+    n = lengths.shape[0]
+    order = torch.randperm(n, generator=gen)
+    batches = []
+    size = pool * batch_size
+    for start in range(0, n, size):
+        part = order[start:start + size]
+        part = part[torch.sort(lengths[part], stable=True).indices]
+        batches += list(part.split(batch_size))
+    return [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
+
+
+def _batches(x, y, bs: int, gen: torch.Generator | None, lengths: torch.Tensor | None = None):
     n = x.shape[0]
+    if lengths is not None and gen is not None and bs < n:
+        for idx in bucketed_order(lengths, bs, gen):
+            yield x[idx, :int(lengths[idx].max())], y[idx]
+        return
     order = torch.randperm(n, generator=gen) if gen is not None and bs < n else torch.arange(n)
     for i in range(0, n, bs):
         idx = order[i:i + bs]
         yield (x, y) if bs >= n else (x[idx], y[idx])
+
+
+def _check_lengths(lengths, x: torch.Tensor, stateful: bool) -> torch.Tensor:
+    if stateful:
+        raise ValueError("lengths (bucketing by length) cannot be combined with chunk_length")
+    lengths = torch.as_tensor(lengths)
+    if lengths.dim() != 1 or lengths.shape[0] != x.shape[0] or lengths.is_floating_point():
+        raise ValueError(f"lengths must be one integer per example, shape ({x.shape[0]},), got "
+                         f"{lengths.dtype} of shape {tuple(lengths.shape)}")
+    if x.dim() < 2:
+        raise ValueError(f"lengths needs inputs with a time axis (batch, time, ...), got shape "
+                         f"{tuple(x.shape)}")
+    if bool((lengths < 1).any()) or bool((lengths > x.shape[1]).any()):
+        raise ValueError(f"every length must be between 1 and the inputs' time axis ({x.shape[1]}), "
+                         f"got {int(lengths.min())} to {int(lengths.max())}")
+    return lengths.long()
 
 
 @torch.no_grad()
@@ -271,7 +316,8 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
         clip_value: float | None = None, val_data=None, device: torch.device | None = None,
         seed: int | None = None, progress: bool | None = None, max_updates: int | None = None,
         max_seconds: float | None = None,
-        lr_schedule: str | Callable[[int], float] | None = None) -> History:
+        lr_schedule: str | Callable[[int], float] | None = None,
+        lengths: torch.Tensor | None = None) -> History:
     """Train ``model`` on ``train_data = (x, y)`` and return the :class:`History`.
 
     - ``loss_fn`` and ``chunk_length`` choose how the model is called (module docstring);
@@ -298,6 +344,10 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
       update. A name, ``"cosine"`` or ``"onecycle"`` (:func:`lr_factor`, over all the planned
       updates of the run), or a function of the number of updates done, ``u = 0, 1, ...``,
       returning the factor; ``None`` keeps the learning rate constant.
+    - ``lengths``: the number of real (not padding) steps of each input, for inputs padded on
+      the right along axis 1. Mini-batches are then drawn by :func:`bucketed_order`, inputs of
+      similar length together, and each batch's inputs are cut after its longest length, so
+      the model runs over little padding (chapter 10). The targets are not cut.
 
     If the loss stops being finite, :class:`TrainingDiverged` is raised; its ``history``
     holds the epochs completed before.
@@ -330,6 +380,8 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
         next(chunks(x, y, chunk_length))              # validates the shapes and chunk_length
     if val_data is not None:
         _check_data(val_data, "val_data")
+    if lengths is not None:
+        lengths = _check_lengths(lengths, x, stateful)
     if next(model.parameters(), None) is None:
         raise ValueError("the model has no parameters to train")
     if device is not None:
@@ -372,7 +424,7 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
         model.train()
         tick = time.perf_counter()
         total, weight, norms = 0.0, 0, []
-        for xb, yb in _batches(x, y, bs, gen):
+        for xb, yb in _batches(x, y, bs, gen, lengths):
             xb, yb = xb.to(dev), yb.to(dev)
             state = None
             for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):

@@ -140,3 +140,36 @@ def test_train_refuses_update_counts_that_do_not_fill_epochs():
         ch10.train("fixed", data, updates=4, batch_size=64, keep=(4,))
     with pytest.raises(ValueError, match="kind"):
         ch10.make_model("transformer")
+
+
+def test_translate_keeps_the_inputs_order_when_it_sorts_them_by_length(one_thread):
+    """translate batches inputs of similar length together; the outputs come back in order."""
+    x, _ = _data(n=40, filler=(0, 6))
+    model = ch10.make_model("attention", seed=2)
+    together = ch10.translate(model, x, batch_size=7)
+    one_by_one = torch.cat([ch10.translate(model, x[i:i + 1]) for i in range(x.shape[0])])
+    assert torch.equal(together, one_by_one)
+    assert not torch.equal(dates.input_lengths(x).sort().indices, torch.arange(40))  # a real test
+
+
+def test_attention_decoder_starts_from_zero_or_from_the_context():
+    x, _ = _data()
+    zero = ch10.make_model("attention", seed=0)
+    context = ch10.make_model("attention", seed=0, start_state="context")
+    assert torch.equal(zero.start(x)[0], torch.zeros(x.shape[0], 64))
+    torch.testing.assert_close(context.start(x)[0], context.encoder(x)[2])
+    with pytest.raises(ValueError, match="start_state"):
+        ch10.make_model("attention", start_state="last")
+
+
+def test_bucketed_training_runs_over_less_padding(one_thread):
+    """bucket=True hands the model batches cut after their longest input."""
+    data = _data(n=256, filler=(0, 6))
+    widths = []
+    model = ch10.make_model("fixed", seed=0)
+    hook = model.encoder.embed.register_forward_hook(lambda m, i, o: widths.append(i[0].shape[1]))
+    rc.train.fit(model, data, loss_fn=None, epochs=1, batch_size=32, seed=0,
+                 lengths=dates.input_lengths(data[0]))
+    hook.remove()
+    assert len(widths) == 8 and max(widths) <= data[0].shape[1]
+    assert sum(widths) < 0.8 * 8 * data[0].shape[1], widths

@@ -309,3 +309,54 @@ def test_sequence_cross_entropy_is_the_mean_over_every_step():
         rc.metrics.sequence_cross_entropy(logits[0], targets[0])
     with pytest.raises(ValueError, match="int64 targets"):
         rc.metrics.sequence_cross_entropy(logits, targets.double())
+
+
+def test_bucketed_order_covers_every_example_once_in_batches_of_similar_length():
+    gen = torch.Generator().manual_seed(0)
+    lengths = torch.randint(1, 60, (1000,))
+    batches = rc.train.bucketed_order(lengths, 32, gen, pool=4)
+    assert len(batches) == -(-1000 // 32)                       # as many batches as without bucketing
+    everything = torch.cat(batches)
+    assert sorted(everything.tolist()) == list(range(1000))     # each example once
+    spread = np.mean([float(lengths[b].max() - lengths[b].min()) for b in batches])
+    random_spread = np.mean([float(lengths[b].max() - lengths[b].min())
+                             for b in torch.randperm(1000, generator=gen).split(32)])
+    assert spread < 0.35 * random_spread, (spread, random_spread)
+    again = rc.train.bucketed_order(lengths, 32, torch.Generator().manual_seed(0), pool=4)
+    assert all(torch.equal(a, b) for a, b in zip(batches, again))  # seeded
+    with pytest.raises(ValueError, match="pool"):
+        rc.train.bucketed_order(lengths, 32, gen, pool=0)
+
+
+def test_fit_with_lengths_cuts_each_batch_after_its_longest_input():
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x, y):
+            seen.append((x.shape[1], int((x != 0).sum(dim=1).max())))
+            return x, ((self.w * x.float().mean() - 1) ** 2).sum()
+
+    lengths = torch.randint(1, 20, (200,))
+    x = (torch.arange(20)[None, :] < lengths[:, None]).long() * 7      # 7s, then padding 0
+    rc.train.fit(Recorder(), (x, torch.zeros(200)), loss_fn=None, epochs=2, batch_size=16,
+                 lengths=lengths, seed=1)
+    assert len(seen) == 2 * 13
+    assert all(width == longest for width, longest in seen)            # no all-padding column
+    assert np.mean([w for w, _ in seen]) < 17                           # most batches shorter than 20
+
+
+@pytest.mark.parametrize("lengths, message", [
+    (torch.ones(5, dtype=torch.long), "one integer per example"),
+    (torch.ones(10), "one integer per example"),
+    (torch.full((10,), 9), "between 1 and"),
+    (torch.zeros(10, dtype=torch.long), "between 1 and"),
+])
+def test_fit_refuses_bad_lengths(lengths, message):
+    model = torch.nn.Linear(4, 1)
+    x, y = torch.randn(10, 4), torch.randn(10, 1)
+    with pytest.raises(ValueError, match=message):
+        rc.train.fit(model, (x, y), epochs=1, batch_size=2, lengths=lengths)
