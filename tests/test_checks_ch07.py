@@ -97,77 +97,44 @@ def test_gru_step_other_failures_are_explained():
     assert not result and "largest difference" in str(result)
 
 
-# ---- exercise 7.2: counting parameters -----------------------------------------------------
+# ---- exercise 7.2: time constants from update gates ------------------------------------------
 
-def gru_params(input_size, hidden_sizes, output_size):
-    total, previous = 0, input_size
-    for H in hidden_sizes:
-        total += 3 * (H * previous + H * H + H)
-        previous = H
-    return total + output_size * previous + output_size
+def time_constants(z):
+    return 1 / (1 - z)
 
 
-def test_gru_params_passes_on_the_solution_and_gives_190():
-    assert gru_params(1, [5, 3], 1) == 190
-    assert gru_params(1, [5, 3], 1) == rc.count_params(rc.models.SequenceRegressor("gru", 1, [5, 3], 1))
-    assert gru_params(1, [5, 3], 1) == rc.count_params(rc.models.SequenceRegressor("gru", 1, [5, 3], 1, fast=True))
-    result = ch07.gru_params(gru_params)
+def test_time_constants_passes_on_the_solution():
+    result = ch07.time_constants(time_constants)
     assert result, str(result)
-    assert "190" in str(result)
 
 
-def test_gru_params_stub_reports_not_implemented():
-    def stub(input_size, hidden_sizes, output_size):
+def test_time_constants_stub_reports_not_implemented():
+    def stub(z):
         raise NotImplementedError()
 
-    result = ch07.gru_params(stub)
+    result = ch07.time_constants(stub)
     assert not result and "not implemented yet" in str(result)
 
 
-def _wrong(gates=3, biases=1, readout=True, readout_bias=True, chain=True):
-    def fn(input_size, hidden_sizes, output_size):
-        total, previous = 0, input_size
-        for H in hidden_sizes:
-            total += gates * (H * previous + H * H + biases * H)
-            if chain:
-                previous = H
-        if readout:
-            total += output_size * hidden_sizes[-1] + (output_size if readout_bias else 0)
-        return total
-    return fn
-
-
 @pytest.mark.parametrize("fn, words", [
-    (_wrong(readout=False), "readout (W_hy and b_y) is missing"),
-    (_wrong(readout_bias=False), "readout's bias b_y"),
-    (_wrong(gates=4), "4 gates"),
-    (_wrong(biases=2), "two bias vectors per gate"),
-    (_wrong(biases=0), "biases are missing"),
-    (_wrong(chain=False), "previous layer's H"),
+    (lambda z: 1 / z, "Chung"),
+    (lambda z: 1 - z, "invert it"),
+    (lambda z: z / (1 - z), "tau - 1"),
+    (lambda z: 1 / (1 + z), "1 / (1 + z)"),
+    (lambda z: -1 / torch.log(z), "log"),
+    (lambda z: (1 / (1 - z)).mean(dim=1), "averaged over an axis"),
+    (lambda z: (1 / (1 - z)).float(), "float64"),
+    (lambda z: z.mul_(0).add_(1), "in place"),
+    (lambda z: torch.zeros_like(z), "largest difference"),
 ])
-def test_gru_params_names_the_mistake(fn, words):
-    result = ch07.gru_params(fn)
+def test_time_constants_names_the_mistake(fn, words):
+    result = ch07.time_constants(fn)
     assert not result
     assert words in str(result), str(result)
 
 
-def test_gru_params_rejects_non_numbers_and_fractions():
-    result = ch07.gru_params(lambda i, hs, o: "190")
-    assert result.passed is False  # "190" converts, but the other stacks are wrong
-    result = ch07.gru_params(lambda i, hs, o: [1, 2])
-    assert not result and "should return a number" in str(result)
-    result = ch07.gru_params(lambda i, hs, o: gru_params(i, hs, o) + 0.5)
-    assert not result and "whole number" in str(result)
-    result = ch07.gru_params(lambda i, hs, o: gru_params(i, hs, o) + 1)
-    assert not result and "largest difference" in str(result)
-
-
-@pytest.mark.parametrize("kwargs,words", [
-    (dict(untransposed=True), "untransposed"),
-    (dict(no_reset=True), "forgotten"),
-    (dict(reset_input=True), "input term"),
-])
-def test_gru_step_new_mistakes_are_named(kwargs, words):
-    from rnncourse.checks.ch07 import _gru_variant
-    r = rc.checks.ch07.gru_step(lambda *a: _gru_variant(*a, **kwargs))
-    assert not r and words in r.message, r.message
+def test_time_constants_rejects_garbage_and_the_package_function():
+    result = ch07.time_constants(lambda z: "tau")
+    assert not result and "expected" in str(result)
+    result = ch07.time_constants(lambda z: [z, z])
+    assert not result and "one tensor" in str(result)

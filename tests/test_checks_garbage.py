@@ -25,7 +25,7 @@ from test_checks_ch03 import online_ok, step_ok
 from test_checks_ch04 import solution_cd, solution_step
 from test_checks_ch05 import clip_ok, scale_ok
 from test_checks_ch06 import lstm_step, n_params
-from test_checks_ch07 import gru_params, make_step
+from test_checks_ch07 import make_step, time_constants
 from test_checks_ch08 import make_bidirectional, make_bound
 from test_checks_ch12 import combine_ok, scan_ok
 from test_checks_ch11 import bleu_ok, caption_ok
@@ -58,7 +58,7 @@ CHECKS = {
     "6.1 lstm_step": (ch06.lstm_step, (lstm_step,), {"tuple", "tuple of 2", "batch", "tensor"}),
     "6.2 n_params": (ch06.n_params, (n_params,), {"count"}),
     "7.1 gru_step": (ch07.gru_step, (make_step(),), {"batch", "tensor"}),
-    "7.2 gru_params": (ch07.gru_params, (gru_params,), {"count"}),
+    "7.2 time_constants": (ch07.time_constants, (time_constants,), {"tensor"}),
     "8.1 bidirectional": (ch08.bidirectional, (make_bidirectional(),), {"tensor"}),
     "8.2 causal_bound": (ch08.causal_bound, (make_bound(),), set()),
     "12.1 combine": (ch12.combine, (combine_ok,), {"tuple", "tuple of 2", "tensor"}),

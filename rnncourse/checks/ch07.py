@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from . import as_array, call, check, compare, describe, fail, reject, whole_number
+from . import as_array, call, check, compare, describe, fail, reject
 
-__all__ = ["gru_step", "gru_params"]
+__all__ = ["gru_step", "time_constants"]
 
 
 def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate_bias=True,
@@ -92,50 +92,39 @@ def gru_step(student_fn):
     return "your GRU step matches the reference on random weights and states"
 
 
-_STACKS = [(1, [5, 3], 1), (2, [8, 4, 2], 3), (3, [7], 2), (1, [29], 1), (4, [1, 6], 1)]
-
-
-def _count(input_size, hidden_sizes, output_size, *, gates=3, biases_per_gate=1,
-           readout=True, readout_bias=True, chain=True):
-    total, previous = 0, input_size
-    for H in hidden_sizes:
-        total += gates * (H * previous + H * H + biases_per_gate * H)
-        if chain:
-            previous = H
-    if readout:
-        total += output_size * hidden_sizes[-1] + (output_size if readout_bias else 0)
-    return total
-
-
-@check("7.2", expects="gru_params(input_size, hidden_sizes, output_size) returning a whole "
-       "number: the trainable weights of the stacked GRU layers and the linear readout")
-def gru_params(student_fn):
-    """Exercise 7.2: ``gru_params(input_size, hidden_sizes, output_size)`` counts weights."""
-    from ..cells import param_count
-    from ..models import SequenceRegressor
-    from ..utils import count_params
-
-    got = []
-    for I, hs, O in _STACKS:
-        number = whole_number(call(student_fn, I, list(hs), O), f"gru_params({I}, {hs}, {O})")
-        got.append(number)
-    expected = [param_count("gru", I, hs, O) for I, hs, O in _STACKS]
-    assert expected == [count_params(SequenceRegressor("gru", I, hs, O)) for I, hs, O in _STACKS]
-
-    def variant(**kw):
-        return [_count(I, hs, O, **kw) for I, hs, O in _STACKS]
-
+@check("7.2", expects="time_constants(z) returning a tensor of z's shape (batch, time, H), "
+       "in z's dtype: the time constant tau_t = 1 / (1 - z_t) of every unit at every step")
+def time_constants(student_fn):
+    """Exercise 7.2: ``time_constants(z)`` turns recorded update gates into ``1 / (1 - z)``."""
+    g = torch.Generator().manual_seed(72)
+    z = torch.rand(2, 7, 4, generator=g, dtype=torch.float64) * 0.98 + 0.01   # (batch, time, H)
+    z0 = z.clone()
+    got = call(student_fn, z)
+    if not torch.equal(z, z0):
+        fail("time_constants changed z in place; compute a new tensor instead")
+    if isinstance(got, (tuple, list)):
+        reject(f"time_constants should return one tensor, got {describe(got)}")
+    arr = as_array(got, "tau", tensor=True, finite=False)
+    if arr.shape != tuple(z.shape):
+        hint = ""
+        if arr.shape in ((2, 4), (2, 7), (7, 4), (4,), ()):
+            hint = ": it looks averaged over an axis; keep one value per unit and per step"
+        reject(f"tau has shape {arr.shape} but z has shape {tuple(z.shape)}{hint}")
+    if isinstance(got, torch.Tensor) and got.dtype != z.dtype:
+        reject(f"tau is {got.dtype} but z is {z.dtype}: keep z's dtype (float64), or float32 "
+               "precision loses the digits that matter where z is close to 1")
+    expected = 1 / (1 - z)
     mistakes = {
-        "The linear readout (W_hy and b_y) is missing from your count.": variant(readout=False),
-        "The readout's bias b_y is missing.": variant(readout_bias=False),
-        "You counted 4 gates (an LSTM); a GRU has 3 blocks: r, z and the candidate.": variant(gates=4),
-        "You counted two bias vectors per gate (PyTorch's bias_ih and bias_hh); this chapter's "
-        "cells have one per gate.": variant(biases_per_gate=2),
-        "The biases are missing: each of the 3 blocks has a bias vector of size H.":
-            variant(biases_per_gate=0),
-        "Every layer after the first takes the previous layer's H as its input size, not the "
-        "network's input size.": variant(chain=False),
+        "You computed 1 / z: that is the time constant in Chung et al.'s convention, where z "
+        "admits the candidate. In this chapter z_t is the share of the old state kept, so "
+        "tau_t = 1 / (1 - z_t).": 1 / z,
+        "You computed 1 - z_t, the share of the candidate written each step; that is 1 / tau, "
+        "so invert it.": 1 - z,
+        "You computed z / (1 - z), which is tau - 1: the time constant is 1 / (1 - z_t).":
+            z / (1 - z),
+        "You computed 1 / (1 + z); the time constant is 1 / (1 - z_t).": 1 / (1 + z),
+        "You computed -1 / log(z), the decay time of z^t: close to tau for z near 1, but the "
+        "leaky unit's time constant is exactly 1 / (1 - z_t).": -1 / torch.log(z),
     }
-    compare(got, expected, f"your counts for the stacks {[(I, hs, O) for I, hs, O in _STACKS]}",
-            rtol=0, atol=0.5, mistakes=mistakes)
-    return f"your counts match rc.count_params on {len(_STACKS)} stacks (GRU 5 then 3: 190)"
+    compare(got, expected, "tau", rtol=1e-9, atol=1e-12, mistakes=mistakes)
+    return "your time constants match 1 / (1 - z) at every unit and step"
