@@ -31,15 +31,16 @@ the backward pass quadratic in the length.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
 from torch import nn
 
 from ._validate import same_dtype, sequence_tensor
-from .cells import CELLS, make_cell, output_of
+from .cells import CELLS, LSTMCell, make_cell, output_of
 
-__all__ = ["Recurrent", "run_cell"]
+__all__ = ["Recurrent", "run_cell", "set_forget_bias"]
 
 _TORCH = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _FROM_TORCH = {nn.RNN: "rnn", nn.LSTM: "lstm", nn.GRU: "gru"}
@@ -316,3 +317,32 @@ class Recurrent(nn.Module):
         return f"{self.kind}, {self.input_size} -> {self.hidden_sizes}" + \
             (", " + ", ".join(flags) if flags else "")
 
+
+
+def set_forget_bias(rnn: Recurrent, value: float) -> Recurrent:
+    """Set the forget-gate bias of every LSTM layer of ``rnn`` to ``value``; returns ``rnn``.
+
+    A positive value opens the forget gates at initialisation (``sigma(2) = 0.88``), so that
+    gradients survive long lags from the first update (chapter 6). Works on fast layers
+    (``torch.nn.LSTM``: the rows ``H .. 2H`` of ``bias_ih``, gate order i, f, g, o; ``bias_hh``
+    is frozen at zero) and on from-scratch :class:`rnncourse.cells.LSTMCell` layers (the same
+    rows of ``bias``), in every direction and layer.
+    """
+    if not isinstance(rnn, Recurrent):
+        raise TypeError(f"set_forget_bias expects an rc.layers.Recurrent, got {type(rnn).__name__}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"value must be a finite number (the forget-gate bias), got {value!r}")
+    biases = []
+    for layer in rnn.layers:
+        if isinstance(layer, nn.LSTM):
+            biases += [p for name, p in layer.named_parameters() if name.startswith("bias_ih")]
+        elif isinstance(layer, nn.ModuleList) and all(isinstance(c, LSTMCell) for c in layer):
+            biases += [c.bias for c in layer]
+        else:
+            raise ValueError(f"set_forget_bias applies to LSTM layers only; this layer is "
+                             f"{rnn.kind!r} ({type(layer).__name__})")
+    with torch.no_grad():
+        for b in biases:
+            h = b.shape[0] // 4
+            b[h:2 * h] = float(value)
+    return rnn

@@ -15,6 +15,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from .layers import set_forget_bias
 from .metrics import normalised_error
 from .models import SequenceRegressor
 from .tables import mean_std, results_table
@@ -107,7 +108,9 @@ def run(kind: str, hidden_sizes: Sequence[int] | int, *, seeds: Sequence[int] = 
         set_seed(seed)
         model = SequenceRegressor(kind, 1, hs, 1, fast=fast)
         if forget_bias is not None:
-            _set_forget_bias(model, kind, forget_bias)
+            if kind != "lstm":
+                raise ValueError(f"forget_bias applies to LSTMs, got kind {kind!r}")
+            set_forget_bias(model.rnn, forget_bias)
         models.append(model)
     result = PulseResult(kind, hs, inverse, count_params(models[0]))
     common = dict(epochs=epochs, lr=lr, batch_size=batch_size, clip_norm=clip_norm,
@@ -132,17 +135,6 @@ def run(kind: str, hidden_sizes: Sequence[int] | int, *, seeds: Sequence[int] = 
         result.errors.append(normalised_error(y_test, pred))
         result.models.append(model.cpu())
     return result
-
-
-def _set_forget_bias(model: SequenceRegressor, kind: str, value: float) -> None:
-    """Set the forget-gate bias of every LSTM layer (rows H..2H, order i, f, g, o) to ``value``."""
-    if kind != "lstm":
-        raise ValueError(f"forget_bias applies to LSTMs, got kind {kind!r}")
-    with torch.no_grad():
-        for name, p in model.rnn.named_parameters():
-            if "bias" in name and p.requires_grad:
-                H = p.shape[0] // 4
-                p[H:2 * H] = value
 
 
 def table(results: Sequence[PulseResult]):

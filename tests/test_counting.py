@@ -94,3 +94,35 @@ def test_a_small_lstm_learns_to_count(one_thread):
     with torch.no_grad():
         acc = float(((10 * model(xt)).round() == yt).float().mean())
     assert acc > 0.98, f"only {acc:.1%} of the counts are right: the LSTM did not learn to count"
+
+
+def test_recall_run_learns_a_short_delay_and_measures_the_cue_gradient():
+    from rnncourse.chapters.ch06 import RecallRun, recall_run
+
+    run = recall_run("rnn", delay=3, hidden=8, epochs=150, n_train=200, n_test=200)
+    assert isinstance(run, RecallRun)
+    assert run.accuracy > 0.95 and run.loss < 0.1                    # a 3-step delay is easy
+    assert run.weights == 8 * 4 + 8 * 8 + 8 + 8 * 4 + 4              # fast layer: one bias per unit
+    assert 0 < run.cue_gradient < 10
+    again = recall_run("rnn", delay=3, hidden=8, epochs=150, n_train=200, n_test=200)
+    assert again == run                                             # seeded
+
+
+def test_recall_run_open_forget_gate_lets_more_gradient_reach_the_cue():
+    from rnncourse.chapters.ch06 import recall_run
+
+    shut = recall_run("lstm", delay=30, hidden=8, epochs=1, n_train=50, n_test=10)
+    open_ = recall_run("lstm", delay=30, hidden=8, epochs=1, n_train=50, n_test=10, forget_bias=3.0)
+    assert open_.cue_gradient > 1e3 * shut.cue_gradient
+    assert open_.weights == shut.weights == 4 * (8 * 4 + 8 * 8 + 8) + 8 * 4 + 4
+
+
+def test_recall_run_refuses_bad_arguments():
+    from rnncourse.chapters.ch06 import recall_run
+
+    with pytest.raises(ValueError, match="'rnn', 'lstm' or 'gru'"):
+        recall_run("transformer")
+    with pytest.raises(ValueError, match="forget_bias applies to an LSTM"):
+        recall_run("gru", forget_bias=1.0)
+    with pytest.raises(ValueError, match="delay"):
+        recall_run("rnn", delay=0)

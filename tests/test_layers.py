@@ -231,3 +231,47 @@ def test_param_count_is_the_lecture_table_and_what_the_models_have(kind, hidden,
     assert rc.cells.param_count(kind, 1, hidden, out) == expected
     for fast in (False, True):
         assert rc.count_params(rc.models.SequenceRegressor(kind, 1, hidden, out, fast=fast)) == expected
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_set_forget_bias_sets_only_the_forget_rows_of_every_layer_and_direction(fast):
+    torch.manual_seed(0)
+    rnn = rc.layers.Recurrent("lstm", 3, [4, 4], bidirectional=True, fast=fast)
+    before = {n: p.detach().clone() for n, p in rnn.named_parameters()}
+    assert rc.layers.set_forget_bias(rnn, 2.5) is rnn
+    changed = 0
+    for name, p in rnn.named_parameters():
+        if p.dim() == 1 and (name.endswith("bias") or "bias_ih" in name):
+            H = p.shape[0] // 4
+            assert torch.all(p[H:2 * H] == 2.5), name
+            keep = torch.ones(4 * H, dtype=torch.bool)
+            keep[H:2 * H] = False
+            assert torch.equal(p[keep], before[name][keep]), name   # i, g, o untouched
+            changed += 1
+        else:
+            assert torch.equal(p, before[name]), name               # weights untouched
+    assert changed == 4                                             # 2 layers x 2 directions
+
+
+def test_set_forget_bias_opens_the_gate_the_same_way_in_fast_and_from_scratch_layers():
+    torch.manual_seed(1)
+    fast = rc.layers.Recurrent("lstm", 2, 6, fast=True).double()
+    rc.layers.set_forget_bias(fast, 3.0)
+    slow = fast.from_scratch()
+    x = torch.randn(5, 7, 2, dtype=torch.float64)
+    torch.testing.assert_close(fast(x)[0], slow(x)[0])
+    _, _, (rec,) = slow(x, record=True)
+    assert rec["f"].mean() > 0.9                                    # sigma(3) = 0.95, give or take the weights
+
+
+def test_set_forget_bias_refuses_what_is_not_an_lstm_and_bad_values():
+    with pytest.raises(ValueError, match="LSTM layers only.*'gru'"):
+        rc.layers.set_forget_bias(rc.layers.Recurrent("gru", 2, 3, fast=True), 1.0)
+    with pytest.raises(ValueError, match="LSTM layers only.*'rnn'"):
+        rc.layers.set_forget_bias(rc.layers.Recurrent("rnn", 2, 3), 1.0)
+    with pytest.raises(TypeError, match="rc.layers.Recurrent"):
+        rc.layers.set_forget_bias(nn.LSTM(2, 3), 1.0)
+    lstm = rc.layers.Recurrent("lstm", 2, 3, fast=True)
+    for bad in (float("nan"), True, "1", None):
+        with pytest.raises(ValueError, match="finite number"):
+            rc.layers.set_forget_bias(lstm, bad)

@@ -113,3 +113,55 @@ def test_a_check_refuses_the_packages_own_functions():
         r = doubled(own)
         assert not r and "package's own rc." in r.message and "write it yourself" in r.message
     assert str(doubled(lambda x: 2 * x)).startswith("PASSED") and str(doubled(own)).startswith("NOT YET")
+
+
+def test_describe_figure_reads_titles_and_labels_without_mathtext():
+    import matplotlib.pyplot as plt
+
+    fig, (a, b, c) = plt.subplots(1, 3)
+    a.set(title="A cliff", xlabel="weight w", ylabel=r"$\|\partial L / \partial h_t\|$")
+    b.set_xlabel(r"lag $T - t$")
+    c.imshow([[0, 1]])
+    fig.colorbar(c.images[0], ax=c)
+    fig.suptitle("Two effects")
+    text = rc.plots.describe_figure(fig)
+    assert text == ("Figure: Two effects. Panel 1: A cliff: |partial L / partial h_t| against "
+                    "weight w. Panel 2: lag T - t.")          # empty axes and the colour bar skipped
+    plt.close(fig)
+    bare, _ = plt.subplots()
+    assert rc.plots.describe_figure(bare) == "Figure: a figure without titles or axis labels."
+    plt.close(bare)
+
+
+def test_figure_png_is_twice_the_resolution_shown_at_its_size_with_its_description():
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.plot([0, 1], [1, 0])
+    ax.set(title="Line", xlabel="x", ylabel="y")
+    data, meta = rc.plots.figure_png(fig)
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.text[rc.plots.DESCRIPTION_KEY] == "Figure: Line: y against x."
+        assert im.size == (2 * meta["width"] + im.size[0] % 2, 2 * meta["height"] + im.size[1] % 2)
+    assert 300 < meta["width"] <= 420 and 220 < meta["height"] <= 330   # about 4 x 3 inches at 100 dpi
+    plt.close(fig)
+
+
+def test_book_style_registers_the_png_formatter_in_ipython():
+    pytest.importorskip("IPython")
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    shell = InteractiveShell.instance()
+    try:
+        rc.plots.book_style()
+        formatter = shell.display_formatter.formatters["image/png"]
+        assert formatter.lookup_by_type(Figure) is rc.plots.figure_png
+        assert plt.rcParams["font.size"] == rc.plots.BOOK_RC["font.size"]
+    finally:
+        InteractiveShell.clear_instance()
+        plt.rcdefaults()

@@ -11,10 +11,15 @@ per ``a``.
 - :func:`running_count` gives the targets ``(batch, time, 1)``;
 - :func:`counting_data` does all three at once;
 - :func:`gate_trace` records ``i, f, g, o, c, h`` of a trained layer over one string.
+
+Chapter 5's first-input recall task comes back as the LSTM's payoff: :func:`recall_run` trains
+one classifier (a simple RNN or an LSTM, optionally with an open forget gate) on it with
+chapter 5's budget and reports its test accuracy and how much gradient reaches the cue.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -24,7 +29,8 @@ from torch import nn
 from .._validate import positive_int
 
 
-__all__ = ["ALPHABET", "counting_strings", "encode", "running_count", "counting_data", "gate_trace"]
+__all__ = ["ALPHABET", "counting_strings", "encode", "running_count", "counting_data", "gate_trace",
+           "RecallRun", "recall_run"]
 
 ALPHABET = "ab "  # the characters of the task, in the order of the one-hot code
 
@@ -110,3 +116,57 @@ def gate_trace(rnn, x: torch.Tensor, layer: int = 0) -> dict[str, np.ndarray]:
     p = next(rnn.parameters())
     _, _, records = rnn(x.to(device=p.device, dtype=p.dtype), record=True)
     return {k: v[0].cpu().numpy() for k, v in records[layer].items()}  # each (time, hidden)
+
+
+@dataclass
+class RecallRun:
+    """One training run of :func:`recall_run`."""
+
+    accuracy: float        # on the test sequences
+    loss: float            # final training loss (chance: ln 4 = 1.386)
+    weights: int           # trainable parameters of the whole classifier
+    cue_gradient: float    # at initialisation: ||dL/dx_0|| / ||dL/dx_T|| (the cue against the last input)
+
+
+def recall_run(kind: str, delay: int = 50, seed: int = 0, forget_bias: float | None = None,
+               hidden: int = 32, epochs: int = 100, n_train: int = 1000, n_test: int = 1000,
+               lr: float = 1e-2, device=None) -> RecallRun:
+    """Train a classifier on chapter 5's first-input recall task (4 classes, noise 1.0).
+
+    The model is ``LastStepClassifier(Recurrent(kind, 4, hidden, fast=True), 4)``; ``kind`` is
+    ``"rnn"``, ``"lstm"`` or ``"gru"``; ``forget_bias`` (LSTM only) sets the initial
+    forget-gate bias with :func:`rnncourse.layers.set_forget_bias`. The budget is chapter 5's:
+    ``n_train`` sequences (data seed 1), full-batch Adam for ``epochs`` steps at ``lr`` with
+    the gradient norm clipped at 1, then accuracy on ``n_test`` new sequences (data seed 2).
+    ``seed`` sets the initial weights. Before training, the cross-entropy on the training set
+    is differentiated with respect to the inputs: ``cue_gradient`` is the norm of that gradient
+    at the cue (step 0) divided by its norm at the last step, which tells how much of the
+    learning signal can reach the cue.
+    """
+    import torch.nn.functional as F
+
+    from ..data import first_input_recall
+    from ..layers import Recurrent, set_forget_bias
+    from ..metrics import accuracy
+    from ..models import LastStepClassifier
+    from ..train import fit
+    from ..utils import count_params, set_seed
+
+    if kind not in ("rnn", "lstm", "gru"):
+        raise ValueError(f"kind must be 'rnn', 'lstm' or 'gru', got {kind!r}")
+    if forget_bias is not None and kind != "lstm":
+        raise ValueError(f"forget_bias applies to an LSTM, got kind {kind!r}")
+    delay = positive_int(delay, "delay")
+    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
+    x_te, y_te = first_input_recall(positive_int(n_test, "n_test"), delay, noise=1.0, seed=2)
+    set_seed(seed)
+    model = LastStepClassifier(Recurrent(kind, 4, positive_int(hidden, "hidden"), fast=True), 4)
+    if forget_bias is not None:
+        set_forget_bias(model.rnn, forget_bias)
+    x_grad = x_tr.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(x_grad), y_tr), x_grad)  # (n, delay + 1, 4)
+    cue_gradient = float(g[:, 0].norm() / g[:, -1].norm())
+    history = fit(model, (x_tr, y_tr), loss_fn=F.cross_entropy, epochs=positive_int(epochs, "epochs"),
+                  lr=lr, clip_norm=1.0, seed=seed, device=device)
+    return RecallRun(accuracy(model, x_te, y_te), float(history.loss[-1]), count_params(model),
+                     cue_gradient)

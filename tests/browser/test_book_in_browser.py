@@ -184,11 +184,22 @@ def check_page(path, page, errors, blocked, server, site=SITE, repo=ROOT, shots=
     images = page.evaluate("""async () => {
         const imgs = [...document.querySelectorAll('main img, article img')];
         await Promise.all(imgs.map(i => i.decode().catch(() => null)));
-        return imgs.map(i => ({src: i.getAttribute('src'), w: i.naturalWidth, ok: i.complete}));
+        return imgs.map(i => ({src: i.getAttribute('src'), w: i.naturalWidth, ok: i.complete,
+                               shown: i.clientWidth, alt: i.getAttribute('alt') || '',
+                               output: !!i.closest('.cell_output')}));
     }""")
     bad = [i["src"] for i in images if not (i["ok"] and i["w"] > 0)]
     if bad:
         problems.append(f"images not loaded: {bad}")
+    no_alt = [i["src"] for i in images if not i["alt"].strip()
+              or re.search(r"\.(png|jpe?g|svg|gif)$", i["alt"].strip(), re.I)]
+    if no_alt:
+        problems.append(f"images without alt text (or a file name as alt text): {no_alt}")
+    # a notebook figure must have at least 1.5 pixels per CSS pixel where it is shown
+    soft = [i["src"] for i in images if i["output"] and i["ok"] and i["shown"]
+            and i["w"] < 1.5 * i["shown"]]
+    if soft:
+        problems.append(f"figures at screen resolution (soft on high-density screens): {soft}")
 
     # internal links and anchors
     hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
@@ -250,8 +261,9 @@ def test_page(path, visit, server):
 
 
 def test_the_checks_find_what_they_look_for(browser, tmp_path):
-    """A broken page: CDN script, raw and wrong math, a missing image, a dead link and anchor,
-    an open solution, no Colab links. Every check must say so."""
+    """A broken page: CDN script, raw and wrong math, a missing image, a figure at screen
+    resolution with a file name as alt text, a dead link and anchor, an open solution, no Colab
+    links. Every check must say so."""
     site = tmp_path / "site"
     (site / "notebooks").mkdir(parents=True)
     (site / "index.html").write_text("<html><body>index</body></html>")
@@ -264,6 +276,7 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):
       <script defer src="../_static/mathjax/tex-chtml.js"></script></head><body><main>
       <p>Raw math: $x^2$ and <span class="math">\\(x^^2\\)</span></p>
       <img src="../missing.png">
+      <div class="cell_output"><img alt="x.png" width="40" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAACgAAAAKCAIAAABJ+IsHAAAAHElEQVR4nGM8ISfHMBCAaUBsHbV41OJRi4eFxQD/xAEYFrzagQAAAABJRU5ErkJggg=="></div>
       <a href="../nowhere.html">dead</a> <a href="01_bad.html#no-such-anchor">anchor</a>
       <div class="exercise admonition" id="ex-1">Exercise</div>
       <div class="solution dropdown admonition"><p class="admonition-title">Solution</p><p>shown</p></div>
@@ -287,7 +300,8 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):
     context.close()
     httpd.shutdown()
     for expected in ["console errors", "boom", "cdn.example.org", "TeX errors", "raw math delimiters",
-                     "images not loaded", "broken link", "missing anchor",
+                     "images not loaded", "images without alt text", "figures at screen resolution",
+                     "broken link", "missing anchor",
                      "solution 1 is open before it is clicked", "expected one 'Open in Colab' link",
                      "no download of the executed notebook"]:
         assert expected in problems, f"the checks missed: {expected}\n{problems}"
