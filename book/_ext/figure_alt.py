@@ -33,9 +33,13 @@ def add_alt(app, doctree):
         uri = image.get("uri", "")
         if not uri.endswith(".png"):
             continue
-        path = Path(app.srcdir, uri.lstrip("/")) if uri.startswith("/") else \
-            Path(app.env.doc2path(app.env.docname)).parent / uri
-        text = _description(path)
+        # Sphinx's image collector (also on doctree-read) may already have made the uri
+        # relative to the source folder; before it, "/..." is relative to the source folder
+        # and anything else to the document's folder
+        candidates = [Path(app.srcdir, uri.lstrip("/")),
+                      Path(app.env.doc2path(app.env.docname)).parent / uri]
+        path = next((p for p in candidates if p.is_file()), None)
+        text = _description(path) if path else None
         if text:
             image["alt"] = text
         elif "jupyter_execute" in uri:    # a notebook figure drawn without rc.plots.book_style()

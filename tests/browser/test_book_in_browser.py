@@ -185,7 +185,8 @@ def check_page(path, page, errors, blocked, server, site=SITE, repo=ROOT, shots=
         const imgs = [...document.querySelectorAll('main img, article img')];
         await Promise.all(imgs.map(i => i.decode().catch(() => null)));
         return imgs.map(i => ({src: i.getAttribute('src'), w: i.naturalWidth, ok: i.complete,
-                               shown: i.clientWidth, alt: i.getAttribute('alt') || '',
+                               shown: i.clientWidth, shownH: i.clientHeight, h: i.naturalHeight,
+                               alt: i.getAttribute('alt') || '',
                                output: !!i.closest('.cell_output')}));
     }""")
     bad = [i["src"] for i in images if not (i["ok"] and i["w"] > 0)]
@@ -200,6 +201,17 @@ def check_page(path, page, errors, blocked, server, site=SITE, repo=ROOT, shots=
             and i["w"] < 1.5 * i["shown"]]
     if soft:
         problems.append(f"figures at screen resolution (soft on high-density screens): {soft}")
+    squashed = [i["src"] for i in images if i["ok"] and i["shown"] and i["shownH"] and i["h"]
+                and abs(i["shown"] / i["shownH"] - i["w"] / i["h"]) > 0.02 * i["w"] / i["h"]]
+    if squashed:
+        problems.append(f"images shown with another aspect ratio than their own (squashed): {squashed}")
+
+    # code cells: no line so long that the reader has to scroll sideways (book/_static/rnncourse.css)
+    wide = page.evaluate("""() => [...document.querySelectorAll('.cell_input pre')]
+        .filter(p => p.scrollWidth > p.clientWidth + 1)
+        .map(p => p.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b).slice(0, 60))""")
+    if wide:
+        problems.append(f"{len(wide)} code cells scroll sideways, e.g. {wide[:3]}")
 
     # internal links and anchors
     hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
@@ -261,9 +273,9 @@ def test_page(path, visit, server):
 
 
 def test_the_checks_find_what_they_look_for(browser, tmp_path):
-    """A broken page: CDN script, raw and wrong math, a missing image, a figure at screen
-    resolution with a file name as alt text, a dead link and anchor, an open solution, no Colab
-    links. Every check must say so."""
+    """A broken page: CDN script, raw and wrong math, a missing image, a squashed figure at
+    screen resolution with a file name as alt text, a code cell that scrolls sideways, a dead link and
+    anchor, an open solution, no Colab links. Every check must say so."""
     site = tmp_path / "site"
     (site / "notebooks").mkdir(parents=True)
     (site / "index.html").write_text("<html><body>index</body></html>")
@@ -276,7 +288,8 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):
       <script defer src="../_static/mathjax/tex-chtml.js"></script></head><body><main>
       <p>Raw math: $x^2$ and <span class="math">\\(x^^2\\)</span></p>
       <img src="../missing.png">
-      <div class="cell_output"><img alt="x.png" width="40" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAACgAAAAKCAIAAABJ+IsHAAAAHElEQVR4nGM8ISfHMBCAaUBsHbV41OJRi4eFxQD/xAEYFrzagQAAAABJRU5ErkJggg=="></div>
+      <div class="cell_output"><img alt="x.png" width="40" height="30" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAACgAAAAKCAIAAABJ+IsHAAAAHElEQVR4nGM8ISfHMBCAaUBsHbV41OJRi4eFxQD/xAEYFrzagQAAAABJRU5ErkJggg=="></div>
+      <div class="cell_input"><pre style="width: 200px; overflow: auto; white-space: pre">x = 1  # a long line, much longer than two hundred pixels of code can show</pre></div>
       <a href="../nowhere.html">dead</a> <a href="01_bad.html#no-such-anchor">anchor</a>
       <div class="exercise admonition" id="ex-1">Exercise</div>
       <div class="solution dropdown admonition"><p class="admonition-title">Solution</p><p>shown</p></div>
@@ -301,7 +314,8 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):
     httpd.shutdown()
     for expected in ["console errors", "boom", "cdn.example.org", "TeX errors", "raw math delimiters",
                      "images not loaded", "images without alt text", "figures at screen resolution",
-                     "broken link", "missing anchor",
+                     "squashed",
+                     "code cells scroll sideways", "broken link", "missing anchor",
                      "solution 1 is open before it is clicked", "expected one 'Open in Colab' link",
                      "no download of the executed notebook"]:
         assert expected in problems, f"the checks missed: {expected}\n{problems}"
