@@ -176,6 +176,12 @@ def check_page(path, page, errors, blocked, server, site=SITE, repo=ROOT, shots=
         problems.append(f"{math['n'] - math['typeset']} of {math['n']} formulas not typeset")
     if math["errors"]:
         problems.append(f"TeX errors: {math['errors']}")
+    wide_math = page.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
+        .filter(m => m.firstElementChild && m.firstElementChild.getBoundingClientRect().width
+                     > m.getBoundingClientRect().width + 1)
+        .map(m => m.textContent.slice(0, 40))""")
+    if wide_math:
+        problems.append(f"display equations wider than the column: {wide_math}")
     raw = page.evaluate(RAW_MATH_JS)
     if raw:
         problems.append(f"raw math delimiters in the text: {raw[:5]}")
@@ -273,7 +279,7 @@ def test_page(path, visit, server):
 
 
 def test_the_checks_find_what_they_look_for(browser, tmp_path):
-    """A broken page: CDN script, raw and wrong math, a missing image, a squashed figure at
+    """A broken page: CDN script, raw, wrong and too wide math, a missing image, a squashed figure at
     screen resolution with a file name as alt text, a code cell that scrolls sideways, a dead link and
     anchor, an open solution, no Colab links. Every check must say so."""
     site = tmp_path / "site"
@@ -287,6 +293,7 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):
       <script src="https://cdn.example.org/lib.js"></script>
       <script defer src="../_static/mathjax/tex-chtml.js"></script></head><body><main>
       <p>Raw math: $x^2$ and <span class="math">\\(x^^2\\)</span></p>
+      <div class="math">\\[LONG_EQUATION\\]</div>
       <img src="../missing.png">
       <div class="cell_output"><img alt="x.png" width="40" height="30" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAACgAAAAKCAIAAABJ+IsHAAAAHElEQVR4nGM8ISfHMBCAaUBsHbV41OJRi4eFxQD/xAEYFrzagQAAAABJRU5ErkJggg=="></div>
       <div class="cell_input"><pre style="width: 200px; overflow: auto; white-space: pre">x = 1  # a long line, much longer than two hundred pixels of code can show</pre></div>
@@ -294,7 +301,7 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):
       <div class="exercise admonition" id="ex-1">Exercise</div>
       <div class="solution dropdown admonition"><p class="admonition-title">Solution</p><p>shown</p></div>
       <script>console.error("boom")</script>
-    </main></body></html>""")
+    </main></body></html>""".replace("LONG_EQUATION", " + ".join(f"x_{{{k}}}" for k in range(1, 120))))
     handler = functools.partial(_Quiet, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -314,7 +321,7 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):
     httpd.shutdown()
     for expected in ["console errors", "boom", "cdn.example.org", "TeX errors", "raw math delimiters",
                      "images not loaded", "images without alt text", "figures at screen resolution",
-                     "squashed",
+                     "squashed", "display equations wider than the column",
                      "code cells scroll sideways", "broken link", "missing anchor",
                      "solution 1 is open before it is clicked", "expected one 'Open in Colab' link",
                      "no download of the executed notebook"]:
