@@ -1,0 +1,77 @@
+"""Run chapter notebooks top to bottom in a fresh kernel, at a chosen SCALE, and time each cell.
+
+    python scripts/run_notebook.py notebooks/05_vanishing_exploding.md --scale 4
+    python scripts/run_notebook.py notebooks/0[456]*.md --scale 4
+
+Every cell runs, the hidden ``remove-cell`` asserts included, with ``RNNCOURSE_SCALE`` set for
+the kernel, so this is how to check that a chapter works unchanged at the larger SCALE its
+text suggests (or on a GPU). It prints the cells that took more than half a second and the
+total, writes the executed notebook to ``--out`` (default ``_build/scaled/``), and exits 1 at
+the first notebook with a failing cell. Times are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def seconds(cell) -> float | None:
+    ex = cell.metadata.get("execution", {})
+    start, end = ex.get("iopub.execute_input"), ex.get("shell.execute_reply")
+    if not (start and end):
+        return None
+    parse = lambda s: dt.datetime.fromisoformat(s.rstrip("Z"))  # noqa: E731
+    return (parse(end) - parse(start)).total_seconds()
+
+
+def run(path: Path, scale: int, out: Path) -> bool:
+    nb = jupytext.read(path)
+    os.environ["RNNCOURSE_SCALE"] = str(scale)       # inherited by the kernel
+    client = NotebookClient(nb, timeout=3600, kernel_name="python3", record_timing=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start, ok = time.time(), True
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        ok = False
+        print(f"{path.name}: a cell failed at SCALE = {scale}:\n{err}")
+    out.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out / f"{path.stem}.scale{scale}.ipynb")
+    for i, cell in enumerate(nb.cells):
+        s = seconds(cell) if cell.cell_type == "code" else None
+        if s and s > 0.5:
+            print(f"  cell {i:3d} {s:7.1f} s  {cell.source.splitlines()[0][:60]}")
+    print(f"{path.name}: {'passed' if ok else 'FAILED'} at SCALE = {scale} in {time.time() - start:.1f} s")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path, help=".md or .ipynb chapter files")
+    parser.add_argument("--scale", type=int, default=1, help="RNNCOURSE_SCALE (default 1)")
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "scaled")
+    args = parser.parse_args()
+    if args.scale < 1:
+        parser.error(f"--scale must be a positive whole number, got {args.scale}")
+    for path in args.notebooks:
+        if not path.is_file():
+            parser.error(f"no such notebook: {path}")
+        if not run(path.resolve(), args.scale, args.out):
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
