@@ -336,3 +336,22 @@ def test_every_chapter_has_a_page():
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
     missing = [f for f in files if f"{f}.html" not in PAGES]
     assert not missing, f"pages not built: {missing}"
+
+
+def test_status_page_has_every_chapter_from_the_tested_run():
+    """book/status: one row per chapter with its execution time (status.json beside the book)."""
+    if not PAGES:
+        _missing(f"no built book in {SITE}")
+    import json
+    status = json.loads((SITE / "status.json").read_text())
+    chapters = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [c["notebook"] for c in status["chapters"]] == chapters
+    for c in status["chapters"]:
+        assert c["seconds"] is not None and c["seconds"] > 0, c
+        assert c["executed"] and c["run_by"] in ("tests", "book build"), c
+    m = status["machine"]
+    assert re.fullmatch(r"[0-9a-f]{40}", m["commit"]), m["commit"]
+    assert m["cores"] >= 1 and m["python"] and m["torch"] and m["numpy"] and m["gpu"]
+    page = (SITE / "book" / "status.html").read_text()
+    for c in status["chapters"]:
+        assert f"{c['seconds']:.1f}" in page, f"{c['notebook']}: its time is not on the status page"
