@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the executed book as HTML into _build/html, warnings as errors.
+# Build the executed book as HTML into _build/html, warnings as errors, and the book as one PDF
+# (_build/html/rnncourse.pdf, checked by scripts/build_pdf.py --check).
 # Options: --no-install  skip scripts/install.sh
 #          --use-cache   take notebook outputs from _build/.jupyter_cache (scripts/test.sh fills
 #                        it from the tested run); without it the cache is emptied first, so every
@@ -20,4 +21,10 @@ if [ "$use_cache" = 0 ]; then rm -rf _build/.jupyter_cache; fi
 rm -rf _build/html _build/.doctrees
 echo "rnncourse: building the book (jupyter-book build . -W -n --keep-going)"
 jupyter-book build . -W -n --keep-going
-echo "book: open _build/html/index.html"
+# The book as one PDF (_build/html/rnncourse.pdf, linked from every page): the same sources and
+# notebook outputs (from the cache the HTML build just used), on one page, printed by Chromium.
+echo "rnncourse: building the PDF (jupyter-book build . --builder singlehtml; scripts/build_pdf.py)"
+rm -rf _build/singlehtml
+jupyter-book build . -W -n --keep-going --builder singlehtml
+"$PYTHON" scripts/build_pdf.py --check
+echo "book: open _build/html/index.html (PDF: _build/html/rnncourse.pdf)"

@@ -174,7 +174,7 @@ def fill(app, doctree, docname):
 
 
 def write_json(app, exception):
-    if exception is not None or app.builder.format != "html" or not hasattr(app.env, "rnncourse_status"):
+    if exception is not None or app.builder.name != "html" or not hasattr(app.env, "rnncourse_status"):
         return
     out = Path(app.outdir) / JSON_NAME
     status = app.env.rnncourse_status
