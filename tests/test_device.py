@@ -340,10 +340,10 @@ def test_seed_batch_masks_follow_the_model(one_thread):
     x, y = rc.data.pulses(4, length=30, seed=0)
     with _NoDtypeMixing():
         rc.train.fit(batch, (x.double(), y.double()), loss_fn=None, epochs=1, progress=False)
-    for name, p in batch.net.named_parameters():
-        mask = batch._masks[name]
+    params = dict(batch.net.named_parameters())
+    for name, mask in batch._masks.items():
         assert mask.dtype == torch.float64
-        assert torch.all((1 - mask) * p == 0), name
+        assert torch.all((1 - mask) * params[name] == 0), name
 
 
 def test_seed_batch_masks_reach_a_replaced_parameter(one_thread):
@@ -360,8 +360,9 @@ def test_seed_batch_masks_reach_a_replaced_parameter(one_thread):
     assert all(a is not b for a, b in zip(before, batch.net.parameters()))   # replaced
     x, y = rc.data.pulses(4, length=30, seed=0)
     rc.train.fit(batch, (x.double(), y.double()), loss_fn=None, epochs=1, progress=False)
-    for name, p in batch.net.named_parameters():
-        assert torch.all((1 - batch._masks[name]) * p == 0), name
+    params = dict(batch.net.named_parameters())
+    for name, mask in batch._masks.items():
+        assert torch.all((1 - mask) * params[name] == 0), name
 
 
 # ------------------------------------------------------------------- float64 on an MPS-like device
