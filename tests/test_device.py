@@ -5,8 +5,9 @@ second one. Meta tensors have shapes and dtypes but no values, and an operation 
 meta tensor with a CPU tensor raises "Tensor on device cpu is not on the expected device
 meta!", as CUDA does for a CPU tensor. Every chapter's trainer runs one update with
 ``device="meta"`` inside :class:`MetaDevice`, which supplies what a device without values
-cannot (``float(t)`` and ``bool(t)`` of a meta tensor give 1.0 and True; a copy back to the
-CPU gives ones) and adds the two checks that the meta kernels skip: a random generator must
+cannot (``float(t)`` of a meta tensor gives 1.0, ``bool(t)`` says that nothing is amiss: False
+for the result of ``any``, which code uses to look for a problem, True otherwise; a copy back
+to the CPU gives ones) and adds the two checks that the meta kernels skip: a random generator must
 be on the device of the tensor it draws for (CUDA's "Expected a 'cuda' device type for
 generator"), and, where it is asked to play Apple's MPS, no tensor on the device may be
 float64.
@@ -86,7 +87,7 @@ class MetaDevice(TorchDispatchMode):
 
     def __init__(self, float64: bool = True):
         super().__init__()
-        self.float64, self.ops = float64, 0
+        self.float64, self.ops, self._any = float64, 0, {}
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -100,12 +101,16 @@ class MetaDevice(TorchDispatchMode):
                                    "(CUDA: \"Expected a 'cuda' device type for generator\")")
         if func is aten._local_scalar_dense.default and on_meta:     # float(t), bool(t), t.item()
             t = args[0]
-            return True if t.dtype == torch.bool else 1.0 if t.is_floating_point() else 1
+            if t.dtype == torch.bool:        # nothing is wrong: any(...) is False, the rest True
+                return id(t) not in self._any
+            return 1.0 if t.is_floating_point() else 1
         if func is aten._to_copy.default and on_meta and kwargs.get("device") is not None \
                 and torch.device(kwargs["device"]).type != "meta":  # t.cpu(): no values to copy
             t = args[0]
             return torch.ones(t.shape, dtype=kwargs.get("dtype") or t.dtype, device=kwargs["device"])
         out = func(*args, **kwargs)
+        if on_meta and func.overloadpacket is aten.any:
+            self._any[id(out)] = out
         if not self.float64:
             for t in ins + list(_tensors([out])):
                 if t.device.type == "meta" and t.dtype == torch.float64:
