@@ -30,6 +30,7 @@ from typing import Callable
 import torch
 
 from ._validate import nonnegative_number, positive_int
+from .utils import float64_if_supported
 
 __all__ = ["greedy", "beam_search", "sample", "sampling_distribution", "index_state", "strip"]
 
@@ -78,12 +79,13 @@ def _token_by_token(step: Callable, start_tokens: torch.Tensor, state, max_len: 
     """
     B = start_tokens.shape[0]
     tokens, out = start_tokens, []
-    scores = torch.zeros(B, dtype=torch.float64, device=start_tokens.device)
+    wide = float64_if_supported(start_tokens.device)           # float32 on MPS
+    scores = torch.zeros(B, dtype=wide, device=start_tokens.device)
     done = torch.zeros(B, dtype=torch.bool, device=start_tokens.device)
     for _ in range(max_len):
         logp, state = _log_probs(step, tokens, state, B)
         tokens = pick(logp)                                    # (batch,)
-        picked = logp.gather(1, tokens[:, None]).squeeze(1).double()
+        picked = logp.gather(1, tokens[:, None]).squeeze(1).to(wide)
         if end_token is not None:
             tokens = torch.where(done, torch.full_like(tokens, end_token), tokens)
             picked = torch.where(done, torch.zeros_like(picked), picked)
@@ -124,9 +126,9 @@ def sampling_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k:
     if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float))
                               or not 0 < top_p <= 1):
         raise ValueError(f"top_p must be a number in (0, 1], got {top_p!r}")
-    logits = logits.double()
+    logits = logits.to(float64_if_supported(logits.device))    # float32 on MPS
     if temperature == 0:
-        return torch.nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).double()
+        return torch.nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(logits.dtype)
     probs = torch.softmax(logits / temperature, dim=-1)          # (..., vocab)
     if top_k is not None and top_k < probs.shape[-1]:
         kth = probs.topk(top_k, dim=-1).values[..., -1:]         # (..., 1)
@@ -160,7 +162,7 @@ def sample(step: Callable, start_tokens: torch.Tensor, state, max_len: int, *,
 
 
 def _length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
-    return ((5.0 + length.double()) / 6.0) ** alpha
+    return ((5.0 + length.to(float64_if_supported(length.device))) / 6.0) ** alpha
 
 
 @torch.no_grad()
@@ -181,7 +183,8 @@ def beam_search(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
     rows = torch.arange(B, device=dev).repeat_interleave(K)        # (B*K,) example of each row
     state = index_state(state, rows)
     tokens = start_tokens.index_select(0, rows)                    # (B*K,)
-    scores = torch.full((B, K), float("-inf"), dtype=torch.float64, device=dev)
+    wide = float64_if_supported(dev)                               # float32 on MPS
+    scores = torch.full((B, K), float("-inf"), dtype=wide, device=dev)
     scores[:, 0] = 0.0                                             # one live beam at the start
     done = torch.zeros(B * K, dtype=torch.bool, device=dev)
     lengths = torch.zeros(B * K, dtype=torch.long, device=dev)
@@ -189,7 +192,7 @@ def beam_search(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
     for _ in range(max_len):
         logp, state = _log_probs(step, tokens, state, B * K)
         V = logp.shape[1]
-        logp = logp.double()
+        logp = logp.to(wide)
         # a finished beam may only "continue" with end_token, at no cost
         ended = torch.full_like(logp, float("-inf"))
         ended[:, end_token] = 0.0

@@ -8,7 +8,9 @@ error: test MSE divided by the variance of the test targets, the measure of the 
 
 from __future__ import annotations
 
+import functools
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -189,7 +191,9 @@ class SeedBatch(nn.Module):
         self.net = SequenceRegressor(self.kind, S * self.input_size, [S * h for h in self.hidden_sizes],
                                      S * self.output_size, fast=True)
         self.net.to(dtype=first.readout.weight.dtype, device=first.readout.weight.device)
-        self._masks = {}
+        # The gradient masks are buffers, so .to(device) moves them with the weights; a hook on
+        # each parameter reads its mask when the gradient arrives.
+        self._mask_names, self._hooked = {}, {}
         with torch.no_grad():
             for name, p in self.net.named_parameters():
                 if not p.requires_grad:
@@ -203,8 +207,29 @@ class SeedBatch(nn.Module):
                     full[idx] = b
                     mask[idx] = 1
                 p.copy_(full)
-                self._masks[name] = mask
-                p.register_hook(lambda g, m=mask: g * m)
+                self._mask_names[name] = "mask_" + name.replace(".", "_")
+                self.register_buffer(self._mask_names[name], mask, persistent=False)
+        self._hook_masks()
+
+    @property
+    def _masks(self) -> dict[str, torch.Tensor]:
+        """The gradient mask of each parameter of ``net`` (1 inside a model's block, else 0)."""
+        return {name: getattr(self, buf) for name, buf in self._mask_names.items()}
+
+    def _hook_masks(self):
+        """Mask each parameter's gradient. ``.to()`` moves a parameter in place on CPU, CUDA
+        and MPS (its hook stays) but *replaces* it on other moves (meta), dropping the hook:
+        a parameter not hooked yet gets one."""
+        for name, p in self.net.named_parameters():
+            hooked = self._hooked.get(name)
+            if name in self._mask_names and (hooked is None or hooked() is not p):
+                p.register_hook(functools.partial(_mask_gradient, self, self._mask_names[name]))
+                self._hooked[name] = weakref.ref(p)
+
+    def _apply(self, fn, *args, **kwargs):
+        out = super()._apply(fn, *args, **kwargs)
+        self._hook_masks()
+        return out
 
     def _index(self, name, p, b, k):
         """Rows and columns of model ``k``'s block in the batched parameter ``name``.
@@ -247,3 +272,7 @@ class SeedBatch(nn.Module):
                 b.copy_(p[rows] if cols is None else p[rows, cols])
             out.append(m)
         return out
+
+
+def _mask_gradient(batch: SeedBatch, buffer: str, grad: torch.Tensor) -> torch.Tensor:
+    return grad * getattr(batch, buffer)

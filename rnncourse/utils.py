@@ -11,14 +11,23 @@ import torch
 def device(prefer: str = "auto") -> torch.device:
     """Return the device the notebooks compute on.
 
-    ``prefer="auto"`` picks CUDA if it is available, else Apple's MPS, else the CPU.
-    Pass ``"cpu"``, ``"cuda"`` or ``"mps"`` to ask for one explicitly; asking for one that is
-    not available raises a ``RuntimeError`` rather than silently falling back.
-    Resolve the device once at the top of a notebook and pass it on.
+    ``prefer="auto"`` picks CUDA if it is available, else Apple's MPS, else the CPU, unless the
+    environment variable ``RNNCOURSE_DEVICE`` names one (``cpu``, ``cuda``, ``cuda:1``, ``mps``
+    or ``auto``): ``RNNCOURSE_DEVICE=cpu`` runs a notebook on the CPU of a GPU machine.
+    Pass ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"mps"`` to ask for one explicitly; this
+    beats the variable. Asking for one that is not available raises a ``RuntimeError``
+    rather than silently falling back. Resolve the device once at the top of a notebook and
+    pass it on.
     """
     if not isinstance(prefer, str):
         raise TypeError(f"prefer must be a string such as 'auto' or 'cpu', got {type(prefer).__name__}")
-    choice = prefer.lower()
+    import os
+
+    source = ""
+    if prefer.strip().lower() == "auto" and os.environ.get("RNNCOURSE_DEVICE", "").strip():
+        prefer = os.environ["RNNCOURSE_DEVICE"]
+        source = f"RNNCOURSE_DEVICE={prefer!r}: "
+    choice = prefer.strip().lower()
     mps_ok = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     if choice == "auto":
         if torch.cuda.is_available():
@@ -28,15 +37,32 @@ def device(prefer: str = "auto") -> torch.device:
         return torch.device("cpu")
     if choice == "cpu":
         return torch.device("cpu")
-    if choice == "cuda":
+    kind, _, index = choice.partition(":")
+    if kind == "cuda" and (not index or index.isdigit()):
         if not torch.cuda.is_available():
-            raise RuntimeError("device('cuda') was asked for, but no CUDA GPU is available")
-        return torch.device("cuda")
+            raise RuntimeError(f"{source}device({prefer!r}) was asked for, but no CUDA GPU is available")
+        if index and int(index) >= torch.cuda.device_count():
+            raise RuntimeError(f"{source}device({prefer!r}) was asked for, but there are only "
+                               f"{torch.cuda.device_count()} CUDA GPU(s)")
+        return torch.device(choice)
     if choice == "mps":
         if not mps_ok:
-            raise RuntimeError("device('mps') was asked for, but MPS is not available")
+            raise RuntimeError(f"{source}device('mps') was asked for, but MPS is not available")
         return torch.device("mps")
-    raise ValueError(f"unknown device {prefer!r}: expected 'auto', 'cpu', 'cuda' or 'mps'")
+    raise ValueError(f"{source}unknown device {prefer!r}: expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
+
+
+# Device types without float64 tensors (Apple's MPS).
+_NO_FLOAT64 = frozenset({"mps"})
+
+
+def float64_if_supported(device) -> torch.dtype:
+    """``torch.float64`` on a device that has it, else ``torch.float32`` (MPS has no float64).
+
+    For sums where float64 is a nicety (beam-search scores, sampling probabilities); maths
+    checks that need float64 run on the CPU.
+    """
+    return torch.float32 if torch.device(device).type in _NO_FLOAT64 else torch.float64
 
 
 def set_seed(seed: int) -> None:

@@ -151,7 +151,7 @@ class _SequenceOutput(torch.nn.Module):
 
 def train_elman(seed: int, *, mode: str = "online", hidden: int = 4, epochs: int = 40,
                 lr: float = 0.02, periods: Mapping[str, tuple[int, int]] = PERIODS,
-                variance: float | None = None):
+                variance: float | None = None, device=None):
     """Train one Elman network on the sunspots; return ``(model, nmse, predictions)``.
 
     - ``mode="online"``: Elman's loop, :func:`train_online` (plain gradient
@@ -163,7 +163,8 @@ def train_elman(seed: int, *, mode: str = "online", hidden: int = 4, epochs: int
 
     The network reads x(t-1) only (standardised with the training targets' mean and std)
     and must keep the rest of the past in its context. Testing runs the whole sequence from
-    a zero context and scores the target years of each period.
+    a zero context and scores the target years of each period. The model lives on ``device``
+    (default: the CPU, the fastest place for 4 units; Elman's loop itself always runs in NumPy).
     """
     if mode not in ("online", "detached", "bptt"):
         raise ValueError(f"mode must be 'online', 'detached' or 'bptt', got {mode!r}")
@@ -180,14 +181,16 @@ def train_elman(seed: int, *, mode: str = "online", hidden: int = 4, epochs: int
     y = torch.tensor(scale.transform(seq["y"].numpy()), dtype=torch.float32)  # (time, 1)
     torch.manual_seed(seed)
     model = ElmanNetwork(1, hidden)
+    if device is not None:
+        model.to(device)
     if mode == "online":
         train_online(model, x[:n], y[:n], epochs=epochs, lr=lr, progress=False)
     else:
         wrapper = _SequenceOutput(model, detach_context=(mode == "detached"))
         fit(wrapper, (x[None, :n], y[None, :n]), epochs=epochs, lr=lr, progress=False)
     with torch.no_grad():
-        y_hat, _ = model(x[None])                                              # (1, time, 1)
-    pred_all = scale.inverse(y_hat[0, :, 0].numpy())                           # (time,)
+        y_hat, _ = model(x[None].to(model.readout.weight.device))             # (1, time, 1)
+    pred_all = scale.inverse(y_hat[0, :, 0].cpu().numpy())                     # (time,)
     truth = seq["y"][:, 0].numpy().astype(np.float64)
     nmse, predictions = {}, {}
     for name, (first, last) in periods.items():

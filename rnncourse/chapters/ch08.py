@@ -256,9 +256,10 @@ def tag_accuracy(model: nn.Module, data: Reviews, delay: int = 0) -> dict:
 
 def train_tagger(train: Reviews, test: Reviews, *, bidirectional: bool = False, delay: int = 0,
                  hidden: int = 32, kind: str = "lstm", epochs: int = 10, batch_size: int = 64,
-                 lr: float = 1e-2, seed: int = 0, fast: bool = True):
+                 lr: float = 1e-2, seed: int = 0, fast: bool = True, device=None):
     """Train a one-layer tagger (recurrent layer + linear readout at every step) with
-    :func:`rnncourse.train.fit`; return ``(model, accuracies, history)``."""
+    :func:`rnncourse.train.fit` on ``device`` (default: the CPU); return ``(model, accuracies,
+    history)``, the model on ``device``."""
     from ..models import SequenceRegressor
     from ..train import fit
     from ..utils import set_seed
@@ -267,7 +268,7 @@ def train_tagger(train: Reviews, test: Reviews, *, bidirectional: bool = False, 
     model = SequenceRegressor(kind, len(train.generator.vocab), [hidden], len(TAGS), fast=fast,
                               bidirectional=bidirectional)
     history = fit(model, delay_targets(train, delay), loss_fn=tag_loss, epochs=epochs, lr=lr,
-                  batch_size=batch_size, clip_norm=1.0, seed=seed)
+                  batch_size=batch_size, clip_norm=1.0, seed=seed, device=device)
     return model, tag_accuracy(model, test, delay), history
 
 
@@ -320,6 +321,8 @@ def sample(model: CharLM, prompt: torch.Tensor, n_steps: int, seed: int = 0,
     sampled from its output at the last position. A left-to-right model could carry its state
     instead; a bidirectional one cannot, because its backward half starts from the end, so
     for both we rerun the prefix (the same distributions for the left-to-right model).
+    The draws are made on the CPU with a generator seeded by ``seed``, so they are the same
+    wherever the model is; the characters are returned on the prompt's device.
     """
     was = model.training
     model.eval()
@@ -327,8 +330,8 @@ def sample(model: CharLM, prompt: torch.Tensor, n_steps: int, seed: int = 0,
     ids = prompt.clone()
     for _ in range(positive_int(n_steps, "n_steps")):
         logits = model(ids)[:, -1] / temperature                # (batch, chars)
-        nxt = torch.multinomial(F.softmax(logits, -1), 1, generator=g)
-        ids = torch.cat([ids, nxt], 1)
+        nxt = torch.multinomial(F.softmax(logits, -1).cpu(), 1, generator=g)  # (batch, 1)
+        ids = torch.cat([ids, nxt.to(ids.device)], 1)
     model.train(was)
     return ids[:, prompt.shape[1]:]
 

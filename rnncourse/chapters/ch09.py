@@ -24,6 +24,7 @@ from .. import data, decode, train as rc_train
 from .._validate import nonnegative_number, positive_int
 from ..layers import Recurrent
 from ..metrics import sequence_cross_entropy
+from ..utils import float64_if_supported
 
 __all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "cosine_schedule", "train",
            "generate", "TinyTransformer", "BITS_PER_NAT"]
@@ -170,9 +171,11 @@ def generate(model: nn.Module, vocab: data.CharVocab, prompt: str, length: int, 
             if ids.shape[1] > 1:
                 _, state = model(ids[:, :-1], state)             # read all but the last character
 
+            wide = float64_if_supported(dev)                      # float32 on MPS
+
             def step(tokens, state):
                 logits, state = model(tokens[:, None], state)     # (n, 1, vocab)
-                return torch.log_softmax(logits[:, -1].double(), -1), state
+                return torch.log_softmax(logits[:, -1].to(wide), -1), state
 
             gen = torch.Generator(device=dev).manual_seed(seed)
             out, _ = decode.sample(step, ids[:, -1], state, length, temperature=temperature,

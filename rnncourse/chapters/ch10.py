@@ -236,13 +236,14 @@ def teacher_forced_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) 
     """Per-character accuracy when every step is fed the *true* previous character."""
     was = model.training
     model.eval()
-    logits = model(x, y)[0]
+    dev = next(model.parameters()).device
+    logits = model(x.to(dev), y.to(dev))[0]
     model.train(was)
-    return float((logits.argmax(-1) == y).float().mean())
+    return float((logits.argmax(-1).cpu() == y.cpu()).float().mean())
 
 
 def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3,
-          keep: tuple[int, ...] = (), bucket: bool = True, **kwargs):
+          keep: tuple[int, ...] = (), bucket: bool = True, device=None, **kwargs):
     """Train a new ``kind`` model on ``data = (x, y)`` for ``updates`` mini-batch updates.
 
     Adam with gradient norm clipped at 1, via ``rc.train.fit`` (the model computes its own
@@ -251,7 +252,8 @@ def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64,
     400 updates would give (the same batches in the same order), and the 1200-update one.
     ``bucket=True`` draws mini-batches of inputs of similar length (``rc.train.fit``'s
     ``lengths``), so the encoder runs over little padding: about half the time per update on
-    these inputs, which are 30 characters long on average and padded to 67.
+    these inputs, which are 30 characters long on average and padded to 67. The model trains
+    on ``device`` (default: the CPU) and is returned there, like the kept copies.
     Returns ``(model, info)``: ``info`` holds ``seconds`` (training time), ``updates``,
     ``seconds_per_update``, ``loss`` (per epoch) and ``kept`` (``{k: model after k updates}``).
     """
@@ -267,6 +269,8 @@ def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64,
                              f"between 0 and updates ({updates}), got {k}")
     lengths = dates.input_lengths(x) if bucket else None
     model = make_model(kind, seed, **kwargs)
+    if device is not None:
+        model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     kept, done, seconds, losses = {}, 0, 0.0, []
     for epoch in range(updates // per_epoch):
