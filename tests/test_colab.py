@@ -164,6 +164,8 @@ def test_check_script_reports_a_stale_and_an_extra_file(tmp_path, monkeypatch, c
     for name in ("_config.yml", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     monkeypatch.setattr(make_colab, "ROOT", tmp_path)
+    found = make_colab.settings(tmp_path)  # the book's scan, once
+    monkeypatch.setattr(make_colab, "settings", lambda root=None: found)
     assert make_colab.main(["--force"]) == 0  # colab/ as committed may predate the markers
     target = tmp_path / "colab" / "exercises" / NOTEBOOKS[0].name
     stale = nbformat.reads(target.read_text().replace("Exercise 1.1", "Exercise 9.9"), as_version=4)
