@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 #: what the wheel is built from (see pyproject.toml)
@@ -67,7 +70,8 @@ def print_times(report: Path) -> None:
     import xml.etree.ElementTree as ET
     seconds: dict[str, float] = {}
     for case in ET.parse(report).getroot().iter("testcase"):
-        name = case.get("classname", "").split(".")[0] or case.get("file", "?")
+        found = re.search(r"(\d\d_\w+)\.ipynb", case.get("classname", ""))
+        name = found.group(1) if found else "(the probe: the kernel imports the wheel)"
         seconds[name] = seconds.get(name, 0.0) + float(case.get("time", 0))
     print("nbval_colab: seconds per notebook (cells, as nbval ran them):")
     for name, s in sorted(seconds.items()):
@@ -88,6 +92,11 @@ def main(argv=None) -> int:
         notebooks = [p for p in notebooks if p.name[:2] in args.only]
     if not notebooks:
         parser.error(f"no notebooks NN_topic.ipynb in {args.notebooks} (--only {args.only})")
+    try:
+        import nbval
+    except ImportError:
+        raise SystemExit("nbval_colab: expected nbval to be installed (pip install -r "
+                         "requirements.txt, or pip install nbval)")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rnncourse-nbval-") as tmp:
         tmp = Path(tmp)
@@ -98,8 +107,9 @@ def main(argv=None) -> int:
             shutil.copy2(p, content / p.name)
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
         env["PYTHONPATH"] = str(site)
-        import nbval  # an nbval installed outside the environment (pip install --target, on
-        plugins = Path(nbval.__file__).resolve().parents[1]  # PYTHONPATH) goes after the wheel
+        # an nbval installed outside the environment (pip install --target, found through
+        # PYTHONPATH) stays importable, after the wheel
+        plugins = Path(nbval.__file__).resolve().parents[1]
         if not plugins.is_relative_to(Path(sys.prefix).resolve()):
             env["PYTHONPATH"] += os.pathsep + str(plugins)
         found = subprocess.run([sys.executable, "-c", "import rnncourse; print(rnncourse.__file__)"],
@@ -110,12 +120,20 @@ def main(argv=None) -> int:
                              f"{site}: something puts the checkout first on sys.path")
         print(f"nbval_colab: rnncourse comes from {found}; running {len(notebooks)} notebooks "
               f"in {content}")
+        # and in the notebooks' kernel: a one-cell notebook beside the bare folder, run first
+        probe = tmp / "probe" / "00_kernel_imports_the_wheel.ipynb"
+        probe.parent.mkdir()
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import pathlib, rnncourse\n"
+            f"assert pathlib.Path(rnncourse.__file__).resolve().is_relative_to({str(site.resolve())!r}), "
+            "rnncourse.__file__")], metadata={"kernelspec": {
+                "name": "python3", "display_name": "Python 3", "language": "python"}}), probe)
         report = tmp / "report.xml"
         cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider",
                "--rootdir", str(content), "--junitxml", str(report)]
         if args.workers not in ("0", "1"):
             cmd += ["-n", args.workers, "--dist", "loadfile"]
-        cmd += pytest_args + [p.name for p in notebooks]
+        cmd += pytest_args + [str(probe)] + [p.name for p in notebooks]
         rc = subprocess.run(cmd, cwd=content, env=env).returncode
         if report.exists():
             print_times(report)

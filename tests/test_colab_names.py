@@ -4,7 +4,7 @@
 versions, and the exercise version also drops the worked solutions. A visible cell that uses a
 name bound only in a dropped cell runs in the book (the build executes every cell) and raises
 ``NameError`` in Colab. This finds such cells by reading the code, without running it; the
-generated solution notebooks are also executed as students get them (scripts/test_colab_wheel.sh).
+generated solution notebooks are also executed as students get them (scripts/nbval_colab.py).
 """
 
 from __future__ import annotations
