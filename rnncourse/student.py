@@ -229,12 +229,17 @@ def main(argv: list[str] | None = None) -> int:
         if src.resolve().parent == out:
             parser.error(f"the output folder {args.out} holds the notebook {src} it reads: "
                          "expected another folder (-o student/), so that the solutions survive")
-    for src in sources:
+    refused = []
+    for src in sources:  # all refusals first, so that a refused run writes nothing
         try:
-            print(f"{src} -> {convert(src, args.out, args.force)}")
+            refuse_unless_ours(args.out / src.name, force=args.force)
         except NotOurs as e:
-            print(f"rnncourse-student: {e}", file=sys.stderr)
-            return 1
+            refused.append(f"rnncourse-student: {e}")
+    if refused:
+        print("\n".join(refused) + "\nnothing was written.", file=sys.stderr)
+        return 1
+    for src in sources:
+        print(f"{src} -> {convert(src, args.out, args.force)}")
     return 0
 
 

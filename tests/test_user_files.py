@@ -184,7 +184,9 @@ def test_student_command_keeps_edited_student_notebooks(tmp_path, capsys):
     nbformat.write(nb, dest)
     capsys.readouterr()
     assert student.main([str(NOTEBOOKS[0]), "-o", str(out)]) == 1
-    assert "--force" in capsys.readouterr().err and "STUDENT WORK" in dest.read_text()
+    err = capsys.readouterr().err
+    assert f"refusing to overwrite {dest}" in err and "--force" in err and "nothing was written" in err
+    assert "STUDENT WORK" in dest.read_text()
     assert student.main([str(NOTEBOOKS[0]), "-o", str(out), "--force"]) == 0
     assert "STUDENT WORK" not in dest.read_text()
 
