@@ -1,7 +1,10 @@
 """What readers expect besides the chapters: licences, the data's attribution, a citation file,
 a logo and a favicon, the published address; and no leftover Thebe or launch-button setup."""
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (requirements.txt installs tomli there)
+    import tomli as tomllib
 
 import yaml
 
