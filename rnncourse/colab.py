@@ -196,8 +196,9 @@ class _Converter:
             if key not in self.book.bibliography:
                 self.error(f"{{{name}}}`{text}`: no entry {key!r} in the bibliography")
             authors, year = self.book.bibliography[key]
-            parts.append(f"[{authors} ({year})]({bib})" if name.startswith("cite:t")
-                         else f"[{authors}, {year}]({bib})")
+            entry = f"{bib}#{cite_anchor(key)}"
+            parts.append(f"[{authors} ({year})]({entry})" if name.startswith("cite:t")
+                         else f"[{authors}, {year}]({entry})")
         return "; ".join(parts) if name.startswith("cite:t") else "(" + "; ".join(parts) + ")"
 
     def ref(self, name: str, title: str | None, label: str) -> str:
@@ -308,6 +309,13 @@ def colab_url(repository_url: str, ref: str, path: str) -> str:
     return f"https://colab.research.google.com/github/{m.group(1)}/blob/{ref}/{path}"
 
 
+def cite_anchor(key: str) -> str:
+    """The anchor of bibliography entry ``key`` in the book (``bibtex_cite_id: "cite-{key}"`` in
+    _config.yml, made an HTML id as docutils' ``make_id`` does: lower case, runs of other
+    characters as one hyphen)."""
+    return re.sub(r"^[-0-9]+|-+$", "", re.sub(r"[^a-z0-9]+", "-", f"cite-{key}".lower()))
+
+
 def install_cell_source(repository_url: str, version: str) -> str:
     """The first code cell: install ``rnncourse`` at tag ``v<version>`` if it is missing."""
     spec = f"rnncourse @ git+{repository_url}@v{version}"
@@ -317,8 +325,15 @@ def install_cell_source(repository_url: str, version: str) -> str:
         "import importlib.metadata, importlib.util, subprocess, sys\n"
         "\n"
         "if importlib.util.find_spec(\"rnncourse\") is None:\n"
-        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", \"{spec}\"],\n"
-        "                   check=True)\n"
+        f"    done = subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\",\n"
+        f"                           \"{spec}\"],\n"
+        "                          capture_output=True, text=True)\n"
+        "    if done.returncode != 0:\n"
+        "        print(done.stderr[-2000:])\n"
+        f"        raise SystemExit(\"Could not install rnncourse {version} from GitHub (pip's message is \"\n"
+        "                         \"above): check that this runtime can reach the internet and run \"\n"
+        "                         \"this cell again; if it still fails, open the notebook again from \"\n"
+        "                         \"the link on the book's chapter page, which points at a release.\")\n"
         f"    print(\"installed {spec}\")\n"
         "else:\n"
         "    print(f\"rnncourse {importlib.metadata.version('rnncourse')} is already installed; \"\n"

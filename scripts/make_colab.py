@@ -7,8 +7,10 @@
                                                       # DIR/ch01/01_sequences.ipynb, ...
 
 The chapters in notebooks/ are the one source (see rnncourse/colab.py for what changes). The
-repository, the branch the Colab links open and the published book's address come from
-_config.yml; the package version (the install cell pins tag v<version>) from pyproject.toml.
+repository and the published book's address come from _config.yml; the package version from
+pyproject.toml: the install cell pins tag v<version>, and every Colab link opens the notebooks
+at that tag (blob/v<version>/colab/...), so a notebook and the package it installs are always
+of one release (scripts/release.py makes one; tests/test_release.py checks that they agree).
 Run it after every chapter edit; scripts/test.sh runs it with --check and fails when colab/
 differs from what it would write.
 
@@ -68,11 +70,11 @@ def settings(root: Path | None = None) -> tuple[Book, Target, list[Path]]:
     root = root or ROOT
     config = yaml.safe_load((root / "_config.yml").read_text())
     try:
-        repo, ref = config["repository"]["url"], config["repository"].get("branch", "main")
-        url = config["html"]["baseurl"]
+        repo, url = config["repository"]["url"], config["html"]["baseurl"]
     except KeyError as e:
         raise SystemExit(f"_config.yml: expected repository.url and html.baseurl, missing {e}")
     version = project_version((root / "pyproject.toml").read_text())
+    ref = f"v{version}"      # the release tag: the notebooks and the package they install agree
     notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         raise SystemExit(f"no chapter notebooks (NN_topic.ipynb) in {root / 'notebooks'}")

@@ -86,9 +86,13 @@ def _install_cell():
 @pytest.mark.parametrize("installed", [True, False])
 def test_install_cell_installs_only_when_missing(installed, monkeypatch, capsys):
     calls = []
+
+    def run(cmd, capture_output, text):
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, "", "")
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name: object() if installed else None)
-    monkeypatch.setattr(subprocess, "run", lambda cmd, check: calls.append(cmd))
+    monkeypatch.setattr(subprocess, "run", run)
     exec(_install_cell(), {})
     out = capsys.readouterr().out.strip().split("\n")
     assert len(out) == 1
@@ -99,6 +103,15 @@ def test_install_cell_installs_only_when_missing(installed, monkeypatch, capsys)
         spec = f"rnncourse @ git+https://github.com/rnncourse/rnncourse@v{version}"
         assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", spec]]
         assert out == [f"installed {spec}"]
+
+
+def test_install_cell_says_what_to_do_when_the_install_fails(monkeypatch, capsys):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(subprocess, "run", lambda cmd, capture_output, text: subprocess.CompletedProcess(
+        cmd, 1, "", "ERROR: Could not find a tag or branch 'v9.9.9'"))
+    with pytest.raises(SystemExit, match=r"Could not install rnncourse .* run this cell again"):
+        exec(_install_cell(), {})
+    assert "Could not find a tag" in capsys.readouterr().out      # pip's own words, shown first
 
 
 # -- the Markdown conversion on small inputs ----------------------------------------------------
@@ -120,9 +133,10 @@ def test_roles(book):
             "{ref}`this one <ex-one>`, {doc}`../book/setup` and {math}`x^2`.")
     bib = "https://example.org/book/book/bibliography.html"
     page = "https://example.org/book/notebooks/01_a.html#ex-one"
+    elman, cho = f"{bib}#cite-elman1990finding", f"{bib}#cite-cho2014learning"   # each entry
     assert markdown_to_plain(text, book, "notebooks/01_a") == (
-        f"[Elman (1990)]({bib}) and ([Elman, 1990]({bib}); [Cho et al., 2014]({bib})); "
-        f"([Cho et al., 2014]({bib})). See [1.1]({page}), [Exercise 1.1]({page}), "
+        f"[Elman (1990)]({elman}) and ([Elman, 1990]({elman}); [Cho et al., 2014]({cho})); "
+        f"([Cho et al., 2014]({cho})). See [1.1]({page}), [Exercise 1.1]({page}), "
         f"[this one]({page}), [Setup](https://example.org/book/book/setup.html) and $x^2$.")
 
 

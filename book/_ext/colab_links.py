@@ -2,7 +2,8 @@
 
 Under the title of every page built from ``notebooks/NN_topic.ipynb`` it adds a line with
 "Open in Colab: exercises", "Open in Colab: with solutions" (the notebooks in ``colab/``,
-written by ``scripts/make_colab.py``, opened from the repository's branch) and "Download the
+written by ``scripts/make_colab.py``, opened at the release tag ``v<version>`` of
+pyproject.toml, the package their install cell pins) and "Download the
 executed notebook" (the notebook as the build executed it, copied next to the page from
 myst-nb's ``jupyter_execute`` folder). The chapter sources stay untouched.
 
@@ -24,13 +25,23 @@ CHAPTER = re.compile(r"notebooks/(?P<name>\d\d_[\w-]+)")
 FOLDERS = {"exercises": "colab/exercises", "solutions": "colab/solutions"}
 
 
+def release(srcdir: str) -> str:
+    """The package version in pyproject.toml: the Colab links open the notebooks at tag
+    v<version>, the release whose package their install cell pins (scripts/make_colab.py)."""
+    text = (Path(srcdir) / "pyproject.toml").read_text()
+    m = re.search(r'^version\s*=\s*"([^"]+)"', text, flags=re.M)
+    if not m:
+        raise ValueError('colab_links: expected a line version = "X.Y.Z" in pyproject.toml')
+    return m.group(1)
+
+
 def _colab(app, folder: str, name: str) -> str:
     options = app.config.html_theme_options
     repo = options.get("repository_url", "").rstrip("/")
     m = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)", repo)
     if not m:
         raise ValueError(f"colab_links: expected repository.url https://github.com/<owner>/<repo>, got {repo!r}")
-    ref = options.get("repository_branch") or "main"
+    ref = f"v{release(app.srcdir)}"   # the tag whose package the notebooks' install cell pins
     return f"https://colab.research.google.com/github/{m.group(1)}/blob/{ref}/{folder}/{name}.ipynb"
 
 
