@@ -27,9 +27,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 
-from ._validate import nonnegative_number, positive_int
+from ._validate import int_tensor, nonnegative_number, positive_int, tensor, token_id
 
 __all__ = ["greedy", "beam_search", "sample", "sampling_distribution", "index_state", "strip"]
 
@@ -53,12 +54,30 @@ def _check(step, start_tokens, max_len, end_token):
                         f"got {type(step).__name__}")
     if not isinstance(start_tokens, torch.Tensor) or start_tokens.dim() != 1 or start_tokens.numel() == 0:
         raise ValueError("start_tokens must be a non-empty (batch,) tensor of token ids")
+    int_tensor(start_tokens, "start_tokens", 1, "decoding", "(batch,)")
     positive_int(max_len, "max_len")
-    if end_token is not None and (isinstance(end_token, bool) or not isinstance(end_token, int)):
+    if end_token is not None and (isinstance(end_token, bool) or not isinstance(end_token, (int, np.integer))):
         raise TypeError(f"end_token must be an int token id or None, got {end_token!r}")
+    if end_token is not None:
+        token_id(end_token, None, "end_token")
 
 
-def _log_probs(step, tokens, state, rows: int):
+def _check_batch(state, batch: int, path: str = "state") -> None:
+    """Every tensor of a decoder state must have the batch as its first axis."""
+    if isinstance(state, torch.Tensor):
+        if state.dim() == 0 or state.shape[0] != batch:
+            raise ValueError(f"every tensor of the decoder state must have the batch ({batch}, one "
+                             f"row per start token) as its first axis; {path} has shape "
+                             f"{tuple(state.shape)}")
+    elif isinstance(state, (tuple, list)):
+        for i, s in enumerate(state):
+            _check_batch(s, batch, f"{path}[{i}]")
+    elif isinstance(state, dict):
+        for k, s in state.items():
+            _check_batch(s, batch, f"{path}[{k!r}]")
+
+
+def _log_probs(step, tokens, state, rows: int, end_token: int | None = None):
     out = step(tokens, state)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError("step must return the pair (log_probs, state)")
@@ -66,6 +85,18 @@ def _log_probs(step, tokens, state, rows: int):
     if not isinstance(logp, torch.Tensor) or logp.dim() != 2 or logp.shape[0] != rows:
         got = tuple(logp.shape) if isinstance(logp, torch.Tensor) else type(logp).__name__
         raise ValueError(f"step must return log_probs of shape (batch, vocab) = ({rows}, vocab), got {got}")
+    if end_token is not None and end_token >= logp.shape[1]:
+        raise ValueError(f"end_token {end_token} is not a token of the decoder's vocabulary: step "
+                         f"returns log-probabilities for {logp.shape[1]} tokens (ids 0..{logp.shape[1] - 1})")
+    if not logp.is_floating_point() or bool(torch.isnan(logp).any()) or bool((logp > 1e-3).any()):
+        raise ValueError("step must return log-probabilities (log_softmax of the logits: NaN-free "
+                         "values <= 0); got values above 0 or NaN (probabilities, raw logits, or "
+                         "a model that has diverged?)")
+    if rows and not torch.allclose(logp.double().exp().sum(1), torch.ones(rows, dtype=torch.float64,
+                                                                         device=logp.device), atol=1e-2):
+        raise ValueError("step must return log-probabilities whose exp sums to 1 over the vocabulary "
+                         "(torch.log_softmax(logits, -1)); these do not (probabilities or raw "
+                         "logits?)")
     return logp, state
 
 
@@ -81,7 +112,7 @@ def _token_by_token(step: Callable, start_tokens: torch.Tensor, state, max_len: 
     scores = torch.zeros(B, dtype=torch.float64, device=start_tokens.device)
     done = torch.zeros(B, dtype=torch.bool, device=start_tokens.device)
     for _ in range(max_len):
-        logp, state = _log_probs(step, tokens, state, B)
+        logp, state = _log_probs(step, tokens, state, B, end_token)
         tokens = pick(logp)                                    # (batch,)
         picked = logp.gather(1, tokens[:, None]).squeeze(1).double()
         if end_token is not None:
@@ -105,6 +136,7 @@ def greedy(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
            end_token: int | None = None):
     """The most likely token at every step, until ``end_token`` or ``max_len`` tokens."""
     _check(step, start_tokens, max_len, end_token)
+    _check_batch(state, start_tokens.shape[0])
     return _token_by_token(step, start_tokens, state, max_len, end_token,
                            lambda logp: logp.max(dim=-1)[1])
 
@@ -118,6 +150,10 @@ def sampling_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k:
     reaches ``top_p``, and the rest renormalised. ``temperature = 0`` puts all the
     probability on the most likely token (ties: the first).
     """
+    tensor(logits, "logits", None, "sampling_distribution", "(..., vocab)")
+    if not logits.is_floating_point() or logits.dim() == 0 or bool(torch.isnan(logits).any()):
+        raise ValueError("sampling_distribution expects floating-point logits of shape (..., vocab) "
+                         "without NaN")
     temperature = nonnegative_number(temperature, "temperature")
     if top_k is not None:
         positive_int(top_k, "top_k")
@@ -151,6 +187,8 @@ def sample(step: Callable, start_tokens: torch.Tensor, state, max_len: int, *,
     model itself (temperature 1, no cut). After ``end_token`` a sequence is padded with it.
     """
     _check(step, start_tokens, max_len, end_token)
+    _check_batch(state, start_tokens.shape[0])
+    sampling_distribution(torch.zeros(1), temperature, top_k, top_p)   # checks the options now
 
     def draw(logp):
         probs = sampling_distribution(logp, temperature, top_k, top_p)   # (batch, vocab)
@@ -175,6 +213,7 @@ def beam_search(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
     _check(step, start_tokens, max_len, end_token)
     if end_token is None:
         raise ValueError("beam_search needs an end_token")
+    _check_batch(state, start_tokens.shape[0])
     K = positive_int(beam_width, "beam_width")
     alpha = nonnegative_number(alpha, "alpha")
     B, dev = start_tokens.shape[0], start_tokens.device
@@ -187,7 +226,7 @@ def beam_search(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
     lengths = torch.zeros(B * K, dtype=torch.long, device=dev)
     history = torch.zeros(B * K, 0, dtype=torch.long, device=dev)
     for _ in range(max_len):
-        logp, state = _log_probs(step, tokens, state, B * K)
+        logp, state = _log_probs(step, tokens, state, B * K, end_token)
         V = logp.shape[1]
         logp = logp.double()
         # a finished beam may only "continue" with end_token, at no cost
@@ -221,6 +260,7 @@ def strip(tokens: torch.Tensor, end_token: int) -> list[list[int]]:
     """The token ids of each sequence up to (not including) its first ``end_token``."""
     if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2:
         raise ValueError("strip expects tokens of shape (batch, length)")
+    end_token = token_id(end_token, None, "end_token")
     out = []
     for row in tokens.tolist():
         out.append(row[: row.index(end_token)] if end_token in row else row)
