@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -225,7 +226,34 @@ def _check_signature(model, loss_fn, stateful: bool) -> None:
                         f" ({how}{'; chunk_length carries the state' if stateful else ''}), but "
                         f"{type(model).__name__}.forward cannot take those arguments") from None
     except ValueError:     # a forward without an inspectable signature: let the call decide
-        pass
+        return
+    if loss_fn is None and not stateful:
+        params = list(inspect.signature(model.forward).parameters)
+        if len(params) > 1 and params[1] in _STATE_NAMES:
+            raise TypeError(f"loss_fn=None means the model computes its own loss: fit would call "
+                            f"model(x, y), but the second argument of {type(model).__name__}.forward "
+                            f"is {params[1]!r}, not the targets; give fit a loss_fn (for example "
+                            "torch.nn.functional.mse_loss or rc.metrics.sequence_cross_entropy)")
+
+
+_STATE_NAMES = ("state", "states", "hidden", "h", "h0", "hx", "context")
+_REGRESSION_LOSSES = (nn.functional.mse_loss, nn.functional.l1_loss, nn.functional.smooth_l1_loss,
+                      nn.functional.huber_loss)
+
+
+def _check_device(device):
+    """``torch.device(device)``, refusing a device this machine does not have, in our words."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', got "
+                         f"{device!r} ({e})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but this machine has no CUDA GPU that torch can use; "
+                         "use rc.device() to pick what is available")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r}, but MPS (Apple GPU) is not available here; use rc.device()")
+    return dev
 
 
 BUCKET_POOL = 8   # batches per pool when fit buckets by length
@@ -424,9 +452,18 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
     elif lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update count "
                         f"returning a factor, or None; got {type(lr_schedule).__name__}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ValueError(f"seed must be an int (or None), got {seed!r}")
+    if device is not None:
+        device = _check_device(device)
     stateful = chunk_length is not None
     _check_signature(model, loss_fn, stateful)
     x, y = _check_data(train_data, "train_data")
+    if loss_fn in _REGRESSION_LOSSES and not y.is_floating_point():
+        raise TypeError(f"the targets are {str(y.dtype).replace('torch.', '')} but "
+                        f"{loss_fn.__name__} compares numbers: give float targets (y.float()), or "
+                        "for class labels a classification loss such as "
+                        "torch.nn.functional.cross_entropy")
     if stateful:
         next(chunks(x, y, chunk_length))              # validates the shapes and chunk_length
     if val_data is not None:

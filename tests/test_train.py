@@ -488,3 +488,26 @@ def test_weights_that_are_not_finite_after_the_last_update_raise():
     with pytest.raises(rc.train.TrainingDiverged, match="no longer finite after the last update"):
         rc.train.fit(model, (x, y), epochs=1, optimizer=Blow(model.parameters(), lr=0.1),
                      progress=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(seed="abc"), ValueError, "seed must be an int"),
+    (dict(device="tpu:0"), ValueError, "device must be a torch.device or a name"),
+    (dict(data=(torch.randn(16, 3), torch.zeros(16, 1, dtype=torch.long))), TypeError,
+     "the targets are int64 but mse_loss compares numbers"),
+    (dict(model=rc.models.SequenceRegressor("rnn", 3, 4, 1), loss_fn=None,
+          data=(torch.randn(4, 5, 3), torch.randn(4, 5, 1))), TypeError,
+     "loss_fn=None means the model computes its own loss: .* is 'states', not the targets"),
+])
+def test_fit_says_what_is_wrong_with_seed_device_targets_and_loss_fn(kwargs, error, message):
+    base = dict(model=torch.nn.Linear(3, 1), data=_linear_problem(16))
+    base.update(kwargs)
+    model, data = base.pop("model"), base.pop("data")
+    with pytest.raises(error, match=message):
+        rc.train.fit(model, data, epochs=1, progress=False, **base)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_fit_refuses_cuda_without_a_gpu():
+    with pytest.raises(ValueError, match="has no CUDA GPU"):
+        rc.train.fit(torch.nn.Linear(3, 1), _linear_problem(16), device="cuda", progress=False)
