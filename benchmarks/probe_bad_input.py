@@ -202,6 +202,17 @@ add(S, "fit lengths with wrong count", lambda: tiny_fit(
 add(S, "fit loss_fn=None with a model that computes no loss",
     lambda: tiny_fit(model=torch.nn.Linear(3, 1), loss_fn=None))
 add(S, "fit loss returns a vector", lambda: tiny_fit(loss_fn=lambda o, y: (o - y) ** 2))
+add(S, "fit seed='abc'", lambda: tiny_fit(seed="abc"))
+add(S, "fit device='tpu:0'", lambda: tiny_fit(device="tpu:0"))
+add(S, "fit device='cuda' (no GPU here)" if not torch.cuda.is_available() else "fit device='cuda:99'",
+    lambda: tiny_fit(device="cuda" if not torch.cuda.is_available() else "cuda:99"))
+add(S, "fit int64 targets with the MSE loss",
+    lambda: tiny_fit(data=(torch.randn(16, 3), torch.zeros(16, 1, dtype=torch.long))))
+add(S, "fit int64 targets without the feature axis",
+    lambda: tiny_fit(data=(torch.randn(16, 3), torch.zeros(16, dtype=torch.long))))
+add(S, "fit loss_fn=None with a SequenceRegressor",
+    lambda: tiny_fit(model=models.SequenceRegressor("rnn", 3, 4, 1), loss_fn=None,
+                     data=(X3, torch.randn(2, 5, 1))))
 add(S, "evaluate data not a pair", lambda: train.evaluate(torch.nn.Linear(3, 1), torch.randn(4, 3)))
 add(S, "chunks chunk_length=-1", lambda: list(train.chunks(X3, X3, -1)))
 add(S, "detach_state of a str", lambda: train.detach_state("h"))
@@ -476,6 +487,90 @@ class _CheckFailed(Exception):
     pass
 
 
+
+# ------------------------------------------------------------------ whole-number arguments
+# every count below given 0, -1, 2.5, "3", None and True (a bool is not a count)
+S = "counts"
+_SMALL_CORPUS_LM = ch09.CharLM(8, 4, 8)
+COUNTS = {
+    "ch08.lookup_task(n)": lambda v: ch08.lookup_task(v, 5),
+    "ch08.lookup_task(length)": lambda v: ch08.lookup_task(4, v),
+    "ch08.lookup_task(k)": lambda v: ch08.lookup_task(4, 5, k=v),
+    "ch08.reviews(n)": lambda v: ch08.reviews(v),
+    "ch09.generate(length)": lambda v: ch09.generate(_SMALL_CORPUS_LM, small, "ab", v),
+    "ch09.generate(n)": lambda v: ch09.generate(_SMALL_CORPUS_LM, small, "ab", 3, n=v),
+    "ch11.shapes(n)": lambda v: ch11.shapes(v),
+    "ch11.clips(frames)": lambda v: ch11.clips(2, frames=v),
+    "ch12.selective_copying(n_tokens)": lambda v: ch12.selective_copying(2, n_tokens=v),
+    "ch12.bar_images(n)": lambda v: ch12.bar_images(v),
+    "dates.date_pairs(n)": lambda v: dates.date_pairs(v),
+    "data.streams(n_streams)": lambda v: dtext.streams(torch.arange(20), v),
+    "fit(epochs)": lambda v: tiny_fit(epochs=v),
+    "fit(batch_size)": lambda v: tiny_fit(batch_size=v) if v is not None else _none_is_default(),
+    "decode.greedy(max_len)": lambda v: decode.greedy(_step, START, None, v),
+    "decode.beam_search(beam_width)": lambda v: decode.beam_search(_step, START, None, 3, 1, beam_width=v),
+    "Recurrent(hidden)": lambda v: layers.Recurrent("gru", 3, v),
+    "AdditiveAttention(attention_size)": lambda v: attention.AdditiveAttention(4, 5, v),
+}
+
+
+def _none_is_default():
+    raise _CheckFailed("batch_size=None is the documented full batch: valid, counted as clear")
+
+
+for name, call in COUNTS.items():
+    for bad in (0, -1, 2.5, "3", None, True):
+        add(S, f"{name} = {bad!r}", lambda c=call, b=bad: c(b))
+
+# ------------------------------------------------------------------ tensors of the wrong kind
+S = "tensors"
+TENSOR_CALLS = {
+    "Recurrent(x)": lambda t: layers.Recurrent("lstm", 3, 4)(t),
+    "Recurrent fast(x)": lambda t: layers.Recurrent("lstm", 3, 4, fast=True)(t),
+    "ch09.CharLM(x)": lambda t: lm9(t),
+    "ch12.scan(a, b)": lambda t: ch12.scan(t, t),
+    "ch12.MinGRU(x)": lambda t: ch12.MinGRU(3, 4)(t),
+    "decode.greedy(start_tokens)": lambda t: decode.greedy(_step, t, None, 3),
+    "dates.input_lengths(x)": lambda t: dates.input_lengths(t),
+    "ch10.scores(pred, y)": lambda t: ch10.scores(t, dy),
+    "metrics.sequence_cross_entropy(logits, y)": lambda t: metrics.sequence_cross_entropy(t, torch.zeros(2, 5, dtype=torch.long)),
+    "attention.additive_attention(query)": lambda t: attention.additive_attention(t, K, Wq, Wk, v),
+}
+for name, call in TENSOR_CALLS.items():
+    for label, bad in (("a list", [[1.0, 2.0]]), ("None", None), ("a NumPy array", np.zeros((2, 5, 3))),
+                       ("a 0-d tensor", torch.tensor(1.0)), ("a 1-d tensor", torch.zeros(4))):
+        add(S, f"{name} given {label}", lambda c=call, b=bad: c(b))
+
+# ------------------------------------------------------------------ valid inputs must work
+VALID: list[tuple[str, object]] = [
+    ("CharVocab.decode(np.array([1, 0]))", lambda: V.decode(np.array([1, 0]))),
+    ("CharVocab.decode([np.int64(1)])", lambda: V.decode([np.int64(1)])),
+    ("Recurrent('gru', 3, np.int64(4))", lambda: layers.Recurrent("gru", 3, np.int64(4))),
+    ("Recurrent('gru', 3, (4, 4), fast=True) with states", lambda: layers.Recurrent("gru", 3, (4, 4), fast=True)(X3, [torch.zeros(2, 4)] * 2)),
+    ("bidirectional fast lstm with a pair of (h, c)", lambda: layers.Recurrent("lstm", 3, 4, fast=True, bidirectional=True)(
+        X3, [((torch.zeros(2, 4), torch.zeros(2, 4)), (torch.zeros(2, 4), torch.zeros(2, 4)))])),
+    ("decode.greedy end_token numpy int", lambda: decode.greedy(_step, START, None, 3, np.int64(1))),
+    ("decode.beam_search dict state", lambda: decode.beam_search(_step, START, {"h": torch.zeros(3, 2)}, 3, 1)),
+    ("fit with an optimizer without lr, no schedule",
+     lambda: tiny_fit(model=(m := torch.nn.Linear(3, 1)), optimizer=_NoLr(m.parameters()))),
+    ("dates.decode_outputs of a tensor", lambda: dates.decode_outputs(dy)),
+    ("ch11.render of a shipped scene", lambda: ch11.render(ch11.shapes(1).objects[0])),
+    ("ch11.decode_tokens of a tensor", lambda: ch11.decode_tokens(ch11.shapes(1).tokens[0])),
+    ("ch10.translate of a few dates", lambda: ch10.translate(ch10.make_model("attention", hidden=4, embedding=4, attention=4), dx[:2], beam_width=2)),
+]
+
+
+class _NoLr(torch.optim.Optimizer):
+    def __init__(self, params):
+        super().__init__(params, defaults={})
+
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            for p in g["params"]:
+                p.add_(p.grad, alpha=-0.01)
+
+
 # ------------------------------------------------------------------ run
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -500,10 +595,17 @@ def main() -> int:
     print(f"{'section':14s} {'cases':>5s} {'clear':>5s} {'raw':>5s} {'silent':>6s}")
     for section, c in by_section.items():
         print(f"{section:14s} {sum(c.values()):5d} {c['clear']:5d} {c['raw']:5d} {c['silent']:6d}")
+    refused = 0
+    print("\nvalid inputs (must run):")
+    for label, fn in VALID:
+        verdict, msg = classify(fn)
+        ok = verdict == "silent"
+        refused += not ok
+        print(f"  {'ok' if ok else 'REFUSED':7s} {label}" + ("" if ok else f"\n          {msg[:300]}"))
     total = sum(counts.values())
     print(f"\nbad input: {total} cases: {counts['clear']} clear, {counts['raw']} raw torch/Python "
-          f"errors, {counts['silent']} silent")
-    return 0 if counts["clear"] == total else 1
+          f"errors, {counts['silent']} silent; valid inputs refused: {refused} of {len(VALID)}")
+    return 0 if counts["clear"] == total and not refused else 1
 
 
 if __name__ == "__main__":
