@@ -12,7 +12,14 @@ For every case it prints the call, the exception type and message, and a verdict
 - ``silent``: no exception, although the input is wrong (a wrong result, or none at all).
 
 It covers the core (``rnncourse/*.py``, ``rnncourse/data``) and the public functions of
-chapters 8 to 12. It never asserts: it prints, and exits with status 1 if any case is not clear.
+chapters 8 to 12, and runs 12 valid inputs that must not be refused. It never asserts: it
+prints, and exits with status 1 if any case is not clear or a valid input is refused.
+
+Figures (issue 21 item 6), CPU, torch 2.x:
+
+- at a064ee9, before the fixes: 454 cases: 338 clear, 84 raw torch/Python errors, 32 silent;
+  valid inputs refused: 5 of 12;
+- after: 454 cases: 454 clear, 0 raw, 0 silent; valid inputs refused: 0 of 12.
 """
 
 from __future__ import annotations
@@ -61,6 +68,20 @@ def classify(fn) -> tuple[str, str]:
         where = f"{os.path.relpath(last.filename, PKG)}:{last.lineno}" if own else "outside rnncourse"
         return "raw", f"{msg}   [at {where}]"
     return "silent", "no exception"
+
+
+class _Unclear(Exception):
+    pass
+
+
+def _mentions(fn, word: str):
+    """Run ``fn``; its error must mention ``word`` (what was expected for this mistake)."""
+    try:
+        fn()
+    except Exception as e:        # noqa: BLE001
+        if word not in str(e):
+            raise _Unclear(f"the message does not mention {word!r}: {type(e).__name__}: {e}") from None
+        raise
 
 
 # ------------------------------------------------------------------ shared objects
@@ -426,7 +447,7 @@ add(S, "render noise=-1", lambda: ch11.render([obj], noise=-1))
 add(S, "decode_tokens id 99", lambda: ch11.decode_tokens([3, 99]))
 add(S, "decode_tokens id -1", lambda: ch11.decode_tokens([3, -1]))
 add(S, "encode unknown word", lambda: ch11.encode("a purple circle"))
-add(S, "bleu a str for a list", lambda: ch11.bleu("a red circle", ["a red circle"]))
+add(S, "bleu a str for a list", lambda: _mentions(lambda: ch11.bleu("a red circle", ["a red circle"]), "list"))
 add(S, "bleu lengths differ", lambda: ch11.bleu(["a"], ["a", "b"]))
 add(S, "shapes n=0", lambda: ch11.shapes(0))
 add(S, "shapes split='val'", lambda: ch11.shapes(2, split="val"))
@@ -583,7 +604,7 @@ def main() -> int:
         verdict, msg = classify(fn)
         if msg.startswith("_CheckFailed: "):          # a check returned a failing message
             verdict, msg = ("clear" if len(msg) > 34 else "raw"), msg[len("_CheckFailed: "):]
-        elif msg.startswith("_Blame: "):
+        elif msg.startswith(("_Blame: ", "_Unclear: ")):
             verdict = "raw"
         elif msg.startswith("AssertionError: "):
             verdict = "silent"

@@ -20,7 +20,10 @@ state of the next (stateful truncated BPTT, chapter 4). Each batch starts from `
 
 Also here: mini-batches drawn in a seeded order, validation after every epoch, gradient
 clipping by norm or by value, a progress bar that is quiet in CI, and one
-:class:`TrainingDiverged` for every way training can blow up.
+:class:`TrainingDiverged` for every way training can blow up (a non-finite loss, gradient,
+validation loss or final weights; NaN in the data is named as such). ``fit`` leaves the model's
+mode and the optimizer's learning rates as it found them, and on Ctrl-C re-raises the
+``KeyboardInterrupt`` with the training so far as its ``history``.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ class History:
     epoch_seconds: list[float] = field(default_factory=list)  # training time at each epoch's end
     updates: int = 0                                         # weight updates made
     seconds: float = 0.0                                     # training wall time (no validation)
-    stopped: str = ""                                        # why training ended early, if it did
+    stopped: str = ""     # why training ended early: "max_updates", "max_seconds", "interrupted"
 
     def __repr__(self) -> str:
         last = f"loss {self.loss[-1]:.4g}" if self.loss else "no epochs"

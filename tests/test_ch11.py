@@ -178,3 +178,8 @@ def test_decode_tokens_and_generate_check_their_input():
         ch11.decode_tokens([3, -1])
     with pytest.raises(ValueError, match=r"generate expects images of shape \(n, 3, 24, 24\)"):
         ch11.generate(ch11.Captioner(channels=4, feature=8, hidden=8), torch.rand(2, 24, 24))
+
+
+def test_bleu_says_it_expects_lists_of_captions():
+    with pytest.raises(TypeError, match=r"hypotheses as a list of caption strings, got str .*\[caption\]"):
+        ch11.bleu("a red circle", ["a red circle"])

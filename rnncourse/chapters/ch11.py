@@ -406,6 +406,10 @@ def bleu(hypotheses: list[str], references: list[str]) -> float:
     default tokenisation."""
     import sacrebleu
 
+    for name, texts in (("hypotheses", hypotheses), ("references", references)):
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise TypeError(f"bleu expects {name} as a list of caption strings, got "
+                            f"{type(texts).__name__} {texts!r:.60}; for one caption write [caption]")
     if len(hypotheses) != len(references) or not references:
         raise ValueError(f"expected as many hypotheses as references (at least one), got "
                          f"{len(hypotheses)} and {len(references)}")
