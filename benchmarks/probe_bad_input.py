@@ -145,6 +145,9 @@ add(S, "set_forget_bias on a GRU", lambda: layers.set_forget_bias(layers.Recurre
 add(S, "set_forget_bias value 'one'", lambda: layers.set_forget_bias(layers.Recurrent("lstm", 3, 4), "one"))
 add(S, "set_forget_bias on nn.LSTM", lambda: layers.set_forget_bias(torch.nn.LSTM(3, 4), 1.0))
 add(S, "run_cell x 2-D", lambda: layers.run_cell(cells.RNNCell(3, 4), torch.randn(2, 3)))
+add(S, "Recurrent.from_torch of a batch_first=False layer", lambda: layers.Recurrent.from_torch(torch.nn.GRU(3, 4)))
+add(S, "[scratch] forward on a batch of 0", lambda: layers.Recurrent("gru", 3, 4)(torch.randn(0, 5, 3)))
+add(S, "[fast] forward on a batch of 0", lambda: layers.Recurrent("gru", 3, 4, fast=True)(torch.randn(0, 5, 3)))
 add(S, "Recurrent.from_torch(nn.Linear)", lambda: layers.Recurrent.from_torch(torch.nn.Linear(3, 4)))
 add(S, "Recurrent.from_torch(nn.LSTMCell)", lambda: layers.Recurrent.from_torch(torch.nn.LSTMCell(3, 4)))
 S = "cells"

@@ -239,6 +239,11 @@ class Recurrent(nn.Module):
         if module.dropout:
             raise ValueError("dropout between layers is not supported: create the torch layer "
                              "with dropout=0")
+        if not module.batch_first:
+            raise ValueError("Recurrent.from_torch: this torch layer reads (time, batch, features) "
+                             "(batch_first=False) but Recurrent reads (batch, time, features); "
+                             "create it with batch_first=True, or set layer.batch_first = True "
+                             "(the weights are the same) and feed batch-first inputs")
         dirs = 2 if module.bidirectional else 1
         w0 = module.weight_ih_l0
         layers = []
@@ -271,6 +276,9 @@ class Recurrent(nn.Module):
     # ------------------------------------------------------------------ running
     def forward(self, x: torch.Tensor, states=None, record: bool = False):
         sequence_tensor(x, self.input_size, "Recurrent")
+        if x.shape[0] == 0:
+            raise ValueError(f"Recurrent got an empty batch: x has shape {tuple(x.shape)} "
+                             "(0 sequences)")
         if not x.is_floating_point():
             raise TypeError(f"Recurrent expects floating-point inputs (batch, time, features), got "
                             f"{x.dtype}; turn token ids into vectors first (torch.nn.functional."

@@ -333,3 +333,11 @@ def test_a_bidirectional_layer_refuses_a_single_state(fast):
 def test_run_cell_checks_its_input():
     with pytest.raises(ValueError, match=r"run_cell expects x of shape \(batch, time, 3\)"):
         run_cell(rc.cells.RNNCell(3, 4), torch.randn(2, 3))
+
+
+def test_recurrent_refuses_an_empty_batch_and_a_time_first_torch_layer():
+    for fast in (False, True):
+        with pytest.raises(ValueError, match="empty batch"):
+            Recurrent("gru", 3, 4, fast=fast)(torch.randn(0, 5, 3))
+    with pytest.raises(ValueError, match=r"batch_first=False\) but Recurrent reads \(batch, time"):
+        Recurrent.from_torch(nn.GRU(3, 4))
