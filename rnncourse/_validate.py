@@ -14,7 +14,7 @@ import torch
 
 __all__ = ["positive_int", "nonnegative_int", "positive_number", "nonnegative_number",
            "sequence_tensor", "same_dtype", "tensor", "int_tensor", "ids_below", "token_id",
-           "probability", "one_of", "like"]
+           "probability", "one_of", "like", "available_device", "batch_first"]
 
 
 def _is_int(v: Any) -> bool:
@@ -162,3 +162,38 @@ def like(t: Any, ref: torch.Tensor, name: str, who: str, shape: tuple | None = N
         raise ValueError(f"{who}: {name} is on the device {t.device} but the input is on "
                          f"{ref.device}; move it with {name}.to({str(ref.device)!r})")
     return t
+
+
+def available_device(device: Any, name: str = "device") -> torch.device:
+    """``torch.device(device)``, refusing a device this machine does not have, in our words."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"{name} must be a torch.device or a name such as 'cpu' or 'cuda', got "
+                         f"{device!r} ({e})") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{name}={device!r}, but this machine has no CUDA GPU that torch can "
+                             "use; rc.device() picks what is available")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"{name}={device!r}, but this machine has {torch.cuda.device_count()} "
+                             f"CUDA GPU(s), numbered from 0")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{name}={device!r}, but MPS (Apple GPU) is not available here; "
+                         "rc.device() picks what is available")
+    return dev
+
+
+def batch_first(state: Any, batch: int, who: str, path: str = "state") -> None:
+    """Every tensor of a nested state (tuples, lists, dicts) must have ``batch`` rows (axis 0)."""
+    if isinstance(state, torch.Tensor):
+        if state.dim() == 0 or state.shape[0] != batch:
+            raise ValueError(f"{who}: every tensor of the state must have the batch ({batch}, one "
+                             f"row per sequence) as its first axis; {path} has shape "
+                             f"{tuple(state.shape)}")
+    elif isinstance(state, (tuple, list)):
+        for i, s in enumerate(state):
+            batch_first(s, batch, who, f"{path}[{i}]")
+    elif isinstance(state, dict):
+        for k, s in state.items():
+            batch_first(s, batch, who, f"{path}[{k!r}]")

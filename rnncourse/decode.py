@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ._validate import int_tensor, nonnegative_number, positive_int, tensor, token_id
+from ._validate import batch_first, int_tensor, nonnegative_number, positive_int, tensor, token_id
 
 __all__ = ["greedy", "beam_search", "sample", "sampling_distribution", "index_state", "strip"]
 
@@ -60,21 +60,6 @@ def _check(step, start_tokens, max_len, end_token):
         raise TypeError(f"end_token must be an int token id or None, got {end_token!r}")
     if end_token is not None:
         token_id(end_token, None, "end_token")
-
-
-def _check_batch(state, batch: int, path: str = "state") -> None:
-    """Every tensor of a decoder state must have the batch as its first axis."""
-    if isinstance(state, torch.Tensor):
-        if state.dim() == 0 or state.shape[0] != batch:
-            raise ValueError(f"every tensor of the decoder state must have the batch ({batch}, one "
-                             f"row per start token) as its first axis; {path} has shape "
-                             f"{tuple(state.shape)}")
-    elif isinstance(state, (tuple, list)):
-        for i, s in enumerate(state):
-            _check_batch(s, batch, f"{path}[{i}]")
-    elif isinstance(state, dict):
-        for k, s in state.items():
-            _check_batch(s, batch, f"{path}[{k!r}]")
 
 
 def _log_probs(step, tokens, state, rows: int, end_token: int | None = None):
@@ -136,7 +121,7 @@ def greedy(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
            end_token: int | None = None):
     """The most likely token at every step, until ``end_token`` or ``max_len`` tokens."""
     _check(step, start_tokens, max_len, end_token)
-    _check_batch(state, start_tokens.shape[0])
+    batch_first(state, start_tokens.shape[0], "the decoder")
     return _token_by_token(step, start_tokens, state, max_len, end_token,
                            lambda logp: logp.max(dim=-1)[1])
 
@@ -187,7 +172,7 @@ def sample(step: Callable, start_tokens: torch.Tensor, state, max_len: int, *,
     model itself (temperature 1, no cut). After ``end_token`` a sequence is padded with it.
     """
     _check(step, start_tokens, max_len, end_token)
-    _check_batch(state, start_tokens.shape[0])
+    batch_first(state, start_tokens.shape[0], "the decoder")
     sampling_distribution(torch.zeros(1), temperature, top_k, top_p)   # checks the options now
 
     def draw(logp):
@@ -213,7 +198,7 @@ def beam_search(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
     _check(step, start_tokens, max_len, end_token)
     if end_token is None:
         raise ValueError("beam_search needs an end_token")
-    _check_batch(state, start_tokens.shape[0])
+    batch_first(state, start_tokens.shape[0], "the decoder")
     K = positive_int(beam_width, "beam_width")
     alpha = nonnegative_number(alpha, "alpha")
     B, dev = start_tokens.shape[0], start_tokens.device

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import positive_int, positive_number, same_dtype
+from ._validate import available_device, positive_int, positive_number, same_dtype
 
 __all__ = ["History", "TrainingDiverged", "fit", "evaluate", "clip_gradients", "detach_state",
            "chunks", "show_progress", "lr_factor", "LR_SCHEDULES", "bucketed_order"]
@@ -244,21 +244,6 @@ _REGRESSION_LOSSES = (nn.functional.mse_loss, nn.functional.l1_loss, nn.function
                       nn.functional.huber_loss)
 
 
-def _check_device(device):
-    """``torch.device(device)``, refusing a device this machine does not have, in our words."""
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as e:
-        raise ValueError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', got "
-                         f"{device!r} ({e})") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r}, but this machine has no CUDA GPU that torch can use; "
-                         "use rc.device() to pick what is available")
-    if dev.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"device={device!r}, but MPS (Apple GPU) is not available here; use rc.device()")
-    return dev
-
-
 BUCKET_POOL = 8   # batches per pool when fit buckets by length
 
 
@@ -458,7 +443,7 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise ValueError(f"seed must be an int (or None), got {seed!r}")
     if device is not None:
-        device = _check_device(device)
+        device = available_device(device)
     stateful = chunk_length is not None
     _check_signature(model, loss_fn, stateful)
     x, y = _check_data(train_data, "train_data")

@@ -175,7 +175,7 @@ def test_end_token_outside_the_vocabulary_is_refused(search):
 
 def test_decode_checks_the_state_batch_and_the_step_output():
     start = torch.zeros(3, dtype=torch.long)
-    with pytest.raises(ValueError, match=r"batch \(3, one row per start token\) .* state has shape \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"the decoder: every tensor of the state must have the batch \(3, one row per sequence\) .* state has shape \(2, 4\)"):
         beam_search(_uniform_step, start, torch.zeros(2, 4), 5, 1)
     with pytest.raises(ValueError, match=r"step must return log-probabilities"):
         greedy(lambda t, s: (torch.softmax(torch.randn(3, 7), -1), s), start, None, 5)
