@@ -17,9 +17,9 @@ prints, and exits with status 1 if any case is not clear or a valid input is ref
 
 Figures (issue 21 item 6), CPU, torch 2.x:
 
-- at a064ee9, before the fixes: 457 cases: 337 clear, 85 raw torch/Python errors, 35 silent;
+- at a064ee9, before the fixes: 488 cases: 363 clear, 88 raw torch/Python errors, 37 silent;
   valid inputs refused: 5 of 12;
-- after: 457 cases: 457 clear, 0 raw, 0 silent; valid inputs refused: 0 of 12.
+- after: 488 cases: 488 clear, 0 raw, 0 silent; valid inputs refused: 0 of 12.
 """
 
 from __future__ import annotations
@@ -511,6 +511,50 @@ class _CheckFailed(Exception):
     pass
 
 
+
+
+# ------------------------------------------------------------------ more of the core
+S = "core"
+from rnncourse import gradients, numpy_rnn, pulse, tables, timeseries  # noqa: E402
+
+add(S, "gradient_norms_by_lag x 2-D", lambda: gradients.gradient_norms_by_lag(cells.RNNCell(3, 4), torch.randn(2, 3)))
+add(S, "gradient_norms_by_lag cell a str", lambda: gradients.gradient_norms_by_lag("rnn", X3))
+add(S, "gradient_norms_by_lag direction wrong size", lambda: gradients.gradient_norms_by_lag(cells.RNNCell(3, 4), X3, direction=torch.ones(3)))
+add(S, "log_slope of 1 value", lambda: gradients.log_slope([1.0]))
+add(S, "log_slope with a zero norm", lambda: gradients.log_slope([1.0, 0.0, 0.1]))
+add(S, "log_slope base=1", lambda: gradients.log_slope([1.0, 0.1, 0.01], base=1))
+add(S, "pulse.run kind='nope'", lambda: pulse.run("nope", 4, seeds=(0,), epochs=1, n_train=4, n_test=4, length=10))
+add(S, "pulse.run seeds=()", lambda: pulse.run("lstm", 4, seeds=(), epochs=1, n_train=4, n_test=4, length=10))
+add(S, "pulse.run forget_bias on a GRU", lambda: pulse.run("gru", 4, seeds=(0,), epochs=1, n_train=4, n_test=4, length=10, forget_bias=1.0))
+add(S, "tables.mean_std of nothing", lambda: tables.mean_std([]))
+add(S, "tables.format_mean_std of strings", lambda: tables.format_mean_std(["a", "b"]))
+add(S, "tables.run_seeds seeds=[]", lambda: tables.run_seeds(lambda s: {"a": 1.0}, []))
+add(S, "tables.results_table rows a list", lambda: tables.results_table([1, 2]))
+add(S, "numpy_rnn.Params wrong shapes", lambda: numpy_rnn.Params(np.zeros((4, 3)), np.zeros((4, 5)), np.zeros(4), np.zeros((1, 4)), np.zeros(1)))
+_P = None
+
+
+def _params():
+    return numpy_rnn.Params(np.zeros((4, 3)), np.zeros((4, 4)), np.zeros(4), np.zeros((2, 4)), np.zeros(2))
+
+
+add(S, "numpy_rnn.forward x wrong width", lambda: numpy_rnn.forward(_params(), np.zeros((2, 5, 7))))
+add(S, "numpy_rnn.forward h0 wrong shape", lambda: numpy_rnn.forward(_params(), np.zeros((2, 5, 3)), h0=np.zeros(3)))
+add(S, "numpy_rnn.loss_and_gradients loss='hinge'", lambda: numpy_rnn.loss_and_gradients(_params(), np.zeros((2, 5, 3)), np.zeros((2, 5, 2)), loss="hinge"))
+add(S, "numpy_rnn.cross_entropy class 5 of 2", lambda: numpy_rnn.loss_and_gradients(_params(), np.zeros((2, 5, 3)), np.full((2, 5), 5), loss="cross_entropy"))
+add(S, "numpy_rnn.mse targets wrong shape", lambda: numpy_rnn.loss_and_gradients(_params(), np.zeros((2, 5, 3)), np.zeros((2, 5, 3))))
+add(S, "numpy_rnn.numerical_gradient eps=0", lambda: numpy_rnn.numerical_gradient(lambda p: 0.0, _params(), eps=0))
+add(S, "numpy_rnn.operation_counts(0, 4, 1)", lambda: numpy_rnn.operation_counts(0, 4, 1))
+add(S, "timeseries.Standardizer.fit of one value", lambda: timeseries.Standardizer.fit([1.0]))
+add(S, "timeseries.fit_ar shapes differ", lambda: timeseries.fit_ar(np.zeros((5, 2)), np.zeros(4)))
+add(S, "timeseries.predict_ar w wrong length", lambda: timeseries.predict_ar(np.zeros((5, 2)), np.zeros(3), 0.0))
+add(S, "timeseries.check_periods reversed", lambda: timeseries.check_periods({"train": (1900, 1800)}))
+add(S, "cells.param_count('lstm', 3, [4, 0])", lambda: cells.param_count("lstm", 3, [4, 0]))
+add(S, "models.TimeDelayMLP forward wrong width", lambda: models.TimeDelayMLP(5)(torch.randn(2, 4)))
+add(S, "models.LastStepClassifier(rnn, 0)", lambda: models.LastStepClassifier(layers.Recurrent("rnn", 3, 4), 0))
+add(S, "utils.to_numpy of a str", lambda: utils.to_numpy("abc"))
+add(S, "metrics.nmse with NaN", lambda: metrics.nmse(np.array([1.0, np.nan]), np.zeros(2)))
+add(S, "metrics.nmse of a constant target", lambda: metrics.nmse(np.ones(4), np.zeros(4)))
 
 # ------------------------------------------------------------------ whole-number arguments
 # every count below given 0, -1, 2.5, "3", None and True (a bool is not a count)
