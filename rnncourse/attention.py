@@ -25,12 +25,12 @@ import math
 import torch
 from torch import nn
 
-from ._validate import positive_int
+from ._validate import positive_int, tensor
 
 __all__ = ["additive_attention", "AdditiveAttention"]
 
 
-def _check(query, keys, mask, projected_keys):
+def _check(query, keys, mask, projected_keys, W_q=None, W_k=None, v=None):
     if not isinstance(query, torch.Tensor) or query.dim() != 2:
         raise ValueError(f"query must be a (batch, query_size) tensor, got "
                          f"{tuple(query.shape) if isinstance(query, torch.Tensor) else type(query).__name__}")
@@ -40,14 +40,43 @@ def _check(query, keys, mask, projected_keys):
                          f"{tuple(keys.shape) if isinstance(keys, torch.Tensor) else type(keys).__name__}")
     if keys.shape[1] == 0:
         raise ValueError("keys is an empty sequence (time dimension 0)")
+    if W_q is not None:
+        tensor(W_q, "W_q", 2, "additive attention", "(attention_size, query_size)")
+        tensor(W_k, "W_k", 2, "additive attention", "(attention_size, key_size)")
+        tensor(v, "v", 1, "additive attention", "(attention_size,)")
+        A = W_q.shape[0]
+        if W_k.shape[0] != A or v.shape[0] != A:
+            raise ValueError(f"W_q {tuple(W_q.shape)}, W_k {tuple(W_k.shape)} and v {tuple(v.shape)} "
+                             "must share the attention size (the first axis of each)")
+        if query.shape[1] != W_q.shape[1]:
+            raise ValueError(f"the query has {query.shape[1]} features but W_q {tuple(W_q.shape)} "
+                             f"expects {W_q.shape[1]} (query_size)")
+        if keys.shape[2] != W_k.shape[1]:
+            raise ValueError(f"the keys have {keys.shape[2]} features but W_k {tuple(W_k.shape)} "
+                             f"expects {W_k.shape[1]} (key_size)")
+        for name, t in (("query", query), ("keys", keys), ("W_k", W_k), ("v", v)):
+            if t.dtype != W_q.dtype or t.device != W_q.device:
+                raise TypeError(f"{name} is {str(t.dtype).replace('torch.', '')} on {t.device} but "
+                                f"W_q is {str(W_q.dtype).replace('torch.', '')} on {W_q.device}: "
+                                f"convert it with {name}.to(W_q)")
     if mask is not None:
         if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.shape != keys.shape[:2]:
             raise ValueError(f"mask must be a bool tensor of shape (batch, time) = "
                              f"{tuple(keys.shape[:2])}, True where a key is real")
         if not bool(mask.any(dim=1).all()):
             raise ValueError("mask hides every position of some sequence: nothing to attend to")
-    if projected_keys is not None and projected_keys.shape[:2] != keys.shape[:2]:
-        raise ValueError("projected_keys must be (batch, time, attention_size) for the same keys")
+    if projected_keys is not None:
+        want = (*keys.shape[:2], W_q.shape[0] if W_q is not None else None)
+        if not isinstance(projected_keys, torch.Tensor) or projected_keys.dim() != 3 or \
+                projected_keys.shape[:2] != keys.shape[:2] or \
+                (W_q is not None and projected_keys.shape[2] != W_q.shape[0]):
+            got = _shape(projected_keys)
+            raise ValueError(f"projected_keys must be keys @ W_k.T, of shape (batch, time, "
+                             f"attention_size) = {want}, got {got}")
+
+
+def _shape(t) -> str:
+    return str(tuple(t.shape)) if isinstance(t, torch.Tensor) else type(t).__name__
 
 
 def additive_attention(query: torch.Tensor, keys: torch.Tensor, W_q: torch.Tensor,
@@ -60,7 +89,7 @@ def additive_attention(query: torch.Tensor, keys: torch.Tensor, W_q: torch.Tenso
     sums to 1, zero where ``mask`` is False), ``context`` ``(batch, Dk)``. ``projected_keys``,
     if given, is ``keys @ W_k.T`` computed beforehand.
     """
-    _check(query, keys, mask, projected_keys)
+    _check(query, keys, mask, projected_keys, W_q, W_k, v)
     pk = keys @ W_k.T if projected_keys is None else projected_keys   # (batch, T, A)
     scores = torch.tanh(pk + (query @ W_q.T)[:, None, :]) @ v         # (batch, T)
     if mask is not None:
@@ -96,6 +125,11 @@ class AdditiveAttention(nn.Module):
 
     def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
         """``W_k h_j`` for every key: ``(batch, T, Dk)`` -> ``(batch, T, A)``, once per input."""
+        tensor(keys, "keys", 3, "project_keys", f"(batch, time, {self.key_size})")
+        if keys.shape[2] != self.key_size or keys.dtype != self.W_k.dtype or keys.device != self.W_k.device:
+            raise ValueError(f"project_keys expects keys of shape (batch, time, {self.key_size}), "
+                             f"{str(self.W_k.dtype).replace('torch.', '')} on {self.W_k.device}, got "
+                             f"{tuple(keys.shape)} {str(keys.dtype).replace('torch.', '')} on {keys.device}")
         return keys @ self.W_k.T
 
     def forward(self, query, keys, mask=None, projected_keys=None):

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 
-from ._validate import nonnegative_number, positive_int
+from ._validate import batch_first, int_tensor, nonnegative_number, positive_int, tensor, token_id
 from .utils import float64_if_supported
 
 __all__ = ["greedy", "beam_search", "sample", "sampling_distribution", "index_state", "strip"]
@@ -54,12 +55,15 @@ def _check(step, start_tokens, max_len, end_token):
                         f"got {type(step).__name__}")
     if not isinstance(start_tokens, torch.Tensor) or start_tokens.dim() != 1 or start_tokens.numel() == 0:
         raise ValueError("start_tokens must be a non-empty (batch,) tensor of token ids")
+    int_tensor(start_tokens, "start_tokens", 1, "decoding", "(batch,)")
     positive_int(max_len, "max_len")
-    if end_token is not None and (isinstance(end_token, bool) or not isinstance(end_token, int)):
+    if end_token is not None and (isinstance(end_token, bool) or not isinstance(end_token, (int, np.integer))):
         raise TypeError(f"end_token must be an int token id or None, got {end_token!r}")
+    if end_token is not None:
+        token_id(end_token, None, "end_token")
 
 
-def _log_probs(step, tokens, state, rows: int):
+def _log_probs(step, tokens, state, rows: int, end_token: int | None = None):
     out = step(tokens, state)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError("step must return the pair (log_probs, state)")
@@ -67,6 +71,18 @@ def _log_probs(step, tokens, state, rows: int):
     if not isinstance(logp, torch.Tensor) or logp.dim() != 2 or logp.shape[0] != rows:
         got = tuple(logp.shape) if isinstance(logp, torch.Tensor) else type(logp).__name__
         raise ValueError(f"step must return log_probs of shape (batch, vocab) = ({rows}, vocab), got {got}")
+    if end_token is not None and end_token >= logp.shape[1]:
+        raise ValueError(f"end_token {end_token} is not a token of the decoder's vocabulary: step "
+                         f"returns log-probabilities for {logp.shape[1]} tokens (ids 0..{logp.shape[1] - 1})")
+    if not logp.is_floating_point() or bool(torch.isnan(logp).any()) or bool((logp > 1e-3).any()):
+        raise ValueError("step must return log-probabilities (log_softmax of the logits: NaN-free "
+                         "values <= 0); got values above 0 or NaN (probabilities, raw logits, or "
+                         "a model that has diverged?)")
+    if rows and not torch.allclose(logp.double().exp().sum(1), torch.ones(rows, dtype=torch.float64,
+                                                                         device=logp.device), atol=1e-2):
+        raise ValueError("step must return log-probabilities whose exp sums to 1 over the vocabulary "
+                         "(torch.log_softmax(logits, -1)); these do not (probabilities or raw "
+                         "logits?)")
     return logp, state
 
 
@@ -83,7 +99,7 @@ def _token_by_token(step: Callable, start_tokens: torch.Tensor, state, max_len: 
     scores = torch.zeros(B, dtype=wide, device=start_tokens.device)
     done = torch.zeros(B, dtype=torch.bool, device=start_tokens.device)
     for _ in range(max_len):
-        logp, state = _log_probs(step, tokens, state, B)
+        logp, state = _log_probs(step, tokens, state, B, end_token)
         tokens = pick(logp)                                    # (batch,)
         picked = logp.gather(1, tokens[:, None]).squeeze(1).to(wide)
         if end_token is not None:
@@ -107,6 +123,7 @@ def greedy(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
            end_token: int | None = None):
     """The most likely token at every step, until ``end_token`` or ``max_len`` tokens."""
     _check(step, start_tokens, max_len, end_token)
+    batch_first(state, start_tokens.shape[0], "the decoder")
     return _token_by_token(step, start_tokens, state, max_len, end_token,
                            lambda logp: logp.max(dim=-1)[1])
 
@@ -120,6 +137,10 @@ def sampling_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k:
     reaches ``top_p``, and the rest renormalised. ``temperature = 0`` puts all the
     probability on the most likely token (ties: the first).
     """
+    tensor(logits, "logits", None, "sampling_distribution", "(..., vocab)")
+    if not logits.is_floating_point() or logits.dim() == 0 or bool(torch.isnan(logits).any()):
+        raise ValueError("sampling_distribution expects floating-point logits of shape (..., vocab) "
+                         "without NaN")
     temperature = nonnegative_number(temperature, "temperature")
     if top_k is not None:
         positive_int(top_k, "top_k")
@@ -153,6 +174,8 @@ def sample(step: Callable, start_tokens: torch.Tensor, state, max_len: int, *,
     model itself (temperature 1, no cut). After ``end_token`` a sequence is padded with it.
     """
     _check(step, start_tokens, max_len, end_token)
+    batch_first(state, start_tokens.shape[0], "the decoder")
+    sampling_distribution(torch.zeros(1), temperature, top_k, top_p)   # checks the options now
 
     def draw(logp):
         probs = sampling_distribution(logp, temperature, top_k, top_p)   # (batch, vocab)
@@ -177,6 +200,7 @@ def beam_search(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
     _check(step, start_tokens, max_len, end_token)
     if end_token is None:
         raise ValueError("beam_search needs an end_token")
+    batch_first(state, start_tokens.shape[0], "the decoder")
     K = positive_int(beam_width, "beam_width")
     alpha = nonnegative_number(alpha, "alpha")
     B, dev = start_tokens.shape[0], start_tokens.device
@@ -190,7 +214,7 @@ def beam_search(step: Callable, start_tokens: torch.Tensor, state, max_len: int,
     lengths = torch.zeros(B * K, dtype=torch.long, device=dev)
     history = torch.zeros(B * K, 0, dtype=torch.long, device=dev)
     for _ in range(max_len):
-        logp, state = _log_probs(step, tokens, state, B * K)
+        logp, state = _log_probs(step, tokens, state, B * K, end_token)
         V = logp.shape[1]
         logp = logp.to(wide)
         # a finished beam may only "continue" with end_token, at no cost
@@ -224,6 +248,7 @@ def strip(tokens: torch.Tensor, end_token: int) -> list[list[int]]:
     """The token ids of each sequence up to (not including) its first ``end_token``."""
     if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2:
         raise ValueError("strip expects tokens of shape (batch, length)")
+    end_token = token_id(end_token, None, "end_token")
     out = []
     for row in tokens.tolist():
         out.append(row[: row.index(end_token)] if end_token in row else row)

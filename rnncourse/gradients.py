@@ -30,6 +30,9 @@ def gradient_norms_by_lag(cell: nn.Module, x: torch.Tensor, direction: torch.Ten
     of those norms as an array of length ``time``: entry ``k`` is the lag ``k`` (entry 0 is 1).
     ``direction`` sets ``u`` (normalised); by default it is drawn with ``seed``.
     """
+    if not isinstance(cell, nn.Module) or not isinstance(getattr(cell, "hidden_size", None), int):
+        raise TypeError(f"gradient_norms_by_lag expects a cell (an nn.Module with hidden_size, e.g. "
+                        f"rc.cells.RNNCell), got {type(cell).__name__}")
     H = cell.hidden_size
     if direction is None:
         direction = torch.randn(H, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
@@ -72,6 +75,9 @@ def log_slope(norms, start: int = 0, stop: int | None = None, base: float = 10.0
     A slope ``s`` means the gradient norm is multiplied by about ``base**s`` per step of lag;
     for a linear RNN it tends to ``log_base(spectral radius)``.
     """
+    if isinstance(base, bool) or not isinstance(base, (int, float)) or not base > 0 or base == 1 \
+            or not np.isfinite(base):
+        raise ValueError(f"base must be a positive number other than 1 (a logarithm's base), got {base!r}")
     n = np.asarray(norms, dtype=np.float64)
     if n.ndim != 1:
         raise ValueError(f"norms must be a 1-d array, got shape {n.shape}")

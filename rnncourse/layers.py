@@ -34,10 +34,11 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
-from ._validate import same_dtype, sequence_tensor
+from ._validate import like, positive_int, same_dtype, sequence_tensor
 from .cells import CELLS, LSTMCell, make_cell, output_of
 
 __all__ = ["Recurrent", "run_cell", "set_forget_bias"]
@@ -60,6 +61,7 @@ def run_cell(cell: nn.Module, x: torch.Tensor, state=None, record: bool = False)
     the LSTM, ``r, z, n`` for the GRU). Cells of :mod:`rnncourse.cells` project the input of
     all steps with one matrix product; other cells are called step by step.
     """
+    sequence_tensor(x, getattr(cell, "input_size", None), "run_cell")
     if state is None:
         state = _init_state(cell, x.shape[0], x)
     elif hasattr(cell, "check_state"):
@@ -128,7 +130,14 @@ class Recurrent(nn.Module):
             if input_size is None or hidden_sizes is None:
                 raise ValueError("Recurrent(kind, input_size, hidden_sizes): give the input size "
                                  "and the hidden size(s) when the cells are named by kind")
-            hs = [hidden_sizes] if isinstance(hidden_sizes, int) else list(hidden_sizes)
+            if isinstance(hidden_sizes, (int, np.integer)):
+                hidden_sizes = [hidden_sizes]
+            if isinstance(hidden_sizes, (str, bytes)) or not hasattr(hidden_sizes, "__iter__"):
+                raise ValueError(f"hidden_sizes must be an int or a list of ints (one per layer), "
+                                 f"got {hidden_sizes!r}")
+            hs = list(hidden_sizes)
+            input_size = positive_int(input_size, "input_size")
+            hs = [positive_int(h, f"hidden_sizes[{k}]") for k, h in enumerate(hs)]
             if not hs:
                 raise ValueError("Recurrent needs at least one layer: hidden_sizes is empty")
             self.kind = cell if isinstance(cell, str) else cell.__name__
@@ -167,6 +176,12 @@ class Recurrent(nn.Module):
                     raise ValueError(f"layer {k}: the forward and backward cells must have the "
                                      "same hidden_size")
                 built.append(nn.ModuleList(pair))
+            for k in range(1, len(built)):
+                want, got = dirs * built[k - 1][0].hidden_size, getattr(built[k][0], "input_size", None)
+                if isinstance(got, int) and got != want:
+                    raise ValueError(f"layer {k}: its cell takes {got} inputs but layer {k - 1} "
+                                     f"gives {want} (its hidden_size{' times 2 directions' if dirs == 2 else ''}); "
+                                     "the cells' sizes must chain")
             self.layers = nn.ModuleList(built)
             self.kind = type(built[0][0]).__name__
             hs = [layer[0].hidden_size for layer in built]
@@ -224,6 +239,11 @@ class Recurrent(nn.Module):
         if module.dropout:
             raise ValueError("dropout between layers is not supported: create the torch layer "
                              "with dropout=0")
+        if not module.batch_first:
+            raise ValueError("Recurrent.from_torch: this torch layer reads (time, batch, features) "
+                             "(batch_first=False) but Recurrent reads (batch, time, features); "
+                             "create it with batch_first=True, or set layer.batch_first = True "
+                             "(the weights are the same) and feed batch-first inputs")
         dirs = 2 if module.bidirectional else 1
         w0 = module.weight_ih_l0
         layers = []
@@ -256,6 +276,13 @@ class Recurrent(nn.Module):
     # ------------------------------------------------------------------ running
     def forward(self, x: torch.Tensor, states=None, record: bool = False):
         sequence_tensor(x, self.input_size, "Recurrent")
+        if x.shape[0] == 0:
+            raise ValueError(f"Recurrent got an empty batch: x has shape {tuple(x.shape)} "
+                             "(0 sequences)")
+        if not x.is_floating_point():
+            raise TypeError(f"Recurrent expects floating-point inputs (batch, time, features), got "
+                            f"{x.dtype}; turn token ids into vectors first (torch.nn.functional."
+                            "one_hot(ids, n).float() or an nn.Embedding)")
         same_dtype(x, self, "Recurrent")
         n = len(self.layers)
         if states is None:
@@ -263,6 +290,9 @@ class Recurrent(nn.Module):
         elif not isinstance(states, (list, tuple)) or len(states) != n:
             got = f"{len(states)} states" if isinstance(states, (list, tuple)) else type(states).__name__
             raise ValueError(f"Recurrent has {n} layer(s): expected a list of {n} layer states, got {got}")
+        for k, st in enumerate(states):
+            if st is not None:
+                self._check_state(k, st, x)
         if record and self.fast:
             with torch.no_grad():
                 return self.from_scratch()(x, states, record=True)
@@ -279,6 +309,41 @@ class Recurrent(nn.Module):
             finals.append(state)
             records.append(rec)
         return (seq, finals, records) if record else (seq, finals)
+
+    def _check_state(self, k: int, state, x: torch.Tensor) -> None:
+        """A layer state passed in must fit: a pair for a bidirectional layer, every tensor with
+        the input's dtype and device, and (fast path, where torch would not say it in our words)
+        of shape (batch, hidden)."""
+        who = f"Recurrent layer {k}"
+        parts = [state]
+        if self.bidirectional:
+            if not isinstance(state, (tuple, list)) or len(state) != 2:
+                got = f"shape {tuple(state.shape)}" if isinstance(state, torch.Tensor) else \
+                    f"{len(state)} item(s)" if isinstance(state, (tuple, list)) else type(state).__name__
+                raise ValueError(f"{who} is bidirectional: its state must be a pair "
+                                 f"(forward_state, backward_state), got {got}")
+            parts = list(state)
+        H = self.hidden_sizes[k]
+        lstm = self.fast and isinstance(self.layers[k], nn.LSTM)
+
+        def leaves(p):
+            if isinstance(p, (tuple, list)):
+                for q in p:
+                    yield from leaves(q)
+            else:
+                yield p
+
+        for p in parts:
+            if self.fast:
+                if lstm and (not isinstance(p, (tuple, list)) or len(p) != 2):
+                    raise ValueError(f"{who} is an LSTM: its state (per direction) is a pair (h, c) "
+                                     "of (batch, hidden) tensors")
+                for t in (p if lstm else [p]):
+                    like(t, x, "the state", who, (x.shape[0], H), "(batch, hidden)")
+            else:
+                for t in leaves(p):
+                    if isinstance(t, torch.Tensor):
+                        like(t, x, "the state", who)
 
     def _run_layer(self, layer, x, state, record):
         if not self.bidirectional:

@@ -47,6 +47,8 @@ def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of sequences whose arg-max class is the label ``y`` (``(batch,)`` ints)."""
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError("accuracy expects x and y as torch tensors")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"accuracy expects a torch.nn.Module as the model, got {type(model).__name__}")
     if x.shape[0] != y.shape[0] or x.shape[0] == 0:
         raise ValueError(f"x and y must hold the same positive number of examples, got "
                          f"{x.shape[0]} and {y.shape[0]}")

@@ -335,6 +335,9 @@ def operation_counts(input_size: int, hidden_size: int, output_size: int) -> dic
     RTRL: the same forward step, ``H^2 P`` for ``W_hh S``, ``H P`` for the tanh factor and
     ``H P`` for the gradient, ``2 O H`` for the output; ``P = H I + H^2 + H``.
     """
+    for name, v in (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
     I, H, O = input_size, hidden_size, output_size
     P = H * I + H * H + H
     forward_step = H * I + H * H + O * H

@@ -40,7 +40,10 @@ def run_seeds(run: Callable[[int], Mapping[str, float]], seeds: Sequence[int]) -
 
 def mean_std(values) -> tuple[float, float]:
     """Mean and standard deviation (ddof=1; 0 for a single value) of per-seed results."""
-    v = np.asarray(values, dtype=np.float64).ravel()
+    try:
+        v = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"mean_std expects numbers (one result per seed), got {values!r:.80}") from None
     if v.size == 0:
         raise ValueError("mean_std got no values")
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
@@ -102,6 +105,9 @@ def results_table(rows: Mapping[str, Mapping[str, object]], columns: Sequence[st
     ``columns`` defaults to the keys of the first row. When any cell holds several seeds, the
     footer says what the spread is and over how many seeds.
     """
+    if not isinstance(rows, Mapping) or not all(isinstance(r, Mapping) for r in rows.values()):
+        raise TypeError(f"results_table expects rows as a dict {{name: {{column: value}}}}, got "
+                        f"{type(rows).__name__}")
     if not rows:
         raise ValueError("results_table needs at least one row")
     if columns is None:

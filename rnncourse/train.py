@@ -20,21 +20,26 @@ state of the next (stateful truncated BPTT, chapter 4). Each batch starts from `
 
 Also here: mini-batches drawn in a seeded order, validation after every epoch, gradient
 clipping by norm or by value, a progress bar that is quiet in CI, and one
-:class:`TrainingDiverged` for every way training can blow up.
+:class:`TrainingDiverged` for every way training can blow up (a non-finite loss, gradient,
+validation loss or final weights; NaN in the data is named as such). ``fit`` leaves the model's
+mode and the optimizer's learning rates as it found them, and on Ctrl-C re-raises the
+``KeyboardInterrupt`` with the training so far as its ``history``.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
-from ._validate import positive_int, positive_number, same_dtype
+from ._validate import available_device, positive_int, positive_number, same_dtype
 
 __all__ = ["History", "TrainingDiverged", "fit", "evaluate", "clip_gradients", "detach_state",
            "chunks", "show_progress", "lr_factor", "LR_SCHEDULES", "bucketed_order"]
@@ -75,7 +80,7 @@ class History:
     epoch_seconds: list[float] = field(default_factory=list)  # training time at each epoch's end
     updates: int = 0                                         # weight updates made
     seconds: float = 0.0                                     # training wall time (no validation)
-    stopped: str = ""                                        # why training ended early, if it did
+    stopped: str = ""     # why training ended early: "max_updates", "max_seconds", "interrupted"
 
     def __repr__(self) -> str:
         last = f"loss {self.loss[-1]:.4g}" if self.loss else "no epochs"
@@ -86,7 +91,10 @@ class History:
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss stopped being finite. ``history`` holds the epochs completed before that."""
+    """Training stopped being finite: the loss, the gradients, the validation loss or the
+    weights became NaN or infinite. The message names which, and why where it can tell (NaN in
+    the data is reported as such, not as a learning-rate problem). ``history`` holds the epochs
+    completed before that (for a non-finite validation loss, that epoch too)."""
 
     def __init__(self, message: str, history: History):
         super().__init__(message)
@@ -221,7 +229,19 @@ def _check_signature(model, loss_fn, stateful: bool) -> None:
                         f" ({how}{'; chunk_length carries the state' if stateful else ''}), but "
                         f"{type(model).__name__}.forward cannot take those arguments") from None
     except ValueError:     # a forward without an inspectable signature: let the call decide
-        pass
+        return
+    if loss_fn is None and not stateful:
+        params = list(inspect.signature(model.forward).parameters)
+        if len(params) > 1 and params[1] in _STATE_NAMES:
+            raise TypeError(f"loss_fn=None means the model computes its own loss: fit would call "
+                            f"model(x, y), but the second argument of {type(model).__name__}.forward "
+                            f"is {params[1]!r}, not the targets; give fit a loss_fn (for example "
+                            "torch.nn.functional.mse_loss or rc.metrics.sequence_cross_entropy)")
+
+
+_STATE_NAMES = ("state", "states", "hidden", "h", "h0", "hx", "context")
+_REGRESSION_LOSSES = (nn.functional.mse_loss, nn.functional.l1_loss, nn.functional.smooth_l1_loss,
+                      nn.functional.huber_loss)
 
 
 BUCKET_POOL = 8   # batches per pool when fit buckets by length
@@ -309,6 +329,43 @@ def evaluate(model: nn.Module, data, loss_fn: Callable | None = nn.functional.ms
     return total / weight
 
 
+def _nonfinite(t: torch.Tensor) -> str:
+    """'' if ``t`` is finite (or not floating point), else how many NaN / inf values it holds."""
+    if not (t.is_floating_point() or t.is_complex()):
+        return ""
+    bad = int((~torch.isfinite(t)).sum())
+    if not bad:
+        return ""
+    nan = int(torch.isnan(t).sum())
+    return ", ".join(f"{k} {w}" for k, w in ((nan, "NaN"), (bad - nan, "inf")) if k)
+
+
+def _why_not_finite(model: nn.Module, xb: torch.Tensor, yb: torch.Tensor, name: str) -> str:
+    """The cause of a non-finite loss or gradient that fit can see, with advice that fits it."""
+    found = [f"its {part} hold {what} value(s)" for part, t in (("inputs", xb), ("targets", yb))
+             if (what := _nonfinite(t))]
+    if found:
+        return (f": the {name} is not finite ({'; '.join(found)}). This is not a learning-rate "
+                "problem: clean the data first (find the values with torch.isnan(x).nonzero(), "
+                "then drop or fill them, e.g. torch.nan_to_num)")
+    if any(_nonfinite(p.detach()) for p in model.parameters()):
+        return (": the model's weights are no longer finite (a step that was too large, or "
+                "weights that were NaN before fit began); re-initialise the model and try a "
+                "smaller learning rate or gradient clipping")
+    return "; try a smaller learning rate or gradient clipping"
+
+
+def _base_lrs(optimizer: torch.optim.Optimizer) -> list[float]:
+    """The learning rate of every parameter group, which a schedule scales (and fit restores)."""
+    for i, group in enumerate(optimizer.param_groups):
+        if "lr" not in group:
+            raise ValueError(
+                f"lr_schedule scales the optimizer's learning rate, but parameter group {i} of "
+                f"{type(optimizer).__name__} has no 'lr' (its keys: {sorted(group)}); give the "
+                "optimizer a learning rate (defaults={'lr': ...}) or leave lr_schedule=None")
+    return [group["lr"] for group in optimizer.param_groups]
+
+
 def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functional.mse_loss,
         epochs: int = 100, lr: float = 1e-2, optimizer: torch.optim.Optimizer | None = None,
         batch_size: int | None = None, chunk_length: int | None = None,
@@ -349,8 +406,18 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
       similar length together, and each batch's inputs are cut after its longest length, so
       the model runs over little padding (chapter 10). The targets are not cut.
 
-    If the loss stops being finite, :class:`TrainingDiverged` is raised; its ``history``
-    holds the epochs completed before.
+    If the loss, the gradients, the validation loss or (after the last update) the weights
+    stop being finite, :class:`TrainingDiverged` is raised, before the step that would spread
+    the NaN into the weights; its ``history`` holds the epochs completed before.
+
+    ``fit`` leaves things as it found them: the model's train/eval mode, and the learning rate
+    of every parameter group of ``optimizer`` after an ``lr_schedule`` (restored at the end, also
+    when training stops on an error). On Ctrl-C (``KeyboardInterrupt``) the interrupt is raised
+    again, carrying the training so far as its ``history`` attribute (``stopped="interrupted"``;
+    an unfinished epoch is recorded with its mean loss so far and no validation). In a notebook
+    ``sys.last_value.history`` is that History; in a script, catch it:
+    ``except KeyboardInterrupt as stop: history = stop.history``. The weights are those after
+    the last update that finished.
     """
     positive_int(epochs, "epochs")
     if optimizer is None:
@@ -373,9 +440,18 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
     elif lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update count "
                         f"returning a factor, or None; got {type(lr_schedule).__name__}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ValueError(f"seed must be an int (or None), got {seed!r}")
+    if device is not None:
+        device = available_device(device)
     stateful = chunk_length is not None
     _check_signature(model, loss_fn, stateful)
     x, y = _check_data(train_data, "train_data")
+    if loss_fn in _REGRESSION_LOSSES and not y.is_floating_point():
+        raise TypeError(f"the targets are {str(y.dtype).replace('torch.', '')} but "
+                        f"{loss_fn.__name__} compares numbers: give float targets (y.float()), or "
+                        "for class labels a classification loss such as "
+                        "torch.nn.functional.cross_entropy")
     if stateful:
         next(chunks(x, y, chunk_length))              # validates the shapes and chunk_length
     if val_data is not None:
@@ -395,7 +471,9 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
     bs = n if batch_size is None else min(batch_size, n)
     history = History()
     train_seconds = 0.0
-    base_lrs = [group["lr"] for group in optimizer.param_groups]
+    scheduled = lr_schedule not in (None, "constant")
+    base_lrs = _base_lrs(optimizer) if scheduled else []
+    was_training = model.training
     per_epoch = -(-n // bs) * (-(-x.shape[1] // chunk_length) if stateful else 1)
     total_updates = epochs * per_epoch if max_updates is None else min(epochs * per_epoch, max_updates)
 
@@ -420,48 +498,87 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
     from tqdm.auto import tqdm
 
     bar = tqdm(range(epochs), disable=not show_progress(progress), desc="training", leave=False)
-    for _ in bar:
-        model.train()
-        tick = time.perf_counter()
-        total, weight, norms = 0.0, 0, []
-        for xb, yb in _batches(x, y, bs, gen, lengths):
-            xb, yb = xb.to(dev), yb.to(dev)
-            state = None
-            for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
-                optimizer.zero_grad(set_to_none=True)
-                if lr_schedule not in (None, "constant"):
-                    set_lr(history.updates)
-                loss, state = _loss_of(model, loss_fn, xc, yc, state, stateful)
-                if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
-                    raise TypeError(f"the loss must be a scalar tensor, got "
-                                    f"{tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__}")
-                if not torch.isfinite(loss):
-                    history.seconds = train_seconds + time.perf_counter() - tick
-                    raise TrainingDiverged(
-                        f"the loss became {float(loss.detach())} in epoch {len(history.loss) + 1}; "
-                        "try a smaller learning rate or gradient clipping", history)
-                loss.backward()
-                norms.append(clip_gradients(model.parameters(), clip_norm, clip_value))
-                optimizer.step()
-                history.updates += 1
-                state = detach_state(state) if carry_state else None  # keep values, cut gradient
-                w = xc.shape[0] * (xc.shape[1] if stateful else 1)
-                total += float(loss.detach()) * w
-                weight += w
-                history.stopped = budget_spent(train_seconds + time.perf_counter() - tick)
+    total, weight, norms, tick, in_epoch = 0.0, 0, [], time.perf_counter(), False
+    try:
+        for _ in bar:
+            model.train()
+            tick = time.perf_counter()
+            total, weight, norms, in_epoch = 0.0, 0, [], True
+            for xb, yb in _batches(x, y, bs, gen, lengths):
+                xb, yb = xb.to(dev), yb.to(dev)
+                state = None
+                for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
+                    optimizer.zero_grad(set_to_none=True)
+                    if scheduled:
+                        set_lr(history.updates)
+                    loss, state = _loss_of(model, loss_fn, xc, yc, state, stateful)
+                    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+                        raise TypeError(f"the loss must be a scalar tensor, got "
+                                        f"{tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__}")
+                    if not torch.isfinite(loss):
+                        history.seconds = train_seconds + time.perf_counter() - tick
+                        raise TrainingDiverged(
+                            f"the loss became {float(loss.detach())} in epoch {len(history.loss) + 1}"
+                            f"{_why_not_finite(model, xc, yc, 'training batch')}", history)
+                    loss.backward()
+                    norms.append(clip_gradients(model.parameters(), clip_norm, clip_value))
+                    if not math.isfinite(norms[-1]) and any(
+                            _nonfinite(p.grad) for p in model.parameters() if p.grad is not None):
+                        history.seconds = train_seconds + time.perf_counter() - tick
+                        raise TrainingDiverged(
+                            f"the gradients became {norms[-1]} at update {history.updates + 1} "
+                            f"(epoch {len(history.loss) + 1}) although the loss was finite "
+                            f"({float(loss.detach()):.4g}); the weights were not updated"
+                            f"{_why_not_finite(model, xc, yc, 'training batch')}", history)
+                    optimizer.step()
+                    history.updates += 1
+                    state = detach_state(state) if carry_state else None  # keep values, cut gradient
+                    w = xc.shape[0] * (xc.shape[1] if stateful else 1)
+                    total += float(loss.detach()) * w
+                    weight += w
+                    history.stopped = budget_spent(train_seconds + time.perf_counter() - tick)
+                    if history.stopped:
+                        break
                 if history.stopped:
                     break
+            train_seconds += time.perf_counter() - tick
+            in_epoch = False
+            history.loss.append(total / weight)
+            history.grad_norm.append(sum(norms) / len(norms))
+            history.epoch_seconds.append(train_seconds)
+            if val_data is not None:
+                history.val_loss.append(evaluate(model, val_data, loss_fn, chunk_length=chunk_length,
+                                                 stateful=stateful))
+                if not math.isfinite(history.val_loss[-1]):
+                    history.seconds = train_seconds
+                    raise TrainingDiverged(
+                        f"the validation loss became {history.val_loss[-1]} after epoch "
+                        f"{len(history.loss)} (training loss {history.loss[-1]:.4g})"
+                        f"{_why_not_finite(model, *val_data, 'validation data')}", history)
+            bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
             if history.stopped:
                 break
-        train_seconds += time.perf_counter() - tick
-        history.loss.append(total / weight)
-        history.grad_norm.append(sum(norms) / len(norms))
-        history.epoch_seconds.append(train_seconds)
-        if val_data is not None:
-            history.val_loss.append(evaluate(model, val_data, loss_fn, chunk_length=chunk_length,
-                                             stateful=stateful))
-        bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
-        if history.stopped:
-            break
-    history.seconds = train_seconds
+        history.seconds = train_seconds
+        bad = [name for name, p in model.named_parameters() if _nonfinite(p.detach())]
+        if bad:
+            raise TrainingDiverged(
+                f"the weights {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''} are no longer "
+                f"finite after the last update ({history.updates}); try a smaller learning rate or "
+                "gradient clipping", history)
+    except KeyboardInterrupt as interrupt:
+        if in_epoch:
+            train_seconds += time.perf_counter() - tick
+            if weight:
+                history.loss.append(total / weight)
+                history.grad_norm.append(sum(norms) / len(norms))
+                history.epoch_seconds.append(train_seconds)
+        history.seconds = train_seconds
+        history.stopped = "interrupted"
+        interrupt.history = history
+        raise
+    finally:
+        bar.close()
+        for group, base in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = base
+        model.train(was_training)
     return history

@@ -69,3 +69,32 @@ def test_bad_inputs_say_what_was_expected():
     empty[0] = False
     with pytest.raises(ValueError, match="nothing to attend to"):
         additive_attention(q, k, W_q, W_k, v, empty)
+
+
+# --- sizes are checked against W_q, W_k and v (issue 21 item 6) --------------------------------
+@pytest.mark.parametrize("change, message", [
+    (dict(query=torch.randn(2, 7)), r"the query has 7 features but W_q \(3, 4\) expects 4"),
+    (dict(keys=torch.randn(2, 6, 8)), r"the keys have 8 features but W_k \(3, 5\) expects 5"),
+    (dict(v=torch.randn(2)), "must share the attention size"),
+    (dict(W_q=torch.randn(2, 4)), "must share the attention size"),
+    (dict(W_q=torch.randn(4)), r"W_q as a torch.Tensor of shape \(attention_size, query_size\)"),
+    (dict(W_k=[[0.0] * 5] * 3), "W_k as a torch.Tensor"),
+    (dict(query=torch.randn(2, 4).double()), "query is float64 on cpu but W_q is float32"),
+    (dict(projected_keys=torch.randn(2, 6, 7)), r"projected_keys must be keys @ W_k.T, of shape"),
+])
+def test_additive_attention_checks_every_size(change, message):
+    args = dict(query=torch.randn(2, 4), keys=torch.randn(2, 6, 5), W_q=torch.randn(3, 4),
+                W_k=torch.randn(3, 5), v=torch.randn(3))
+    args.update(change)
+    with pytest.raises((ValueError, TypeError), match=message):
+        additive_attention(**args)
+
+
+def test_additive_attention_module_checks_query_and_key_sizes():
+    att = AdditiveAttention(4, 5, 3)
+    with pytest.raises(ValueError, match="the query has 7 features"):
+        att(torch.randn(2, 7), torch.randn(2, 6, 5))
+    with pytest.raises(ValueError, match=r"project_keys expects keys of shape \(batch, time, 5\)"):
+        att.project_keys(torch.randn(2, 6, 8))
+    with pytest.raises(ValueError, match="project_keys expects keys as a torch.Tensor of shape"):
+        att.project_keys(torch.randn(2, 5))

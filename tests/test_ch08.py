@@ -125,3 +125,17 @@ def test_bidirectional_char_model_sees_the_future_and_sampling_runs():
         assert bool(differs) == bi
         assert ch08.sample(m, ids[:, :2], 4, seed=0).shape == (2, 4)
     assert ch08.valid_word_fraction(["the movie xq", "good"], ["the", "movie", "good"]) == 0.75
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(temperature=-1.0), ValueError, "temperature must be a positive, finite number, got -1.0"),
+    (dict(temperature=0), ValueError, "temperature must be a positive"),
+    (dict(prompt=torch.zeros(1, 2)), TypeError, "prompt as integer token ids"),
+    (dict(prompt=torch.full((1, 2), 9)), ValueError, r"prompt must hold ids in 0..4"),
+    (dict(n_steps=0), ValueError, "n_steps must be a positive int"),
+])
+def test_sample_checks_its_arguments(kwargs, error, message):
+    args = dict(model=ch08.CharLM(5, 8), prompt=torch.zeros(1, 2, dtype=torch.long), n_steps=3)
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        ch08.sample(**args)

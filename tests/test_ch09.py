@@ -109,3 +109,21 @@ def test_tiny_transformer_is_causal_and_sized_like_the_lstm():
     assert torch.allclose(a[:, :7], b[:, :7], atol=1e-6) and not torch.allclose(a[:, 7:], b[:, 7:])
     with pytest.raises(ValueError, match="at most block"):
         t(torch.zeros(1, 65, dtype=torch.long))
+
+
+def test_train_and_the_ngram_model_check_their_arguments():
+    corpus = small_corpus()
+    model = ch09.CharLM(len(corpus.vocab), 4, 8)
+    with pytest.raises(ValueError, match="chunk_length must be a positive int, got 0"):
+        ch09.train(model, corpus, updates=1, chunk_length=0, progress=False)
+    with pytest.raises(TypeError, match="train expects a Corpus"):
+        ch09.train(model, "text", updates=1, progress=False)
+    V = len(corpus.vocab)
+    with pytest.raises(ValueError, match=r"train_ids must hold ids in 0..2"):
+        ch09.ngram_cross_entropy(corpus.train_ids, corpus.val_ids, 3, 2)
+    with pytest.raises(ValueError, match="val_ids has 2 ids, fewer than order=3"):
+        ch09.ngram_cross_entropy(corpus.train_ids, corpus.val_ids[:2], V, 3)
+    with pytest.raises(ValueError, match="floor .* must be a probability"):
+        ch09.cosine_schedule(10, floor=2)
+    with pytest.raises(ValueError, match="warmup must be an int >= 0"):
+        ch09.cosine_schedule(10, warmup=-1)

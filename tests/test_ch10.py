@@ -173,3 +173,24 @@ def test_bucketed_training_runs_over_less_padding(one_thread):
     hook.remove()
     assert len(widths) == 8 and max(widths) <= data[0].shape[1]
     assert sum(widths) < 0.8 * 8 * data[0].shape[1], widths
+
+
+def test_train_scores_and_translate_check_their_arguments():
+    x, y = dates.encode_pairs(dates.date_pairs(8, seed=0))
+    with pytest.raises(ValueError, match="updates must be a positive int, got 0"):
+        ch10.train("fixed", (x, y), updates=0)
+    with pytest.raises(ValueError, match="as many targets as inputs, at least one"):
+        ch10.train("fixed", (x[:0], y[:0]), updates=1)
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+        ch10.train("fixed", (x, y), updates=1, batch_size=0)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ch10.train("transformer", (x, y), updates=1)
+    with pytest.raises(ValueError, match=r"same shape, got pred \(3, 11\) and y \(8, 11\)"):
+        ch10.scores(y[:3], y)
+    with pytest.raises(ValueError, match=r"pred as a torch.Tensor of shape \(n, 11\), got shape \(11,\)"):
+        ch10.scores(y[0], y)
+    model = ch10.make_model("fixed", hidden=4, embedding=4)
+    with pytest.raises(TypeError, match="x as integer token ids"):
+        ch10.translate(model, x.float())
+    with pytest.raises(ValueError, match="reverse_padded expects .* lengths"):
+        ch10.reverse_padded(x, torch.full((8,), 99))

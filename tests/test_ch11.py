@@ -153,3 +153,33 @@ def test_split_encoder_shape_slot_is_colour_blind(one_thread):
     a = dict(colour="green", shape="square", size="large", row=1, col=0)
     colour = enc(torch.from_numpy(ch11.render([a]))[None])[0, 8:, 1, 0]
     torch.testing.assert_close(colour, torch.tensor(ch11.COLOURS["green"]), atol=1e-2, rtol=0)
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(shape="hexagon"), r"unknown shape 'hexagon': expected one of \('circle', 'square', 'triangle'\)"),
+    (dict(colour="purple"), "unknown colour 'purple'"),
+    (dict(size="huge"), "unknown size 'huge'"),
+    (dict(row=5), "unknown row 5"),
+])
+def test_render_refuses_what_it_cannot_draw(change, message):
+    obj = dict(colour="red", shape="circle", size="small", row=0, col=1)
+    with pytest.raises(ValueError, match=message):
+        ch11.render([dict(obj, **change)])
+    with pytest.raises(TypeError, match=r"a list of objects .* write \[obj\]"):
+        ch11.render(obj)
+    with pytest.raises(ValueError, match="noise must be a finite number >= 0"):
+        ch11.render([obj], noise=-1)
+
+
+def test_decode_tokens_and_generate_check_their_input():
+    with pytest.raises(ValueError, match=r"every caption token must be an int token id in 0..\d+, got 99"):
+        ch11.decode_tokens([3, 99])
+    with pytest.raises(ValueError, match="got -1"):
+        ch11.decode_tokens([3, -1])
+    with pytest.raises(ValueError, match=r"generate expects images of shape \(n, 3, 24, 24\)"):
+        ch11.generate(ch11.Captioner(channels=4, feature=8, hidden=8), torch.rand(2, 24, 24))
+
+
+def test_bleu_says_it_expects_lists_of_captions():
+    with pytest.raises(TypeError, match=r"hypotheses as a list of caption strings, got str .*\[caption\]"):
+        ch11.bleu("a red circle", ["a red circle"])

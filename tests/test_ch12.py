@@ -357,3 +357,8 @@ def test_bar_images_and_pixel_rnn():
     assert set(done.unique().tolist()) <= {0.0, 1.0}
     with pytest.raises(ValueError, match="images of shape"):
         model.inputs(torch.zeros(3, 5, 5))
+
+
+def test_copy_loss_refuses_targets_longer_than_the_sequence():
+    with pytest.raises(ValueError, match=r"n_tokens <= time"):
+        ch12.copy_loss(torch.randn(2, 3, 5), torch.zeros(2, 4, dtype=torch.long))

@@ -185,3 +185,10 @@ def test_parameter_counts_mistakes(mlp, rnn, words):
     r = ch01.parameter_counts(mlp, rnn)
     assert not r.passed and "NOT YET" in str(r)
     assert words in r.message, r.message
+
+
+def test_a_check_given_too_few_answers_blames_the_call_not_itself():
+    result = ch01.parameter_counts(lambda L, H: L * H)
+    assert not result.passed
+    assert "report this to your instructor" not in result.message
+    assert "takes 2 answer(s), count_window_mlp, count_rnn" in result.message

@@ -136,3 +136,10 @@ def test_scan_other_failures_are_explained():
 
     result = ch12.scan(in_place)
     assert not result and "in place" in str(result)
+
+
+def test_tensor_answers_refuse_numpy_arrays():
+    from rnncourse.checks import CheckFailed, as_array
+    import numpy as np
+    with pytest.raises(CheckFailed, match="expected a torch tensor"):
+        as_array(np.zeros(3), "h", tensor=True)

@@ -101,3 +101,21 @@ def test_bad_arguments_say_what_was_expected():
         rc.data.date_pairs(3, formats=["mm/dd/yyyy"])
     with pytest.raises(ValueError, match="split"):
         rc.data.date_pairs(3, split="valid")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: dates.write_date("2026-11-22", "d month yyyy"), TypeError, "expects a datetime.date"),
+    (lambda: dates.date_pairs(2, weekday_prob="half"), ValueError, "weekday_prob must be a probability"),
+    (lambda: dates.date_pairs(2, formats="dd/mm/yyyy"), ValueError, r"write formats=\['dd/mm/yyyy'\]"),
+    (lambda: dates.date_pairs(2, seed="x"), ValueError, "seed must be an int"),
+    (lambda: dates.encode_pairs([("22/11/2026", "2026/11/22")]), ValueError, "is not an ISO date"),
+    (lambda: dates.encode_pairs(["22/11/2026"]), ValueError, r"\(human, iso\) pairs of strings"),
+    (lambda: dates.encode_inputs("nov 22"), TypeError, "a list of strings, got one string"),
+    (lambda: dates.decode_outputs([[3, 99]]), ValueError, r"every output token must be an int token id in 0..12, got 99"),
+    (lambda: dates.decode_outputs([[3, -1]]), ValueError, "got -1"),
+    (lambda: dates.decode_outputs(torch.tensor([3, 4])), ValueError, r"tokens of shape \(n, L\)"),
+    (lambda: dates.input_lengths([[1, 2, 0]]), TypeError, "input_lengths expects x as a torch.Tensor"),
+])
+def test_dates_bad_input_in_the_package_words(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -153,3 +153,39 @@ def test_sample_pads_after_the_end_token():
     for row in tokens.tolist():
         if END in row:
             assert all(t == END for t in row[row.index(END):])
+
+
+# --- bad input in the package's words (issue 21 item 6) ----------------------------------------
+def _uniform_step(tokens, state, V=7):
+    return torch.full((tokens.shape[0], V), -math.log(V)), state
+
+
+@pytest.mark.parametrize("search", ["greedy", "beam", "sample"])
+def test_end_token_outside_the_vocabulary_is_refused(search):
+    start = torch.zeros(3, dtype=torch.long)
+    run = {"greedy": lambda e: greedy(_uniform_step, start, None, 5, e),
+           "beam": lambda e: beam_search(_uniform_step, start, None, 5, e),
+           "sample": lambda e: rc.decode.sample(_uniform_step, start, None, 5, end_token=e)}[search]
+    with pytest.raises(ValueError, match=r"end_token 9 is not a token of the decoder's vocabulary: "
+                                         r"step returns log-probabilities for 7 tokens"):
+        run(9)
+    with pytest.raises(ValueError, match=r"end_token must be an int token id >= 0, got -1"):
+        run(-1)
+
+
+def test_decode_checks_the_state_batch_and_the_step_output():
+    start = torch.zeros(3, dtype=torch.long)
+    with pytest.raises(ValueError, match=r"the decoder: every tensor of the state must have the batch \(3, one row per sequence\) .* state has shape \(2, 4\)"):
+        beam_search(_uniform_step, start, torch.zeros(2, 4), 5, 1)
+    with pytest.raises(ValueError, match=r"step must return log-probabilities"):
+        greedy(lambda t, s: (torch.softmax(torch.randn(3, 7), -1), s), start, None, 5)
+    with pytest.raises(ValueError, match="step must return log-probabilities .* NaN"):
+        rc.decode.sample(lambda t, s: (torch.full((3, 7), float("nan")), s), start, None, 5)
+    with pytest.raises(TypeError, match=r"start_tokens as integer token ids"):
+        greedy(_uniform_step, torch.zeros(3), None, 5)
+    with pytest.raises(TypeError, match="sampling_distribution expects logits as a torch.Tensor"):
+        rc.decode.sampling_distribution([1.0, 2.0])
+    with pytest.raises(ValueError, match="logits of shape .* without NaN"):
+        rc.decode.sampling_distribution(torch.tensor([float("nan"), 1.0]))
+    with pytest.raises(ValueError, match="end_token must be an int token id"):
+        strip(torch.zeros(2, 3, dtype=torch.long), "end")

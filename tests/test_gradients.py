@@ -253,3 +253,13 @@ def test_clipping_comparison_norm_keeps_direction_value_does_not():
 def test_clipping_comparison_needs_gradients():
     with pytest.raises(ValueError, match="backward"):
         G.clipping_comparison([nn.Parameter(torch.zeros(2))], 1.0, 1.0)
+
+
+def test_gradient_helpers_check_their_arguments():
+    import pytest
+    import torch
+    import rnncourse as rc
+    with pytest.raises(TypeError, match="expects a cell"):
+        rc.gradients.gradient_norms_by_lag("rnn", torch.randn(2, 5, 3))
+    with pytest.raises(ValueError, match="base must be a positive number other than 1"):
+        rc.gradients.log_slope([1.0, 0.1, 0.01], base=1)

@@ -275,3 +275,69 @@ def test_set_forget_bias_refuses_what_is_not_an_lstm_and_bad_values():
     for bad in (float("nan"), True, "1", None):
         with pytest.raises(ValueError, match="finite number"):
             rc.layers.set_forget_bias(lstm, bad)
+
+
+# --- bad input in the package's words (issue 21 item 6) ----------------------------------------
+@pytest.mark.parametrize("args, kwargs, message", [
+    (("lstm", 3, 4.0), {}, "hidden_sizes must be an int or a list of ints"),
+    (("lstm", 3, [4, 0]), dict(fast=True), r"hidden_sizes\[1\] must be a positive int, got 0"),
+    (("gru", 3, [4, -2]), dict(fast=True), r"hidden_sizes\[1\] must be a positive int, got -2"),
+    (("lstm", 3.5, 4), dict(fast=True), "input_size must be a positive int, got 3.5"),
+])
+def test_recurrent_checks_its_sizes(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Recurrent(*args, **kwargs)
+
+
+def test_recurrent_checks_that_cell_instances_chain():
+    with pytest.raises(ValueError, match="layer 1: its cell takes 4 inputs but layer 0 gives 5"):
+        Recurrent([rc.cells.LSTMCell(3, 5), rc.cells.LSTMCell(4, 2)])
+
+
+def test_recurrent_refuses_integer_inputs_with_a_hint():
+    for fast in (False, True):
+        with pytest.raises(TypeError, match="floating-point inputs .*one_hot"):
+            Recurrent("lstm", 3, 4, fast=fast)(torch.ones(2, 5, 3, dtype=torch.long))
+
+
+@pytest.mark.parametrize("fast", [False, True])
+@pytest.mark.parametrize("state, message", [
+    (torch.zeros(2, 4, dtype=torch.float64), "the state is float64 but expected float32"),
+    (torch.zeros(2, 4, device="meta"), "the state is on the device meta but the input is on cpu"),
+])
+def test_recurrent_checks_the_dtype_and_device_of_a_state(fast, state, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        Recurrent("gru", 3, 4, fast=fast)(torch.randn(2, 5, 3), [state])
+
+
+@pytest.mark.parametrize("state, message", [
+    (torch.zeros(3, 4), r"the state of shape \(batch, hidden\) = \(2, 4\), got \(3, 4\)"),
+    (torch.zeros(2, 5), r"= \(2, 4\), got \(2, 5\)"),
+    (torch.zeros(1, 2, 4), r"= \(2, 4\), got \(1, 2, 4\)"),
+    ([0.0] * 4, "expects the state as a torch.Tensor"),
+])
+def test_a_fast_layer_checks_the_shape_of_a_state(state, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        Recurrent("gru", 3, 4, fast=True)(torch.randn(2, 5, 3), [state])
+    with pytest.raises(ValueError, match=r"\(c\) .*= \(2, 4\), got \(2, 3\)|= \(2, 4\), got \(2, 3\)"):
+        Recurrent("lstm", 3, 4, fast=True)(torch.randn(2, 5, 3), [(torch.zeros(2, 4), torch.zeros(2, 3))])
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_bidirectional_layer_refuses_a_single_state(fast):
+    # a (batch=2, H) tensor used to be split along the batch into two "directions"
+    with pytest.raises(ValueError, match=r"bidirectional: its state must be a pair .*got shape \(2, 4\)"):
+        Recurrent("gru", 3, 4, fast=fast, bidirectional=True)(torch.randn(2, 5, 3), [torch.zeros(2, 4)])
+
+
+def test_run_cell_checks_its_input():
+    with pytest.raises(ValueError, match=r"run_cell expects x of shape \(batch, time, 3\)"):
+        run_cell(rc.cells.RNNCell(3, 4), torch.randn(2, 3))
+
+
+def test_recurrent_refuses_an_empty_batch_and_a_time_first_torch_layer():
+    for fast in (False, True):
+        with pytest.raises(ValueError, match="empty batch"):
+            Recurrent("gru", 3, 4, fast=fast)(torch.randn(0, 5, 3))
+    with pytest.raises(ValueError, match=r"batch_first=False\) but Recurrent reads \(batch, time"):
+        Recurrent.from_torch(nn.GRU(3, 4))

@@ -166,3 +166,10 @@ def test_operation_counts_grow_like_h2_and_h4():
     assert 15.5 < c2["rtrl"] / c1["rtrl"] < 16.5
     c = nr.operation_counts(1, 1, 1)
     assert c == {"bptt": 3 + 5, "rtrl": 3 + 3 + 6 + 2}
+
+
+def test_operation_counts_refuses_a_size_of_zero():
+    import pytest
+    from rnncourse import numpy_rnn
+    with pytest.raises(ValueError, match="input_size must be a positive int, got 0"):
+        numpy_rnn.operation_counts(0, 4, 1)

@@ -76,3 +76,15 @@ def test_streams_are_consecutive_and_shifted_by_one():
         rc.data.streams(torch.arange(3), 4)
     with pytest.raises(ValueError, match="1-D"):
         rc.data.streams(torch.zeros(2, 3, dtype=torch.long), 2)
+
+
+def test_char_vocab_decodes_numpy_ids_and_says_what_is_wrong():
+    import numpy as np
+    v = data.CharVocab("hello")
+    assert v.decode(np.array([1, 0])) == v.decode([np.int64(1), np.int64(0)]) == "he"
+    with pytest.raises(ValueError, match=r"ids in 0..3 \(this vocabulary has 4 characters\), got 9"):
+        v.decode([9])
+    with pytest.raises(ValueError, match=r"int ids in 0..3, got 1.0 \(float\)"):
+        v.decode([1.0])
+    with pytest.raises(TypeError, match="got a str; encode turns text into ids"):
+        v.decode("he")

@@ -191,3 +191,12 @@ def test_sunspot_rows_have_the_table_columns_and_the_published_figures():
         ts.sunspot_rows(seeds=[0], period="test 1980-2000")
     with pytest.raises(ValueError, match="weight_decay"):
         ts.train_time_delay(split, 0, epochs=1, weight_decay=-1.0)
+
+
+def test_tables_say_what_they_expect():
+    import pytest
+    from rnncourse import tables
+    with pytest.raises(ValueError, match="mean_std expects numbers"):
+        tables.format_mean_std(["a", "b"])
+    with pytest.raises(TypeError, match=r"rows as a dict \{name: \{column: value\}\}"):
+        tables.results_table([1, 2])

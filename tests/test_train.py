@@ -360,3 +360,154 @@ def test_fit_refuses_bad_lengths(lengths, message):
     x, y = torch.randn(10, 4), torch.randn(10, 1)
     with pytest.raises(ValueError, match=message):
         rc.train.fit(model, (x, y), epochs=1, batch_size=2, lengths=lengths)
+
+
+# --- fit leaves things as it found them (issue 21 item 5) -------------------------------------
+
+def test_fit_restores_the_optimizers_learning_rate_after_a_schedule():
+    x, y = _linear_problem()
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.Adam([{"params": [model.weight], "lr": 1e-2},
+                            {"params": [model.bias], "lr": 3e-3}])
+    rc.train.fit(model, (x, y), epochs=3, optimizer=opt, lr_schedule="cosine", progress=False)
+    assert [g["lr"] for g in opt.param_groups] == [1e-2, 3e-3]
+    # also when training stops on an error inside the schedule
+    with pytest.raises(ValueError, match=r"lr_schedule\(2\) must return"):
+        rc.train.fit(model, (x, y), epochs=5, optimizer=opt, progress=False,
+                     lr_schedule=lambda u: 0.5 if u < 2 else -1.0)
+    assert [g["lr"] for g in opt.param_groups] == [1e-2, 3e-3]
+
+
+def test_fit_restores_the_models_mode():
+    x, y = _linear_problem()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Dropout(0.1), torch.nn.Linear(8, 1))
+    model.eval()
+    rc.train.fit(model, (x, y), epochs=2, val_data=(x, y), progress=False)
+    assert not model.training and not model[1].training
+    model.train()
+    rc.train.fit(model, (x, y), epochs=2, progress=False)
+    assert model.training
+
+
+def test_fit_keeps_the_history_on_keyboard_interrupt():
+    x, y = _linear_problem()
+    model = torch.nn.Linear(3, 1)
+    model.eval()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def schedule(u):                        # a stand-in for Ctrl-C before update 7
+        if u == 6:
+            raise KeyboardInterrupt
+        return 0.5
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        rc.train.fit(model, (x, y), epochs=10, batch_size=16, optimizer=opt, lr_schedule=schedule,
+                     progress=False)
+    h = info.value.history
+    assert isinstance(h, rc.train.History) and h.stopped == "interrupted"
+    assert h.updates == 6 and len(h.loss) == 2           # 4 updates an epoch: one and a half
+    assert all(math.isfinite(v) for v in h.loss) and "stopped by interrupted" in repr(h)
+    assert opt.param_groups[0]["lr"] == 0.1 and not model.training
+
+
+def test_fit_runs_an_optimizer_without_lr_and_says_what_a_schedule_needs():
+    x, y = _linear_problem()
+    model = torch.nn.Linear(3, 1)
+
+    class NoLr(torch.optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, defaults={})
+
+        @torch.no_grad()
+        def step(self):
+            for g in self.param_groups:
+                for p in g["params"]:
+                    p.add_(p.grad, alpha=-0.01)
+
+    h = rc.train.fit(model, (x, y), epochs=3, optimizer=NoLr(model.parameters()), progress=False)
+    assert h.updates == 3
+    with pytest.raises(ValueError, match="parameter group 0 of NoLr has no 'lr'"):
+        rc.train.fit(model, (x, y), epochs=3, optimizer=NoLr(model.parameters()),
+                     lr_schedule="cosine", progress=False)
+
+
+def test_nan_in_the_data_is_reported_as_such_not_as_a_learning_rate_problem():
+    x, y = _linear_problem()
+    x = x.clone()
+    x[5, 1] = float("nan")
+    with pytest.raises(rc.train.TrainingDiverged, match="inputs hold 1 NaN") as info:
+        rc.train.fit(torch.nn.Linear(3, 1), (x, y), epochs=2, progress=False)
+    assert "not a learning-rate problem" in str(info.value)
+    assert "smaller learning rate" not in str(info.value)
+    y = y.clone()
+    y[0] = float("inf")
+    with pytest.raises(rc.train.TrainingDiverged, match="targets hold 1 inf"):
+        rc.train.fit(torch.nn.Linear(3, 1), (_linear_problem()[0], y), epochs=2, progress=False)
+
+
+def test_nan_gradients_at_the_last_update_raise_before_the_step():
+    x, y = _linear_problem()
+
+    class SqrtAtZero(torch.nn.Module):          # finite loss, NaN gradient: d sqrt(w)/dw at w = 0
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return x[:, :1] * torch.sqrt(self.w) * 0.0
+
+    model = SqrtAtZero()
+    with pytest.raises(rc.train.TrainingDiverged, match=r"the gradients became nan at update 1 "
+                       r"\(epoch 1\) although the loss was finite") as info:
+        rc.train.fit(model, (x, y), epochs=1, progress=False)
+    assert info.value.history.updates == 0
+    assert torch.isfinite(model.w).all()            # the NaN never reached the weights
+
+
+def test_a_nan_validation_loss_raises_training_diverged():
+    x, y = _linear_problem()
+    xv = x.clone()
+    xv[0, 0] = float("nan")
+    with pytest.raises(rc.train.TrainingDiverged, match=r"validation loss became nan after epoch 1"
+                       r".*validation data is not finite \(its inputs hold 1 NaN") as info:
+        rc.train.fit(torch.nn.Linear(3, 1), (x, y), epochs=3, val_data=(xv, y), progress=False)
+    assert len(info.value.history.loss) == 1 and math.isnan(info.value.history.val_loss[0])
+
+
+def test_weights_that_are_not_finite_after_the_last_update_raise():
+    x, y = _linear_problem()
+
+    class Blow(torch.optim.SGD):                   # a step that writes inf into the weights
+        @torch.no_grad()
+        def step(self, closure=None):
+            for g in self.param_groups:
+                for p in g["params"]:
+                    p.fill_(float("inf"))
+
+    model = torch.nn.Linear(3, 1)
+    with pytest.raises(rc.train.TrainingDiverged, match="no longer finite after the last update"):
+        rc.train.fit(model, (x, y), epochs=1, optimizer=Blow(model.parameters(), lr=0.1),
+                     progress=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(seed="abc"), ValueError, "seed must be an int"),
+    (dict(device="tpu:0"), ValueError, "device must be a torch.device or a name"),
+    (dict(data=(torch.randn(16, 3), torch.zeros(16, 1, dtype=torch.long))), TypeError,
+     "the targets are int64 but mse_loss compares numbers"),
+    (dict(model=rc.models.SequenceRegressor("rnn", 3, 4, 1), loss_fn=None,
+          data=(torch.randn(4, 5, 3), torch.randn(4, 5, 1))), TypeError,
+     "loss_fn=None means the model computes its own loss: .* is 'states', not the targets"),
+])
+def test_fit_says_what_is_wrong_with_seed_device_targets_and_loss_fn(kwargs, error, message):
+    base = dict(model=torch.nn.Linear(3, 1), data=_linear_problem(16))
+    base.update(kwargs)
+    model, data = base.pop("model"), base.pop("data")
+    with pytest.raises(error, match=message):
+        rc.train.fit(model, data, epochs=1, progress=False, **base)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_fit_refuses_cuda_without_a_gpu():
+    with pytest.raises(ValueError, match="has no CUDA GPU"):
+        rc.train.fit(torch.nn.Linear(3, 1), _linear_problem(16), device="cuda", progress=False)

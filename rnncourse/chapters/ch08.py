@@ -324,6 +324,15 @@ def sample(model: CharLM, prompt: torch.Tensor, n_steps: int, seed: int = 0,
     The draws are made on the CPU with a generator seeded by ``seed``, so they are the same
     wherever the model is; the characters are returned on the prompt's device.
     """
+    from .. import _validate as V
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"sample expects the model (a CharLM), got {type(model).__name__}")
+    V.int_tensor(prompt, "prompt", 2, "sample", "(batch, time) of character ids")
+    if prompt.shape[1] == 0:
+        raise ValueError("sample needs a prompt of at least one character per row")
+    V.ids_below(prompt, getattr(model, "n_chars", prompt.max() + 1), "prompt", "sample")
+    temperature = V.positive_number(temperature, "temperature")
+    n_steps = positive_int(n_steps, "n_steps")
     was = model.training
     model.eval()
     g = torch.Generator().manual_seed(int(seed))

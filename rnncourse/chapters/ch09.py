@@ -93,6 +93,13 @@ def ngram_cross_entropy(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_si
     alpha = nonnegative_number(alpha, "alpha")
     if alpha == 0:
         raise ValueError("alpha must be > 0: without smoothing an unseen n-gram has probability 0")
+    from .. import _validate as Vd
+    for name, ids in (("train_ids", train_ids), ("val_ids", val_ids)):
+        Vd.ids_below(Vd.int_tensor(ids, name, 1, "ngram_cross_entropy", "(length,)"), V, name,
+                     f"ngram_cross_entropy with vocab_size={V}")
+        if ids.shape[0] < n:
+            raise ValueError(f"{name} has {ids.shape[0]} ids, fewer than order={n}: no {n}-gram to "
+                             "count or score")
 
     def codes(ids):                              # one integer per n-gram, (len - n + 1,)
         ids = ids.long()
@@ -109,7 +116,10 @@ def ngram_cross_entropy(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_si
 def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
     """Learning-rate factor for ``fit(lr_schedule=...)``: a linear warm-up over ``warmup``
     updates, then a cosine from 1 down to ``floor`` at update ``total``."""
+    from .._validate import nonnegative_int, probability
     positive_int(total, "total")
+    probability(floor, "floor (the final factor of the learning rate)")
+    nonnegative_int(warmup, "warmup")
 
     def factor(u: int) -> float:
         if u < warmup:
@@ -136,6 +146,9 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
     cosine over ``updates`` (benchmarks decay the rate with the elapsed time instead).
     """
     positive_int(updates, "updates")
+    positive_int(chunk_length, "chunk_length")
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"train expects a Corpus (from load_corpus), got {type(corpus).__name__}")
     x, y = data.streams(corpus.train_ids, n_streams)          # (n_streams, L) each
     val = data.streams(corpus.val_ids, val_streams)
     epochs = math.ceil(updates / math.ceil(x.shape[1] / chunk_length))

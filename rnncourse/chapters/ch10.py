@@ -44,6 +44,12 @@ TARGET_LENGTH = 11            # ten ISO characters and the end token
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse the first ``lengths[b]`` steps of every row of ``x`` ``(batch, T, ...)``, in place
     of the padding that follows them: ``"abc__"`` becomes ``"cba__"``. Its own inverse."""
+    if not isinstance(x, torch.Tensor) or x.dim() < 2 or not isinstance(lengths, torch.Tensor) \
+            or lengths.shape != x.shape[:1] or lengths.is_floating_point() \
+            or bool((lengths < 0).any()) or bool((lengths > x.shape[1]).any()):
+        raise ValueError(f"reverse_padded expects x (batch, T, ...) and integer lengths (batch,) "
+                         f"in 0..T, got x {getattr(x, 'shape', type(x).__name__)} and lengths "
+                         f"{lengths.tolist() if isinstance(lengths, torch.Tensor) else lengths!r}")
     T = x.shape[1]
     t = torch.arange(T, device=x.device)
     idx = (lengths[:, None] - 1 - t) % T                          # (batch, T); pads map to pads
@@ -199,6 +205,12 @@ def make_model(kind: str, seed: int = 0, **kwargs) -> nn.Module:
 def translate(model: nn.Module, x: torch.Tensor, beam_width: int | None = None,
               alpha: float = 0.6, batch_size: int = 200) -> torch.Tensor:
     """Generated outputs ``(n, 11)`` for inputs ``x``: greedy, or beam search if ``beam_width``."""
+    from .._validate import ids_below, int_tensor, positive_int
+    ids_below(int_tensor(x, "x", 2, "translate", "(n, T) input tokens"), len(dates.INPUT_CHARS),
+              "x", "translate")
+    if beam_width is not None:
+        positive_int(beam_width, "beam_width")
+    positive_int(batch_size, "batch_size")
     was = model.training
     model.eval()
     dev = next(model.parameters()).device
@@ -227,6 +239,12 @@ def scores(pred: torch.Tensor, y: torch.Tensor) -> dict:
 
     Both compare the ``(n, 11)`` outputs position by position with the targets (the ten ISO
     characters and the end token)."""
+    from .._validate import tensor
+    tensor(pred, "pred", 2, "scores", "(n, 11)")
+    tensor(y, "y", 2, "scores", "(n, 11)")
+    if pred.shape != y.shape:
+        raise ValueError(f"scores compares outputs and targets position by position: expected the "
+                         f"same shape, got pred {tuple(pred.shape)} and y {tuple(y.shape)}")
     right = pred == y                                              # (n, 11)
     return {"exact": float(right.all(dim=1).float().mean()), "char": float(right.float().mean())}
 
@@ -257,6 +275,18 @@ def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64,
     Returns ``(model, info)``: ``info`` holds ``seconds`` (training time), ``updates``,
     ``seconds_per_update``, ``loss`` (per epoch) and ``kept`` (``{k: model after k updates}``).
     """
+    from .._validate import int_tensor, one_of, positive_int
+    one_of(kind, ("fixed", "attention"), "kind")
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError(f"data must be a pair (x, y) of encoded dates (rc.data.dates.encode_pairs), "
+                         f"got {type(data).__name__}")
+    int_tensor(data[0], "x", 2, "train", "(n, T) input tokens")
+    int_tensor(data[1], "y", 2, "train", "(n, 11) target tokens")
+    if data[0].shape[0] == 0 or data[0].shape[0] != data[1].shape[0]:
+        raise ValueError(f"train needs as many targets as inputs, at least one: got "
+                         f"{data[0].shape[0]} and {data[1].shape[0]}")
+    positive_int(updates, "updates")
+    positive_int(batch_size, "batch_size")
     x, y = data
     per_epoch = -(-x.shape[0] // batch_size)
     if updates % per_epoch:
@@ -292,6 +322,11 @@ def error_after_error(pred: torch.Tensor, y: torch.Tensor) -> tuple[float, float
     """How errors compound in generated outputs ``(n, L)``: the error rate of a character after
     an earlier character of the same output was wrong, and after all earlier ones were right
     (positions 1 .. L-1)."""
+    if not isinstance(pred, torch.Tensor) or not isinstance(y, torch.Tensor) or pred.dim() != 2 \
+            or pred.shape != y.shape:
+        raise ValueError("error_after_error expects pred and y as tensors of the same shape (n, L), "
+                         f"got {getattr(pred, 'shape', type(pred).__name__)} and "
+                         f"{getattr(y, 'shape', type(y).__name__)}")
     wrong = pred != y                                              # (n, L)
     before = wrong.cummax(dim=1).values[:, :-1]                    # an error at or before t-1
     now = wrong[:, 1:]                                             # (n, L-1)
@@ -323,6 +358,10 @@ def attention_mass_outside(text: str, weights: torch.Tensor) -> float:
 def by_length(lengths, correct, edges) -> dict:
     """Exact-match rate of ``correct`` (bools) for inputs whose length falls in each bin
     ``[edges[i], edges[i+1])``; ``{(lo, hi): (rate, count)}``, empty bins left out."""
+    if np.ndim(edges) != 1 or len(edges) < 2 or np.ndim(lengths) != 1 or np.shape(lengths) != np.shape(correct):
+        raise ValueError(f"by_length expects edges as a list of at least 2 bin edges and one "
+                         f"length per result, got edges {edges!r}, {np.shape(lengths)} lengths and "
+                         f"{np.shape(correct)} results")
     lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
     out = {}
     for lo, hi in zip(edges[:-1], edges[1:]):

@@ -70,6 +70,18 @@ def render(objects, noise: float = 0.0, rng: np.random.Generator | None = None) 
     Each object is a dict with ``colour``, ``shape``, ``size``, ``row``, ``col`` (its grid cell)
     and ``dx``, ``dy`` (a shift of its centre in pixels, |shift| <= 1).
     """
+    if isinstance(objects, dict):
+        raise TypeError("render expects a list of objects (dicts); for one object write [obj]")
+    for o in objects:
+        if not isinstance(o, dict) or not {"colour", "shape", "size", "row", "col"} <= set(o):
+            raise ValueError(f"every object must be a dict with colour, shape, size, row and col, "
+                             f"got {o!r}")
+        for key, options in (("colour", tuple(COLOURS)), ("shape", SHAPES), ("size", SIZES),
+                             ("row", tuple(range(GRID))), ("col", tuple(range(GRID)))):
+            if isinstance(o[key], bool) or o[key] not in options:
+                raise ValueError(f"unknown {key} {o[key]!r}: expected one of {options}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < float("inf"):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     img = np.zeros((3, IMAGE, IMAGE), dtype=np.float32)
     yy, xx = np.mgrid[0:IMAGE, 0:IMAGE] + 0.5                        # pixel centres
     for o in objects:
@@ -95,6 +107,8 @@ def render(objects, noise: float = 0.0, rng: np.random.Generator | None = None) 
 def relation(a, b) -> str:
     """Where object ``a`` lies relative to ``b``: the larger of the row and column offsets
     decides; a tie (a diagonal) counts as horizontal."""
+    if not all(isinstance(o, dict) and {"row", "col"} <= set(o) for o in (a, b)):
+        raise ValueError(f"relation expects two objects as dicts with row and col, got {a!r} and {b!r}")
     dr, dc = a["row"] - b["row"], a["col"] - b["col"]
     if abs(dc) >= abs(dr):
         return "left of" if dc < 0 else "right of"
@@ -147,6 +161,10 @@ def encode(caption: str) -> list[int]:
 
 def decode_tokens(ids) -> str:
     """The caption of a list of token ids (stops at ``<end>``, skips start and padding)."""
+    from .._validate import token_id
+    ids = ids.tolist() if isinstance(ids, (torch.Tensor, np.ndarray)) else ids
+    for i in ids:
+        token_id(i, len(VOCAB), "every caption token")
     words = []
     for i in ids:
         w = VOCAB[int(i)]
@@ -357,6 +375,11 @@ class Captioner(nn.Module):
 def generate(model: Captioner, images: torch.Tensor, beam_width: int = 1, alpha: float = 0.0,
              batch_size: int = 500) -> list[str]:
     """Captions of ``images``: greedy for ``beam_width=1``, else beam search (rnncourse.decode)."""
+    if not isinstance(images, torch.Tensor) or tuple(images.shape[1:]) != (3, IMAGE, IMAGE):
+        raise ValueError(f"generate expects images of shape (n, 3, {IMAGE}, {IMAGE}), got "
+                         f"{tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__}")
+    positive_int(beam_width, "beam_width")
+    positive_int(batch_size, "batch_size")
     was = model.training
     model.eval()
     dev = next(model.parameters()).device
@@ -383,6 +406,10 @@ def bleu(hypotheses: list[str], references: list[str]) -> float:
     default tokenisation."""
     import sacrebleu
 
+    for name, texts in (("hypotheses", hypotheses), ("references", references)):
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise TypeError(f"bleu expects {name} as a list of caption strings, got "
+                            f"{type(texts).__name__} {texts!r:.60}; for one caption write [caption]")
     if len(hypotheses) != len(references) or not references:
         raise ValueError(f"expected as many hypotheses as references (at least one), got "
                          f"{len(hypotheses)} and {len(references)}")

@@ -489,6 +489,11 @@ def selective_copying(n: int, length: int = 32, n_tokens: int = 4, n_symbols: in
 def copy_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Cross-entropy at the last ``y.shape[1]`` steps (the markers): ``logits`` ``(batch, time,
     vocab)``, ``y`` ``(batch, n_tokens)``."""
+    if not isinstance(logits, torch.Tensor) or not isinstance(y, torch.Tensor) or logits.dim() != 3 \
+            or y.dim() != 2 or y.shape[0] != logits.shape[0] or y.shape[1] > logits.shape[1]:
+        raise ValueError(f"copy_loss expects logits (batch, time, vocab) and y (batch, n_tokens) with "
+                         f"n_tokens <= time, got {getattr(logits, 'shape', type(logits).__name__)} "
+                         f"and {getattr(y, 'shape', type(y).__name__)}")
     K = y.shape[1]
     return F.cross_entropy(logits[:, -K:].reshape(-1, logits.shape[-1]), y.reshape(-1))
 

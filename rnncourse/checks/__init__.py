@@ -257,12 +257,15 @@ def as_array(value, what: str, *, shape: tuple | None = None, tensor: bool = Fal
              floats: bool = True, finite: bool = True) -> np.ndarray:
     """The student's ``value`` as a float64 numpy array, or a failure naming the expected form.
 
-    ``shape`` is the required shape; ``tensor=True`` refuses lists and tuples (the exercise
-    returns a tensor); ``floats=True`` refuses integer arrays (the answer has fractions).
+    ``shape`` is the required shape; ``tensor=True`` refuses lists, tuples and NumPy arrays
+    (the exercise returns a tensor); ``floats=True`` refuses integer arrays (the answer has fractions).
     """
     if tensor and isinstance(value, (list, tuple)):
         reject(f"{what} is {describe(value)}; expected a tensor (return the tensor itself, "
                "or torch.stack the pieces)")
+    if tensor and isinstance(value, np.ndarray):
+        reject(f"{what} is {describe(value)}; expected a torch tensor (compute it with torch "
+               "operations, so that autograd can follow, or convert with torch.from_numpy)")
     arr = _numbers(value, what)
     if floats and arr.dtype.kind in "iu":
         reject(f"{what} holds integers ({arr.dtype}), so the fractions were lost; expected "
@@ -403,8 +406,20 @@ def check(exercise: str, expects: str | None = None):
     def decorate(fn: Callable) -> Callable[..., CheckResult]:
         what_expected = expects if expects is not None else _expects_from_doc(fn)
 
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs) -> CheckResult:
+            try:                  # a missing or extra answer is the student's slip, not the check's
+                signature.bind(*args, **kwargs)
+            except TypeError as e:
+                names = [n for n, p in signature.parameters.items() if p.default is p.empty
+                         and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+                return CheckResult(
+                    exercise, False,
+                    f"this check takes {len(names)} answer(s), {', '.join(names)}, in that order: "
+                    f"call {fn.__name__}({', '.join(names)}); you gave {len(args) + len(kwargs)} "
+                    f"({e}). Expected {what_expected or 'your answers'}.")
             token = _last_answer.set(_NOTHING)
             try:
                 message = fn(*args, **kwargs)

@@ -25,7 +25,7 @@ import string
 import numpy as np
 import torch
 
-from .._validate import nonnegative_int, positive_int
+from .._validate import int_tensor, nonnegative_int, positive_int, probability, token_id
 
 __all__ = ["MONTHS", "WEEKDAYS", "FORMATS", "FILLER_WORDS", "INPUT_CHARS", "OUTPUT_CHARS", "PAD",
            "END", "START", "date_pairs", "write_date", "encode_pairs", "encode_inputs",
@@ -78,7 +78,10 @@ _OUT = {c: i for i, c in enumerate(OUTPUT_CHARS)}
 def write_date(date: _dt.date, fmt: str, weekday: str | None = None) -> str:
     """``date`` in the human format ``fmt`` (a key of :data:`FORMATS`), with an optional weekday
     in front: ``weekday="long"`` gives ``"sunday, 22 november 2026"``, ``"short"`` ``"sun 22 nov 2026"``."""
-    if fmt not in FORMATS:
+    if not isinstance(date, _dt.date):
+        raise TypeError(f"write_date expects a datetime.date, got {type(date).__name__} {date!r}; "
+                        "for an ISO string use datetime.date.fromisoformat(s)")
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise ValueError(f"unknown date format {fmt!r}: expected one of {sorted(FORMATS)}")
     text = FORMATS[fmt](date.day, date.month, date.year)
     name = WEEKDAYS[date.weekday()]
@@ -119,8 +122,12 @@ def date_pairs(n: int, seed: int = 0, split: str = "train", filler=(0, 0),
     lo, hi = nonnegative_int(filler[0], "filler[0]"), nonnegative_int(filler[1], "filler[1]")
     if hi < lo:
         raise ValueError(f"filler = (lo, hi) needs lo <= hi, got {filler!r}")
-    if not 0 <= weekday_prob <= 1:
-        raise ValueError(f"weekday_prob must be a probability in [0, 1], got {weekday_prob!r}")
+    probability(weekday_prob, "weekday_prob")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    if isinstance(formats, str):
+        raise ValueError(f"formats must be a list of keys of FORMATS, got the string {formats!r}; "
+                         f"write formats=[{formats!r}]")
     names = list(FORMATS) if formats is None else list(formats)
     for f in names:
         if f not in FORMATS:
@@ -147,9 +154,15 @@ def date_pairs(n: int, seed: int = 0, split: str = "train", filler=(0, 0),
 
 def encode_inputs(texts, length: int | None = None) -> torch.Tensor:
     """Human date strings as ``(n, length)`` int64 tokens, padded on the right with :data:`PAD`."""
+    if isinstance(texts, str):
+        raise TypeError(f"encode_inputs expects a list of strings, got one string {texts!r}; "
+                        f"write [{texts!r}]")
     texts = list(texts)
     if not texts:
         raise ValueError("encode_inputs got no strings")
+    for t in texts:
+        if not isinstance(t, str):
+            raise TypeError(f"encode_inputs expects strings, got {type(t).__name__} {t!r}")
     longest = max(len(t) for t in texts)
     T = longest if length is None else positive_int(length, "length")
     if longest > T:
@@ -172,6 +185,13 @@ def encode_pairs(pairs, length: int | None = None) -> tuple[torch.Tensor, torch.
     pairs = list(pairs)
     if not pairs:
         raise ValueError("encode_pairs got no pairs")
+    for p in pairs:
+        if not isinstance(p, (tuple, list)) or len(p) != 2 or not all(isinstance(s, str) for s in p):
+            raise ValueError(f"encode_pairs expects (human, iso) pairs of strings, got {p!r}")
+        iso = p[1]
+        if len(iso) != 10 or any(c not in _OUT or c in OUTPUT_CHARS[:2] for c in iso):
+            raise ValueError(f"the target {iso!r} is not an ISO date: expected ten characters "
+                             "yyyy-mm-dd of digits and '-'")
     x = encode_inputs([p[0] for p in pairs], length)
     y = torch.tensor([[_OUT[c] for c in iso] + [END] for _, iso in pairs], dtype=torch.long)
     return x, y
@@ -179,17 +199,23 @@ def encode_pairs(pairs, length: int | None = None) -> tuple[torch.Tensor, torch.
 
 def input_lengths(x: torch.Tensor) -> torch.Tensor:
     """The number of real (non-pad) characters of every row of encoded inputs ``(n, T)``."""
+    int_tensor(x, "x", 2, "input_lengths", "(n, T), from encode_inputs")
     return (x != PAD).sum(dim=1)
 
 
 def decode_outputs(tokens) -> list[str]:
     """Output tokens ``(n, L)`` as strings, each cut at its first :data:`END`."""
-    if isinstance(tokens, torch.Tensor):
+    if isinstance(tokens, (torch.Tensor, np.ndarray)):
+        if tokens.ndim != 2:
+            raise ValueError(f"decode_outputs expects tokens of shape (n, L), got {tuple(tokens.shape)}")
         tokens = tokens.tolist()
     out = []
     for row in tokens:
+        if not isinstance(row, (list, tuple)):
+            raise ValueError(f"decode_outputs expects rows of tokens (n, L), got a row {row!r}")
         chars = []
         for t in row:
+            token_id(t, len(OUTPUT_CHARS), "every output token")
             if t == END:
                 break
             chars.append(OUTPUT_CHARS[t] if t != START else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+import numpy as np
 import torch
 
 from .._validate import positive_int
@@ -64,15 +65,23 @@ class CharVocab:
 
     def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
         """The string of the ids ``ids`` (a 1-D tensor or a list of ints)."""
-        if isinstance(ids, torch.Tensor):
-            if ids.dim() != 1:
+        if isinstance(ids, str):
+            raise TypeError("decode expects token ids (a 1-D tensor or a list of ints), got a str; "
+                            "encode turns text into ids")
+        if isinstance(ids, (torch.Tensor, np.ndarray)):
+            if ids.ndim != 1:
                 raise ValueError(f"decode expects a 1-D tensor of ids, got shape {tuple(ids.shape)}")
             ids = ids.tolist()
         out = []
         for i in ids:
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self):
-                raise ValueError(f"decode expects ids in 0..{len(self) - 1}, got {i!r}")
-            out.append(self.chars[i])
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+                raise ValueError(f"decode expects int ids in 0..{len(self) - 1}, got {i!r} "
+                                 f"({type(i).__name__})")
+            if not 0 <= i < len(self):
+                raise ValueError(f"decode expects ids in 0..{len(self) - 1} (this vocabulary has "
+                                 f"{len(self)} characters), got {i!r}; were the ids made with "
+                                 "another vocabulary, or by a model with more outputs?")
+            out.append(self.chars[int(i)])
         return "".join(out)
 
 
