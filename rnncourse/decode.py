@@ -78,8 +78,8 @@ def _log_probs(step, tokens, state, rows: int, end_token: int | None = None):
         raise ValueError("step must return log-probabilities (log_softmax of the logits: NaN-free "
                          "values <= 0); got values above 0 or NaN (probabilities, raw logits, or "
                          "a model that has diverged?)")
-    if rows and not torch.allclose(logp.double().exp().sum(1), torch.ones(rows, dtype=torch.float64,
-                                                                         device=logp.device), atol=1e-2):
+    wide = float64_if_supported(logp.device)                    # float32 on MPS
+    if rows and bool(((logp.to(wide).exp().sum(1) - 1).abs() > 1e-2).any()):
         raise ValueError("step must return log-probabilities whose exp sums to 1 over the vocabulary "
                          "(torch.log_softmax(logits, -1)); these do not (probabilities or raw "
                          "logits?)")

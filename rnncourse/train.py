@@ -333,9 +333,9 @@ def _nonfinite(t: torch.Tensor) -> str:
     """'' if ``t`` is finite (or not floating point), else how many NaN / inf values it holds."""
     if not (t.is_floating_point() or t.is_complex()):
         return ""
-    bad = int((~torch.isfinite(t)).sum())
-    if not bad:
+    if not bool((~torch.isfinite(t)).any()):
         return ""
+    bad = int((~torch.isfinite(t)).sum())
     nan = int(torch.isnan(t).sum())
     return ", ".join(f"{k} {w}" for k, w in ((nan, "NaN"), (bad - nan, "inf")) if k)
 
