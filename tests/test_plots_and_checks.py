@@ -165,3 +165,13 @@ def test_book_style_registers_the_png_formatter_in_ipython():
     finally:
         InteractiveShell.clear_instance()
         plt.rcdefaults()
+
+
+def test_require_prints_a_passing_check_once_and_returns_nothing(capsys):
+    """nbgrader reads a graded cell's result as a partial score: require leaves none."""
+    from rnncourse.checks import CheckResult, require
+    ok = CheckResult("0.1", True, "all right")
+    assert require(ok) is None
+    assert capsys.readouterr().out.count("all right") == 1
+    with pytest.raises(AssertionError, match="not yet"):
+        require(CheckResult("0.1", False, "not yet"))

@@ -71,13 +71,14 @@ class CheckResult:
     __repr__ = __str__
 
 
-def require(result) -> CheckResult:
+def require(result) -> None:
     """Raise ``AssertionError`` with the check's message unless ``result`` passed.
 
     The checks never raise, so that a student notebook runs to the end; an autograder needs
     the opposite. nbgrader's test cells (written by ``rnncourse.colab.nbgrader_notebook``) call
     ``rc.checks.require(rc.checks.ch06.lstm_step(lstm_step))``: a passing check prints its line
-    and scores, a failing one raises with the hint that the student also sees.
+    once and scores, a failing one raises with the hint that the student also sees. It returns
+    nothing, so the cell has no result for nbgrader to read as a partial score.
     """
     if not isinstance(result, CheckResult):
         raise TypeError(f"require expects the CheckResult that a check returns, got "
@@ -85,7 +86,6 @@ def require(result) -> CheckResult:
     if not result.passed:
         raise AssertionError(str(result))
     print(result)
-    return result
 
 
 class CheckFailed(Exception):
