@@ -45,3 +45,11 @@ def test_autograde_solution_full_marks_stub_zero_one_exercise_its_points(number,
     assert row["max"] > 0 and row["solution"] == row["max"], row
     assert row["stub"] == 0, row
     assert 0 < row["one_expected"] < row["max"] and row["one"] == row["one_expected"], row
+
+
+def test_the_guide_gives_the_configuration_the_round_trip_uses():
+    import nbgrader_roundtrip
+    guide = (ROOT / "book" / "instructors.md").read_text()
+    for line in nbgrader_roundtrip.CONFIG.splitlines():
+        if line.strip() and "CourseDirectory.root" not in line:
+            assert line in guide, f"book/instructors.md's nbgrader_config.py lacks: {line}"
