@@ -128,6 +128,51 @@ def test_train_elman_modes(mode):
     assert pred["test 1921-1955"].shape == (35,)
 
 
+@pytest.mark.parametrize("detach", [True, False])
+def test_seed_batch_matches_the_elman_network_and_autograd(detach):
+    """The stacked networks (and the written-out BPTT) give each network's own outputs and
+    gradients, as autograd computes them through ElmanNetwork's step loop (float64)."""
+    from rnncourse.models import ElmanNetwork
+    torch.manual_seed(0)
+    nets = [ElmanNetwork(1, 4).double() for _ in range(3)]
+    x = torch.randn(3, 25, 1, dtype=torch.float64)
+    batch = ch03._SeedBatch(nets, detach_context=detach).double()
+    out = batch(x)
+    grads = torch.autograd.grad(ch03._per_net_mse(out, 0 * out.detach()), list(batch.parameters()))
+    for k, m in enumerate(nets):
+        ref = m(x[k:k + 1], detach_context=detach)[0]
+        torch.testing.assert_close(out[k:k + 1], ref, rtol=0, atol=1e-12)
+        ref_grads = torch.autograd.grad((ref ** 2).mean(), [m.cell.weight_x, m.cell.weight_h,
+                                        m.cell.bias, m.readout.weight, m.readout.bias])
+        for g, r in zip(grads, ref_grads):
+            torch.testing.assert_close(g[k], r, rtol=0, atol=1e-12)
+
+
+def test_train_elman_seeds_trains_each_seed_as_alone_and_records_curves():
+    together = ch03.train_elman_seeds([0, 1], mode="bptt", epochs=20, lr=0.02, record_every=5)
+    alone = ch03.train_elman(1, mode="bptt", epochs=20, lr=0.02)
+    for p in ts.PERIODS:
+        assert together["runs"][1][1][p] == pytest.approx(alone[1][p], rel=1e-4)
+        assert together["curve"][p].shape == (2, 5)
+        assert together["curve"][p][1, -1] == pytest.approx(alone[1][p], rel=1e-4)
+    np.testing.assert_array_equal(together["curve"]["step"], [0, 5, 10, 15, 20])
+    with pytest.raises(ValueError, match="mode"):
+        ch03.train_elman_seeds([0], mode="online")
+    with pytest.raises(ValueError, match="seed"):
+        ch03.train_elman_seeds([], mode="bptt")
+
+
+def test_sine_task_and_models():
+    task = ch03.sine_task()
+    assert task["bound"] == pytest.approx(0.5 * np.sin(2 * np.pi / 20) ** 2)
+    mse, pred = ch03.sine_elman([0, 1], task, epochs=5)
+    assert mse.shape == (2,) and pred.shape == (2, 500)
+    mse1, pred1 = ch03.sine_window_mlp(0, task, [1], epochs=5)
+    assert np.isfinite(mse1) and len(pred1) == 500
+    with pytest.raises(ValueError, match="n_train"):
+        ch03.sine_task(steps=10, n_train=20)
+
+
 def test_train_elman_rejects_bad_mode():
     with pytest.raises(ValueError, match="mode"):
         ch03.train_elman(0, mode="rtrl")
