@@ -35,7 +35,7 @@ from .train import fit
 
 __all__ = ["LAGS", "PERIODS", "RECORD_YEARS", "PUBLISHED", "Standardizer", "series_variance",
            "sunspot_split", "fit_ar", "predict_ar", "check_periods", "train_time_delay",
-           "sunspot_rows"]
+           "sunspot_rows", "VALIDATION_PERIODS", "CANDIDATES", "validation_scores"]
 
 LAGS = (1, 2, 3, 6, 12)
 """The lags of the 5-4-1 time-delay network: x(t-1), x(t-2), x(t-3), x(t-6), x(t-12)."""
@@ -207,6 +207,51 @@ def train_time_delay(split: Mapping, seed: int, *, hidden: int = 4, epochs: int 
             predictions[name] = scale.inverse(model(as_t(Xp)).numpy())  # (n,)
             nmse[name] = metrics.nmse(yp, predictions[name], variance)
     return model, nmse, predictions
+
+
+VALIDATION_PERIODS = {"train": (1712, 1900), "validation": (1901, 1920)}
+"""Chapter 2's split *inside* the training years: fit on 1712-1900, choose on 1901-1920.
+
+A recipe (size, weight decay, lags) is chosen on this validation block; only the chosen one is
+then retrained on all of 1712-1920 and scored on the test periods, which nothing was chosen on.
+"""
+
+CANDIDATES = {
+    "5-4-1": {"lags": LAGS, "hidden": 4, "weight_decay": 0.0},
+    "5-8-1": {"lags": LAGS, "hidden": 8, "weight_decay": 0.0},
+    "5-8-1, weight decay 0.1": {"lags": LAGS, "hidden": 8, "weight_decay": 0.1},
+    "5-8-1, weight decay 0.3": {"lags": LAGS, "hidden": 8, "weight_decay": 0.3},
+    "5-16-1, weight decay 0.1": {"lags": LAGS, "hidden": 16, "weight_decay": 0.1},
+    "12-8-1, weight decay 0.1": {"lags": tuple(range(1, 13)), "hidden": 8, "weight_decay": 0.1},
+}
+"""The variants chapter 2 compares on the validation block (Adam or AdamW, lr 0.01)."""
+
+
+def validation_scores(candidates: Mapping[str, Mapping] = None, seeds: Sequence[int] = range(3),
+                      *, epochs: int = 600, lr: float = 0.01,
+                      periods: Mapping[str, tuple[int, int]] = VALIDATION_PERIODS) -> dict:
+    """NMSE on the validation block of every candidate recipe, one array over ``seeds`` each.
+
+    Each candidate (``lags``, ``hidden``, ``weight_decay``) is trained with
+    :func:`train_time_delay` on ``periods["train"]`` and scored on ``periods["validation"]``;
+    no test year is touched. Returns ``{name: array of validation NMSE, one per seed}``.
+    """
+    candidates = CANDIDATES if candidates is None else candidates
+    if not candidates:
+        raise ValueError("validation_scores needs at least one candidate")
+    if set(periods) != {"train", "validation"}:
+        raise ValueError(f"periods must have exactly 'train' and 'validation', got {sorted(periods)}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("validation_scores needs at least one seed")
+    variance = series_variance()
+    out = {}
+    for name, kw in candidates.items():
+        kw = dict(kw)
+        split = sunspot_split(kw.pop("lags", LAGS), periods)
+        out[name] = np.array([train_time_delay(split, s, epochs=epochs, lr=lr, variance=variance,
+                                               **kw)[1]["validation"] for s in seeds])
+    return out
 
 
 SUNSPOT_MODELS = {
