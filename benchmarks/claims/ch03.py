@@ -29,17 +29,19 @@ GROUPS = (SUNSPOT_SEEDS, (100, 101, 102))
 
 @lru_cache(maxsize=None)
 def _elman_group(seeds: tuple, budget: float, mode: str) -> dict:
-    steps, quarter = scaled(600, budget), scaled(150, budget)
-    curve = ch03.train_elman_seeds(seeds, mode=mode, epochs=steps, lr=0.01,
+    quarter, steps = scaled(150, budget), scaled(600, budget)
+    curve = ch03.train_elman_seeds(seeds, mode=mode, epochs=2 * steps, lr=0.01,
                                    record_every=quarter)["curve"]
-    at = list(curve["step"]).index(quarter)
+    at = {w: list(curve["step"]).index(n) for w, n in
+          (("short", quarter), ("long", steps), ("double", 2 * steps))}
     return {seed: {f"{p}@{w}": float(curve[p][k, i]) for p in ("train", T1, T2)
-                   for w, i in (("short", at), ("long", -1))}
+                   for w, i in at.items()}
             for k, seed in enumerate(seeds)}
 
 
 def _elman_fit(seed: int, budget: float, mode: str) -> dict:
-    """One seed of the chapter's fit-trained Elman network, scored at 1/4 and all of the budget."""
+    """One seed of the chapter's fit-trained Elman network, scored after 150, 600 and 1200 steps
+    (times the budget): the chapter trains to 1200 and reports 600."""
     group = next((g for g in GROUPS if seed in g), (seed,))
     return _elman_group(group, budget, mode)[seed]
 
@@ -78,25 +80,48 @@ def bptt_level_late(seed: int, budget: float) -> dict[str, float]:
             "bptt t2": b[f"{T2}@long"], "detached t2": d[f"{T2}@long"]}
 
 
-@claim(chapter=3, sentence="with the same recipe the BPTT-trained Elman network beats the "
-       "time-delay MLP on 1956-1979 by more than the MLP's spread, and is within the spread of "
-       "it on 1921-1955",
+@claim(chapter=3, sentence="with the same recipe (600 steps) the BPTT-trained Elman network beats "
+       "the time-delay MLP on 1956-1979 by more than the MLP's spread",
        book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: (v["bptt t2"].mean() < v["mlp t2"].mean() - _spread(v["mlp t2"])
-                        and abs(v["bptt t1"].mean() - v["mlp t1"].mean())
-                        < max(_spread(v["bptt t1"]), _spread(v["mlp t1"]))))
-def elman_vs_mlp(seed: int, budget: float) -> dict[str, float]:
+       holds=lambda v: v["bptt t2"].mean() < v["mlp t2"].mean() - _spread(v["mlp t2"]))
+def elman_beats_mlp_late_period(seed: int, budget: float) -> dict[str, float]:
     b, m = _elman_fit(seed, budget, "bptt"), _mlp(seed, budget)
-    return {"bptt t1": b[f"{T1}@long"], "mlp t1": m[T1], "bptt t2": b[f"{T2}@long"],
-            "mlp t2": m[T2]}
+    return {"bptt t2": b[f"{T2}@long"], "mlp t2": m[T2]}
 
 
-@claim(chapter=3, sentence="the online Elman network is behind the time-delay MLP on 1921-1955 "
-       "(its mean above the MLP's by more than the MLP's spread)",
+@claim(chapter=3, sentence="after 600 steps the BPTT-trained Elman network is level with the MLP "
+       "on 1921-1955 (within one sample std); BUDGET-DEPENDENT: trained twice as long it overfits",
+       book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
+       holds=lambda v: abs(v["bptt t1"].mean() - v["mlp t1"].mean())
+       < max(_spread(v["bptt t1"]), _spread(v["mlp t1"])))
+def elman_level_with_mlp_t1(seed: int, budget: float) -> dict[str, float]:
+    b, m = _elman_fit(seed, budget, "bptt"), _mlp(seed, budget)
+    return {"bptt t1": b[f"{T1}@long"], "mlp t1": m[T1]}
+
+
+@claim(chapter=3, sentence="trained twice as long (1200 steps) BPTT's 1921-1955 error rises above "
+       "its value after 600 steps while its training error keeps falling: it overfits",
+       book_seeds=SUNSPOT_SEEDS, budget="600 and 1200 Adam steps at lr 0.01",
+       holds=lambda v: (v["t1 @1200"].mean() > v["t1 @600"].mean()
+                        and v["train @1200"].mean() < v["train @600"].mean()))
+def bptt_overfits_later(seed: int, budget: float) -> dict[str, float]:
+    b = _elman_fit(seed, budget, "bptt")
+    return {"t1 @600": b[f"{T1}@long"], "t1 @1200": b[f"{T1}@double"],
+            "train @600": b["train@long"], "train @1200": b["train@double"]}
+
+
+@claim(chapter=3, sentence="the online Elman network is behind the time-delay MLP on 1921-1955 on "
+       "average, and within 0.02 of AR(12) there",
        book_seeds=SUNSPOT_SEEDS, budget="online 150 epochs at lr 0.01; MLP 600 Adam steps",
-       holds=lambda v: v["online t1"].mean() > v["mlp t1"].mean() + _spread(v["mlp t1"]))
+       holds=lambda v: (v["online t1"].mean() > v["mlp t1"].mean()
+                        and abs(v["online t1"].mean() - v["ar12 t1"].mean()) < 0.02))
 def online_behind_mlp(seed: int, budget: float) -> dict[str, float]:
-    return {"online t1": _online(seed, budget)[T1], "mlp t1": _mlp(seed, budget)[T1]}
+    split12 = ts.sunspot_split(lags=range(1, 13))
+    w, b = ts.fit_ar(*split12["train"][:2])
+    X, y, _ = split12[T1]
+    ar12 = ts.metrics.nmse(y, ts.predict_ar(X, w, b), ts.series_variance())
+    return {"online t1": _online(seed, budget)[T1], "mlp t1": _mlp(seed, budget)[T1],
+            "ar12 t1": ar12}
 
 
 @lru_cache(maxsize=None)
