@@ -236,3 +236,29 @@ def test_sunspot_rows_have_the_table_columns_and_the_published_figures():
         ts.sunspot_rows(seeds=[0], period="test 1980-2000")
     with pytest.raises(ValueError, match="weight_decay"):
         ts.train_time_delay(split, 0, epochs=1, weight_decay=-1.0)
+
+
+def test_iterated_forecast_feeds_its_predictions_back():
+    years = np.arange(1900, 1960)
+    values = np.empty(60)
+    values[0] = 10.0
+    for t in range(1, 60):                       # a series that AR(1) predicts exactly
+        values[t] = 0.5 * values[t - 1] + 1.0
+    exact = lambda X: 0.5 * X[:, 0] + 1.0
+    out = ts.iterated_forecast(exact, [1], [1920, 1930], 5, years=years, values=values)
+    np.testing.assert_allclose(out, [values[20:25], values[30:35]])
+    # a model that adds 1 each year: its own forecasts become its inputs
+    drift = ts.iterated_forecast(lambda X: X[:, 0] + 1.0, [1], [1920], 3, years=years, values=values)
+    np.testing.assert_allclose(drift[0], values[19] + np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="history"):
+        ts.iterated_forecast(exact, [12], [1905], 2, years=years, values=values)
+    with pytest.raises(ValueError, match="expected"):
+        ts.iterated_forecast(exact, [1], [1920], 0, years=years, values=values)
+
+
+def test_validation_scores_never_touch_the_test_years():
+    out = ts.validation_scores({"tiny": {"hidden": 2, "weight_decay": 0.0}}, seeds=[0, 1], epochs=3)
+    assert list(out) == ["tiny"] and out["tiny"].shape == (2,) and np.all(np.isfinite(out["tiny"]))
+    assert ts.VALIDATION_PERIODS["validation"][1] < ts.PERIODS["test 1921-1955"][0]
+    with pytest.raises(ValueError, match="validation"):
+        ts.validation_scores(periods=ts.PERIODS)
