@@ -35,7 +35,7 @@ from .train import fit
 
 __all__ = ["LAGS", "PERIODS", "RECORD_YEARS", "PUBLISHED", "Standardizer", "series_variance",
            "sunspot_split", "fit_ar", "predict_ar", "check_periods", "train_time_delay",
-           "sunspot_rows"]
+           "sunspot_rows", "iterated_forecast", "VALIDATION_PERIODS", "CANDIDATES", "validation_scores"]
 
 LAGS = (1, 2, 3, 6, 12)
 """The lags of the 5-4-1 time-delay network: x(t-1), x(t-2), x(t-3), x(t-6), x(t-12)."""
@@ -207,6 +207,87 @@ def train_time_delay(split: Mapping, seed: int, *, hidden: int = 4, epochs: int 
             predictions[name] = scale.inverse(model(as_t(Xp)).numpy())  # (n,)
             nmse[name] = metrics.nmse(yp, predictions[name], variance)
     return model, nmse, predictions
+
+
+def iterated_forecast(predict, lags: Sequence[int], start_years, horizon: int, years=None,
+                      values=None) -> np.ndarray:
+    """Forecast ``horizon`` years ahead from each start year, feeding predictions back (chapter 2).
+
+    For a start year ``s`` the model sees the true values before ``s`` only; it predicts ``s``,
+    then uses that prediction as the lag-1 input for ``s + 1``, and so on: the errors of early
+    steps become inputs of later ones. ``predict`` maps lagged inputs ``(n, len(lags))`` in
+    sunspot units to predictions ``(n,)``; all start years are forecast together. Returns
+    ``(len(start_years), horizon)``: row ``i`` holds the forecasts of years
+    ``start_years[i] .. start_years[i] + horizon - 1``.
+    """
+    if (years is None) != (values is None):
+        raise ValueError("pass both years and values, or neither")
+    if years is None:
+        years, values = data.sunspots()
+    years, values = np.asarray(years), np.asarray(values, dtype=np.float64)
+    starts = np.asarray(start_years)
+    if starts.ndim != 1 or starts.size == 0:
+        raise ValueError(f"expected a non-empty 1-D array of start years, got {start_years!r}")
+    if int(horizon) != horizon or horizon < 1:
+        raise ValueError(f"expected a positive whole number of years as horizon, got {horizon!r}")
+    lags = [int(k) for k in lags]
+    first = starts - years[0]                                   # index of each start year
+    if first.min() < max(lags) or first.max() >= len(values):
+        raise ValueError(f"start years must leave {max(lags)} years of history inside "
+                         f"{years[0]}-{years[-1]}, got {starts.min()}-{starts.max()}")
+    width = max(lags)
+    window = np.stack([values[i - width:i] for i in first])    # (starts, width): true history
+    out = np.empty((len(starts), int(horizon)))
+    for k in range(int(horizon)):
+        X = window[:, [width - lag for lag in lags]]           # (starts, len(lags))
+        out[:, k] = np.asarray(predict(X), dtype=np.float64).reshape(-1)
+        window = np.hstack([window[:, 1:], out[:, k:k + 1]])   # the forecast becomes history
+    return out
+
+
+VALIDATION_PERIODS = {"train": (1712, 1900), "validation": (1901, 1920)}
+"""Chapter 2's split *inside* the training years: fit on 1712-1900, choose on 1901-1920.
+
+A recipe (size, weight decay, lags) is chosen on this validation block; only the chosen one is
+then retrained on all of 1712-1920 and scored on the test periods, which nothing was chosen on.
+"""
+
+CANDIDATES = {
+    "5-4-1": {"lags": LAGS, "hidden": 4, "weight_decay": 0.0},
+    "5-8-1": {"lags": LAGS, "hidden": 8, "weight_decay": 0.0},
+    "5-8-1, weight decay 0.1": {"lags": LAGS, "hidden": 8, "weight_decay": 0.1},
+    "5-8-1, weight decay 0.3": {"lags": LAGS, "hidden": 8, "weight_decay": 0.3},
+    "5-16-1, weight decay 0.1": {"lags": LAGS, "hidden": 16, "weight_decay": 0.1},
+    "12-8-1, weight decay 0.1": {"lags": tuple(range(1, 13)), "hidden": 8, "weight_decay": 0.1},
+}
+"""The variants chapter 2 compares on the validation block (Adam or AdamW, lr 0.01)."""
+
+
+def validation_scores(candidates: Mapping[str, Mapping] = None, seeds: Sequence[int] = range(3),
+                      *, epochs: int = 600, lr: float = 0.01,
+                      periods: Mapping[str, tuple[int, int]] = VALIDATION_PERIODS) -> dict:
+    """NMSE on the validation block of every candidate recipe, one array over ``seeds`` each.
+
+    Each candidate (``lags``, ``hidden``, ``weight_decay``) is trained with
+    :func:`train_time_delay` on ``periods["train"]`` and scored on ``periods["validation"]``;
+    no test year is touched. Returns ``{name: array of validation NMSE, one per seed}``.
+    """
+    candidates = CANDIDATES if candidates is None else candidates
+    if not candidates:
+        raise ValueError("validation_scores needs at least one candidate")
+    if set(periods) != {"train", "validation"}:
+        raise ValueError(f"periods must have exactly 'train' and 'validation', got {sorted(periods)}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("validation_scores needs at least one seed")
+    variance = series_variance()
+    out = {}
+    for name, kw in candidates.items():
+        kw = dict(kw)
+        split = sunspot_split(kw.pop("lags", LAGS), periods)
+        out[name] = np.array([train_time_delay(split, s, epochs=epochs, lr=lr, variance=variance,
+                                               **kw)[1]["validation"] for s in seeds])
+    return out
 
 
 SUNSPOT_MODELS = {

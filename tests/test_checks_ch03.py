@@ -30,6 +30,8 @@ def _variant(kind):
             h = torch.tanh(x @ W_xh.T + c @ W_hh.T)
         elif kind == "no_context":
             h = torch.tanh(x @ W_xh.T + b_h)
+        elif kind == "sigmoid":
+            h = torch.sigmoid(x @ W_xh.T + c @ W_hh.T + b_h)
         else:
             h = torch.tanh(x @ W_xh.T + c @ W_hh.T + b_h)
         if kind == "no_by":
@@ -40,7 +42,7 @@ def _variant(kind):
             y = c @ W_hy.T + b_y
         else:
             y = h @ W_hy.T + b_y
-        return y, h
+        return (h, y) if kind == "swapped" else (y, h)
     return f
 
 
@@ -52,6 +54,8 @@ def _variant(kind):
     ("no_by", "output bias"),
     ("tanh_out", "output is linear"),
     ("y_from_context", "not from the context h(t-1)"),
+    ("sigmoid", "sigmoid"),
+    ("swapped", "wrong order"),
 ])
 def test_elman_step_names_mistakes(kind, words):
     r = ch03.elman_step(_variant(kind))
@@ -78,14 +82,22 @@ NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
 
 def online_ok(params, context, x_t, y_t, lr, *, sign=-1.0, lr_used=None, keep=None,
-              ctx="new", loss_when="before"):
+              ctx="new", loss_when="before", half=False, in_place=False):
     p = {k: v.clone().requires_grad_(True) for k, v in params.items()}
     y_hat, h = step_ok(x_t, context, *(p[k] for k in NAMES))
     loss = ((y_hat - y_t) ** 2).mean()
+    if half:                                  # the gradient of (1/2) err^2
+        loss = 0.5 * loss
     grads = torch.autograd.grad(loss, [p[k] for k in NAMES])
+    if half:
+        loss = 2 * loss
     step = lr if lr_used is None else lr_used
     new = {k: (params[k] + sign * step * g) if k != keep else params[k].clone()
            for k, g in zip(NAMES, grads)}
+    if in_place:                              # the right values, written into the caller's dict
+        for k in NAMES:
+            params[k].copy_(new[k])
+        new = params
     if ctx == "old":
         new_ctx = context
     elif ctx == "recomputed":
@@ -113,6 +125,8 @@ def test_online_step_passes():
     (dict(ctx="recomputed"), "updated weights"),
     (dict(ctx="attached"), "detach"),
     (dict(loss_when="after"), "after the update"),
+    (dict(half=True), "half the true one"),
+    (dict(in_place=True), "in place"),
 ])
 def test_online_step_names_mistakes(kwargs, words):
     r = ch03.online_step(lambda *a: online_ok(*a, **kwargs))

@@ -128,6 +128,51 @@ def test_train_elman_modes(mode):
     assert pred["test 1921-1955"].shape == (35,)
 
 
+@pytest.mark.parametrize("detach", [True, False])
+def test_seed_batch_matches_the_elman_network_and_autograd(detach):
+    """The stacked networks (and the written-out BPTT) give each network's own outputs and
+    gradients, as autograd computes them through ElmanNetwork's step loop (float64)."""
+    from rnncourse.models import ElmanNetwork
+    torch.manual_seed(0)
+    nets = [ElmanNetwork(1, 4).double() for _ in range(3)]
+    x = torch.randn(3, 25, 1, dtype=torch.float64)
+    batch = ch03._SeedBatch(nets, detach_context=detach).double()
+    out = batch(x)
+    grads = torch.autograd.grad(ch03._per_net_mse(out, 0 * out.detach()), list(batch.parameters()))
+    for k, m in enumerate(nets):
+        ref = m(x[k:k + 1], detach_context=detach)[0]
+        torch.testing.assert_close(out[k:k + 1], ref, rtol=0, atol=1e-12)
+        ref_grads = torch.autograd.grad((ref ** 2).mean(), [m.cell.weight_x, m.cell.weight_h,
+                                        m.cell.bias, m.readout.weight, m.readout.bias])
+        for g, r in zip(grads, ref_grads):
+            torch.testing.assert_close(g[k], r, rtol=0, atol=1e-12)
+
+
+def test_train_elman_seeds_trains_each_seed_as_alone_and_records_curves():
+    together = ch03.train_elman_seeds([0, 1], mode="bptt", epochs=20, lr=0.02, record_every=5)
+    alone = ch03.train_elman(1, mode="bptt", epochs=20, lr=0.02)
+    for p in ts.PERIODS:
+        assert together["runs"][1][1][p] == pytest.approx(alone[1][p], rel=1e-4)
+        assert together["curve"][p].shape == (2, 5)
+        assert together["curve"][p][1, -1] == pytest.approx(alone[1][p], rel=1e-4)
+    np.testing.assert_array_equal(together["curve"]["step"], [0, 5, 10, 15, 20])
+    with pytest.raises(ValueError, match="mode"):
+        ch03.train_elman_seeds([0], mode="online")
+    with pytest.raises(ValueError, match="seed"):
+        ch03.train_elman_seeds([], mode="bptt")
+
+
+def test_sine_task_and_models():
+    task = ch03.sine_task()
+    assert task["bound"] == pytest.approx(0.5 * np.sin(2 * np.pi / 20) ** 2)
+    mse, pred = ch03.sine_elman([0, 1], task, epochs=5)
+    assert mse.shape == (2,) and pred.shape == (2, 500)
+    mse1, pred1 = ch03.sine_window_mlp(0, task, [1], epochs=5)
+    assert np.isfinite(mse1) and len(pred1) == 500
+    with pytest.raises(ValueError, match="n_train"):
+        ch03.sine_task(steps=10, n_train=20)
+
+
 def test_train_elman_rejects_bad_mode():
     with pytest.raises(ValueError, match="mode"):
         ch03.train_elman(0, mode="rtrl")
@@ -200,3 +245,29 @@ def test_tables_say_what_they_expect():
         tables.format_mean_std(["a", "b"])
     with pytest.raises(TypeError, match=r"rows as a dict \{name: \{column: value\}\}"):
         tables.results_table([1, 2])
+
+
+def test_iterated_forecast_feeds_its_predictions_back():
+    years = np.arange(1900, 1960)
+    values = np.empty(60)
+    values[0] = 10.0
+    for t in range(1, 60):                       # a series that AR(1) predicts exactly
+        values[t] = 0.5 * values[t - 1] + 1.0
+    exact = lambda X: 0.5 * X[:, 0] + 1.0
+    out = ts.iterated_forecast(exact, [1], [1920, 1930], 5, years=years, values=values)
+    np.testing.assert_allclose(out, [values[20:25], values[30:35]])
+    # a model that adds 1 each year: its own forecasts become its inputs
+    drift = ts.iterated_forecast(lambda X: X[:, 0] + 1.0, [1], [1920], 3, years=years, values=values)
+    np.testing.assert_allclose(drift[0], values[19] + np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="history"):
+        ts.iterated_forecast(exact, [12], [1905], 2, years=years, values=values)
+    with pytest.raises(ValueError, match="expected"):
+        ts.iterated_forecast(exact, [1], [1920], 0, years=years, values=values)
+
+
+def test_validation_scores_never_touch_the_test_years():
+    out = ts.validation_scores({"tiny": {"hidden": 2, "weight_decay": 0.0}}, seeds=[0, 1], epochs=3)
+    assert list(out) == ["tiny"] and out["tiny"].shape == (2,) and np.all(np.isfinite(out["tiny"]))
+    assert ts.VALIDATION_PERIODS["validation"][1] < ts.PERIODS["test 1921-1955"][0]
+    with pytest.raises(ValueError, match="validation"):
+        ts.validation_scores(periods=ts.PERIODS)

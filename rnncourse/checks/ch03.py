@@ -46,6 +46,9 @@ def elman_step(student_fn):
     y_got, h_got = unpack(got, 2, "elman_step", ("y_t", "h_t"))
     W_xh, W_hh, b_h, W_hy, b_y = (p[k] for k in _NAMES)
     y_ref, h_ref = _step(x, c, W_xh, W_hh, b_h, W_hy, b_y)
+    if _close(y_got, h_ref) and _close(h_got, y_ref):
+        fail("You returned (h_t, y_t), the pair in the wrong order; return (y_t, h_t): the "
+             "output first, then the new state.")
     as_array(h_got, "h_t", tensor=True, finite=False)
     as_array(y_got, "y_t", tensor=True, finite=False)
     h_mistakes = {
@@ -60,6 +63,8 @@ def elman_step(student_fn):
             _step(x, 0 * c, W_xh, W_hh, b_h, W_hy, b_y)[1],
         "You applied no tanh to the hidden pre-activation.":
             x @ W_xh.T + c @ W_hh.T + b_h,
+        "You used the sigmoid for the hidden layer; Elman's hidden units here are tanh, which "
+        "is signed (between -1 and 1).": torch.sigmoid(x @ W_xh.T + c @ W_hh.T + b_h),
     }
     compare(h_got, h_ref, "h_t", mistakes=h_mistakes)
     y_mistakes = {
@@ -72,6 +77,15 @@ def elman_step(student_fn):
     if not torch.equal(args[1], c):
         fail("your function changed the context tensor in place; compute h_t in a new tensor")
     return "your step matches h_t = tanh(W_xh x_t + W_hh c_t + b_h), y_t = W_hy h_t + b_y"
+
+
+def _close(got, ref) -> bool:
+    """Whether ``got`` is a tensor or array of ``ref``'s shape and values (for swapped returns)."""
+    try:
+        a = np.asarray(got.detach() if isinstance(got, torch.Tensor) else got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == tuple(ref.shape) and bool(np.allclose(a, ref.detach().numpy(), atol=1e-6))
 
 
 def _online_ref(p: dict, c, x, y, lr):
@@ -118,6 +132,9 @@ def online_step(student_fn):
             "You stepped uphill: the update is w <- w - lr * dL/dw.": p[k] + lr * grads[k],
             f"{k} was not updated: every weight takes a gradient step.": p[k],
             "The step is missing the learning rate: w <- w - lr * dL/dw.": p[k] - grads[k],
+            "Your gradient is half the true one (the derivative of (1/2) err^2): the loss is "
+            "mean((y_hat - y_t)**2), whose derivative with respect to y_hat is 2 (y_hat - y_t) / n.":
+                p[k] - 0.5 * lr * grads[k],
         }
         compare(new_got[k], new_ref[k], f"new_params['{k}']", mistakes=hints)
     recomputed = torch.tanh(x @ new_ref["W_xh"].T + c @ new_ref["W_hh"].T + new_ref["b_h"])
@@ -129,4 +146,10 @@ def online_step(student_fn):
     })
     if isinstance(ctx_got, torch.Tensor) and ctx_got.requires_grad:
         fail("new_context still carries gradient history; copy it as a constant with .detach()")
+    changed = [k for k in _NAMES if isinstance(given.get(k), torch.Tensor)
+               and not torch.equal(given[k].detach(), p[k])]
+    if changed or new_got is given:
+        fail("You updated the weights in place (" + ", ".join(changed or ["the dict itself"]) +
+             " changed in the params you were given); return a new dict and leave the old "
+             "weights as they were, e.g. new_params = {k: params[k] - lr * g for ...}.")
     return "your online step matches the reference: forward, error, gradient, update, copy"
