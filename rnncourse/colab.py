@@ -74,6 +74,8 @@ class Book:
     by_doc: dict = field(default_factory=dict)         # docname -> [Exercise, ...]
     targets: dict = field(default_factory=dict)        # label -> (docname, title)
     titles: dict = field(default_factory=dict)         # docname -> first heading
+    source: str = ""                  # the repository's files at the release: .../blob/vX.Y.Z/
+    files: frozenset = frozenset()    # repository paths (benchmarks/x.py, ...) that get a link
 
     def page(self, docname: str, anchor: str = "") -> str:
         return f"{self.url}{docname}.html" + (f"#{anchor}" if anchor else "")
@@ -218,7 +220,26 @@ class _Converter:
 
     # -- blocks -----------------------------------------------------------------------------
     def convert(self, text: str) -> str:
-        return "\n".join(self.block(text.split("\n"))).strip("\n")
+        text = _BOOK_ONLY.sub("", text)            # sentences about the book's page, not Colab
+        text = _COLAB_ONLY.sub(lambda m: m.group(1).strip(), text)
+        return self.link_files("\n".join(self.block(text.split("\n"))).strip("\n"))
+
+    def link_files(self, text: str) -> str:
+        """`benchmarks/x.py` (a file of the repository, in backticks, outside code blocks) ->
+        a link to that file on GitHub at the release the notebook installs."""
+        if not (self.book.source and self.book.files):
+            return text
+        out, fence = [], None
+        for line in text.split("\n"):
+            m = re.match(r"\s*(`{3,}|~{3,})", line)
+            if m and (fence is None or m.group(1).startswith(fence)):
+                fence = None if fence else m.group(1)
+            elif fence is None:
+                line = re.sub(r"(?<![\[`])`([\w./-]+)`(?![\]`])",
+                              lambda m: (f"[`{m.group(1)}`]({self.book.source}{m.group(1)})"
+                                         if m.group(1) in self.book.files else m.group(0)), line)
+            out.append(line)
+        return "\n".join(out)
 
     def block(self, lines: list[str]) -> list[str]:
         out: list[str] = []
@@ -292,6 +313,13 @@ class _Converter:
             return ["$$"] + body + ["$$"]
         self.error(f"unsupported directive {{{name}}}: expected exercise, solution-start, "
                    f"solution-end, solution, math or an admonition ({', '.join(ADMONITIONS)})")
+
+
+#: Text between these comments is about the book's web page (folded outputs, hidden checks):
+#: the generated notebooks leave it out. ``<!-- colab: text -->`` is the reverse: invisible in the
+#: book, plain text in the notebooks.
+_BOOK_ONLY = re.compile(r"<!--\s*book-only\s*-->.*?<!--\s*/book-only\s*-->", re.S)
+_COLAB_ONLY = re.compile(r"<!--\s*colab:(.*?)-->", re.S)
 
 
 def markdown_to_plain(text: str, book: Book, docname: str, solutions: bool = True) -> str:
@@ -382,7 +410,10 @@ def _finish(nb, docname: str, book: Book, solutions: bool, header: str,
 def _header(book: Book, docname: str, path: Path, kind: str, other: str) -> str:
     n = chapter_number(path)
     return (f"*Chapter {n} of [Recurrent neural networks: an executable course]"
-            f"({book.page(docname)}), {kind}. {other}*")
+            f"({book.page(docname)}), {kind}. {other}*\n\n"
+            "*The numbers in the text are for `SCALE = 1`, which runs on a CPU. To train longer "
+            "(on a GPU runtime, say), run `%env RNNCOURSE_SCALE=4` in a cell before the setup "
+            "cell, or change its line `SCALE = rc.scale()` to `SCALE = 4`.*")
 
 
 @dataclass
@@ -390,7 +421,7 @@ class Target:
     """Where the generated notebooks live and what they install."""
 
     repository_url: str   # https://github.com/<owner>/<repo>
-    ref: str              # branch the Colab links open ("main")
+    ref: str              # the tag the Colab links open ("v<version>")
     version: str          # the package version; the install cell uses tag v<version>
     exercises_dir: str = "colab/exercises"
     solutions_dir: str = "colab/solutions"

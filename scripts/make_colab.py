@@ -66,6 +66,9 @@ def project_version(pyproject_text: str) -> str:
     return version.group(1)
 
 
+LINKED_FOLDERS = ("benchmarks", "scripts", "tests", "rnncourse", "notebooks", "book")
+
+
 def settings(root: Path | None = None) -> tuple[Book, Target, list[Path]]:
     root = root or ROOT
     config = yaml.safe_load((root / "_config.yml").read_text())
@@ -81,6 +84,10 @@ def settings(root: Path | None = None) -> tuple[Book, Target, list[Path]]:
     pages = sorted((root / "book").glob("*.md"))
     bib = [root / b for b in config.get("bibtex_bibfiles", [])]
     book = Book.from_sources(url, notebooks, root, bib[0] if bib else None, pages)
+    # repository files the text names in backticks become links to them at the release
+    book.source = f"{repo.rstrip('/')}/blob/{ref}/"
+    book.files = frozenset(p.relative_to(root).as_posix() for top in LINKED_FOLDERS
+                           for p in (root / top).rglob("*") if p.is_file())
     return book, Target(repo, ref, version), notebooks
 
 

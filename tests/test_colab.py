@@ -206,3 +206,23 @@ def test_version_without_tomllib(monkeypatch):
     with pytest.raises(SystemExit, match="expected a line version"):
         make_colab.project_version('[tool.x]\nversion = "1"\n')
 
+
+
+def test_book_only_text_is_dropped_and_repository_files_are_linked(book):
+    book.source = "https://github.com/o/r/blob/v9.9.9/"
+    book.files = frozenset({"benchmarks/x.py"})
+    text = ("Predict, then run. <!-- book-only -->(The output is folded: open it.)<!-- /book-only -->"
+            "<!-- colab: Write it down first. -->\n`benchmarks/x.py` measures it; `missing/y.py` "
+            "and `x` stay code.\n```python\n`benchmarks/x.py`\n```")
+    assert markdown_to_plain(text, book, "notebooks/01_a") == (
+        "Predict, then run. Write it down first.\n"
+        "[`benchmarks/x.py`](https://github.com/o/r/blob/v9.9.9/benchmarks/x.py) measures it; "
+        "`missing/y.py` and `x` stay code.\n```python\n`benchmarks/x.py`\n```")
+
+
+def test_generated_notebooks_say_nothing_about_the_books_page():
+    for path in sorted((ROOT / "colab").glob("*/*.ipynb")):
+        nb = nbformat.read(path, 4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert "is folded" not in text, f"{path.name}: Colab does not fold outputs"
+        assert "book-only" not in text and "RNNCOURSE_SCALE=4`" in text, path.name
