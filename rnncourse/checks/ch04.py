@@ -120,13 +120,13 @@ def central_difference(student_fn):
                  "(`old = theta[i]`) and assign it back (`theta[i] = old`).")
         fail("theta was changed by your function: after perturbing an entry, put its old value "
              "back (or perturb a copy)")
-    got_dtype = getattr(got, "dtype", None)
-    if got_dtype is not None and np.issubdtype(got_dtype, np.floating) \
-            and np.finfo(got_dtype).bits < 64:
-        fail(f"your gradient array is {got_dtype}: its entries are rounded to about "
-             f"{np.finfo(got_dtype).eps:.0e} relative error, so it cannot be compared with BPTT to "
-             "1e-9. Allocate it in float64, e.g. `np.zeros(theta.shape)` or "
-             "`np.zeros_like(theta, dtype=float)`.")
+    low = {"float32": 32, "float16": 16, "bfloat16": 16}.get(
+        str(getattr(got, "dtype", "")).replace("torch.", ""))
+    if low:
+        fail(f"your gradient array is float{low if low == 32 else '16'}: its entries are rounded "
+             f"to about {1e-7 if low == 32 else 1e-3:.0e} relative error, so it cannot match "
+             "BPTT to 1e-9; expected float64 values: allocate it in float64, e.g. "
+             "`np.zeros(theta.shape)` or `np.zeros_like(theta, dtype=float)`.")
     exact = grad(theta)
     forward = np.zeros_like(theta)
     for i in np.ndindex(theta.shape):
