@@ -143,3 +143,76 @@ def test_cd_mistakes_are_named(fn, words):
     r = ch04.central_difference(fn)
     assert not r
     assert words in r.message, r.message
+
+
+# ------------------------------------------- mistakes named since the third edition (issue 17)
+
+def tanh_on_output_only(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = dh_out * (1 - h ** 2) + dh_next          # the lecture-notes slip
+    return da.T @ x, da.T @ h_prev, da.sum(axis=0), da @ W_hh
+
+
+def double_tanh(dh_out, dh_next, h, h_prev, x, W_hh):
+    da = (dh_out + dh_next) * (1 - np.tanh(h) ** 2)
+    return da.T @ x, da.T @ h_prev, da.sum(axis=0), da @ W_hh
+
+
+def dh_prev_times_derivative(dh_out, dh_next, h, h_prev, x, W_hh):
+    dW_xh, dW_hh, db_h, dh_prev = solution_step(dh_out, dh_next, h, h_prev, x, W_hh)
+    return dW_xh, dW_hh, db_h, dh_prev * (1 - h_prev ** 2)
+
+
+def float32_result(f, theta, eps):
+    return solution_cd(f, theta, eps).astype(np.float32)
+
+
+def four_eps(f, theta, eps):
+    return solution_cd(f, theta, eps) / 2
+
+
+def all_at_once(f, theta, eps):
+    return np.full_like(theta, (f(theta + eps) - f(theta - eps)) / (2 * eps))
+
+
+def restored_by_arithmetic(f, theta, eps):
+    grad = np.zeros_like(theta)
+    for i in np.ndindex(theta.shape):
+        theta[i] += eps
+        f_plus = f(theta)
+        theta[i] -= 2 * eps
+        f_minus = f(theta)
+        theta[i] += eps                           # leaves round-off behind in some entries
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("fn, words", [
+    (tanh_on_output_only, "dh_out only"),
+    (double_tanh, "1 - tanh(h)**2"),
+    (dh_prev_times_derivative, "counts it twice"),
+])
+def test_step_conceptual_slips_are_named(fn, words):
+    r = ch04.bptt_step(fn)
+    assert not r
+    assert words in r.message, r.message
+
+
+@pytest.mark.parametrize("fn, words", [
+    (float32_result, "float32"),
+    (four_eps, "4 * eps"),
+    (all_at_once, "all entries of theta at once"),
+])
+def test_cd_slips_are_named(fn, words):
+    r = ch04.central_difference(fn)
+    assert not r
+    assert words in r.message, r.message
+
+
+def test_cd_round_off_restore_is_named():
+    f, grad, theta = ch04._test_function()
+    t = theta.copy()
+    restored_by_arithmetic(f, t, 1e-4)
+    if np.array_equal(t, theta):
+        pytest.skip("no round-off left with these numbers")
+    r = ch04.central_difference(restored_by_arithmetic)
+    assert not r and "rounding error" in r.message, r.message

@@ -30,6 +30,7 @@ def scale_ok(W, rho):
     (lambda W, rho: W * rho, "did not divide"),
     (lambda W, rho: W * rho / torch.linalg.eigvals(W)[0].abs(), "first eigenvalue"),
     (lambda W, rho: W * rho / torch.linalg.eigvalsh(W).abs().max(), "eigvalsh"),
+    (lambda W, rho: W * torch.linalg.eigvals(W).abs().max() / rho, "upside down"),
     (lambda W, rho: (W * rho / torch.linalg.eigvals(W).abs().max()).numpy(), "torch.Tensor"),
     (lambda W, rho: None, "torch.Tensor"),
 ])

@@ -48,10 +48,26 @@ def test_lstm_step_wrong_gate_order_is_named(order):
     (dict(swap=True), "swapped"),
     (dict(tanh_c=False), "tanh"),
     (dict(forget=False), "forget gate"),
+    (dict(old_c=True), "old cell state"),
+    (dict(output_gate=False), "output gate is missing"),
+    (dict(candidate_sigmoid=True), "candidate g uses tanh"),
+    (dict(recurrent=False), "recurrent term"),
+    (dict(coupled=True), "coupled-gate"),
 ])
 def test_lstm_step_typical_mistakes_are_named(kwargs, words):
     result = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a, **kwargs))
     assert not result and words in result.message
+
+
+def test_lstm_step_swapped_pair_is_named():
+    result = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a)[::-1])
+    assert not result and "(c_new, h_new)" in result.message, result.message
+
+
+def test_n_params_message_grammar_and_readout_bias():
+    r = rc.checks.ch06.n_params(lambda *cfg: reference_n_params(*cfg) - cfg[3])
+    assert not r and "readout's bias" in r.message, r.message
+    assert "your list of counts is not right" in r.message, r.message
 
 
 def test_lstm_step_other_failures_are_readable():

@@ -95,3 +95,26 @@ def test_reservoir_states_follow_the_equation(leak):
         x = (1 - leak) * x + leak * torch.tanh(pre)
         torch.testing.assert_close(states[:, t], x, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(last, x, rtol=1e-12, atol=1e-12)
+
+
+def test_chapter_recall_models_and_errors():
+    from rnncourse.chapters import ch05
+    for name in ch05.RECALL_MODELS:
+        layer = ch05.recall_core(name, hidden=6)
+        out = layer(torch.randn(2, 12, 4))
+        out = out[0] if isinstance(out, tuple) else out
+        assert out.shape[:2] == (2, 12)
+    with pytest.raises(ValueError, match="expected one of"):
+        ch05.recall_core("GRU", hidden=6)
+    acc, loss = ch05.recall_run(ch05.RECALL_MODELS[0], delay=3, epochs=1, hidden=4, n_train=8,
+                                n_test=8)
+    assert 0 <= acc <= 1 and loss > 0
+
+
+def test_exploding_run_reports_divergence_as_none():
+    from rnncourse.chapters import ch05
+    losses, acc = ch05.exploding_run(seed=0, epochs=3, n_train=16, hidden=8, delay=5, lr=10.0)
+    assert acc is None or 0 <= acc <= 1
+    losses, acc = ch05.exploding_run(seed=0, epochs=1, n_train=16, hidden=8, delay=5,
+                                     clip_norm=1.0)
+    assert acc is not None and len(losses) == 1

@@ -147,3 +147,13 @@ def test_fit_truncated_bad_inputs():
         rc.train.fit(model, (x[:, :0], y[:, :0]), chunk_length=2)
     with pytest.raises(TypeError, match=r"\(output, state\)"):
         rc.train.fit(rc.models.SequenceRegressor("rnn", 1, 3), (x, y), chunk_length=2)
+
+
+def test_echo_run_is_seeded_and_counts_updates():
+    a = ch04.echo_run(8, seed=3, epochs=1, length=24, n_train=4, n_val=2)
+    b = ch04.echo_run(8, seed=3, epochs=1, length=24, n_train=4, n_val=2)
+    assert a.updates == 3 and a.val_loss == b.val_loss          # 24 / 8 chunks, same seed
+    full = ch04.echo_run(None, seed=3, epochs=2, length=24, n_train=4, n_val=2)
+    assert full.updates == 2                                     # one update per epoch
+    with pytest.raises(ValueError, match="chunk_length"):
+        ch04.echo_run(0, seed=0, epochs=1, length=24)

@@ -41,6 +41,13 @@ __all__ = [
     "clipping_comparison",
     "EchoStateNetwork",
     "ridge_regression",
+    "RECALL_MODELS",
+    "recall_core",
+    "recall_run",
+    "exploding_model",
+    "exploding_run",
+    "esn_scores",
+    "linear_one_step",
 ]
 
 
@@ -350,3 +357,146 @@ class EchoStateNetwork:
             u_t = self._readout(u_t[:, None], x[:, None])[:, 0]            # (batch, O)
             outs.append(u_t)
         return torch.stack(outs, dim=1)  # (batch, n_steps, O)
+
+
+# --------------------------------------------------------------------------- the recall task
+
+RECALL_MODELS = ("plain tanh RNN", "IRNN (ReLU, W_hh = I)", "leaky, τ from 1 to 30",
+                 "skip connection, d = 10")
+
+
+def recall_core(name: str, hidden: int = 32, seed: int = 0) -> Recurrent:
+    """The recurrent layer of one of the chapter's four recall models (:data:`RECALL_MODELS`).
+
+    The plain RNN is the fused ``nn.RNN`` (tanh); the IRNN is :func:`irnn`; the leaky cell has
+    one time constant per unit, spread geometrically from 1 to 30; the skip cell adds
+    ``W_skip h_{t-10}``.
+    """
+    from ..cells import SkipRNNCell
+
+    hidden = positive_int(hidden, "hidden")
+    if name == RECALL_MODELS[0]:
+        return Recurrent("rnn", 4, hidden, fast=True)
+    if name == RECALL_MODELS[1]:
+        return irnn(4, hidden, seed=seed)
+    if name == RECALL_MODELS[2]:
+        return Recurrent(LeakyRNNCell(4, hidden, tau=np.geomspace(1, 30, hidden).tolist()))
+    if name == RECALL_MODELS[3]:
+        return Recurrent(SkipRNNCell(4, hidden, delay=10))
+    raise ValueError(f"expected one of {RECALL_MODELS}, got {name!r}")
+
+
+def recall_run(name: str, delay: int, seed: int = 0, *, epochs: int = 100, hidden: int = 32,
+               n_train: int = 1000, n_test: int = 1000, lr: float = 1e-2,
+               device=None) -> tuple[float, float]:
+    """Train one recall model (:func:`recall_core`) on the first-input recall task.
+
+    The budget every model gets: ``n_train`` sequences (data seed 1, noise 1.0), full-batch
+    Adam for ``epochs`` steps at ``lr``, gradient norm clipped at 1; ``seed`` sets the initial
+    weights. Returns ``(test accuracy on n_test new sequences (data seed 2), final training
+    loss)``.
+    """
+    import torch.nn.functional as F
+
+    from ..data import first_input_recall
+    from ..metrics import accuracy
+    from ..models import LastStepClassifier
+    from ..train import fit
+    from ..utils import set_seed
+
+    delay = positive_int(delay, "delay")
+    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
+    x_te, y_te = first_input_recall(positive_int(n_test, "n_test"), delay, noise=1.0, seed=2)
+    set_seed(seed)
+    model = LastStepClassifier(recall_core(name, hidden, seed), n_classes=4)
+    if device is not None:
+        model = model.to(device)
+    history = fit(model, (x_tr, y_tr), loss_fn=F.cross_entropy, epochs=positive_int(epochs, "epochs"),
+                  lr=lr, clip_norm=1.0, seed=seed)
+    return accuracy(model, x_te, y_te), float(history.loss[-1])
+
+
+# --------------------------------------------------------------------------- exploding, clipped
+
+def exploding_model(hidden: int = 32, seed: int = 0, rho: float = 1.2):
+    """A linear RNN (``hidden`` units) with spectral radius ``rho`` and a readout of its last
+    state: the network whose gradient explodes in the clipping experiment."""
+    from ..models import LastStepClassifier
+    from ..utils import set_seed
+
+    set_seed(seed)
+    cell = LeakyRNNCell(4, positive_int(hidden, "hidden"), nonlinearity="linear")
+    set_spectral_radius_(cell.weight_h, rho)
+    return LastStepClassifier(Recurrent(cell), 4)
+
+
+def exploding_run(seed: int = 0, *, epochs: int = 60, lr: float = 0.1, clip_norm: float | None = None,
+                  clip_value: float | None = None, delay: int = 20, n_train: int = 500,
+                  hidden: int = 32):
+    """Train :func:`exploding_model` on the recall task (``delay``) with plain SGD at ``lr``.
+
+    Returns ``(training losses per epoch, test accuracy)``; the accuracy is ``None`` when the
+    loss stopped being finite (the losses are then the epochs completed before).
+    """
+    import torch.nn.functional as F
+
+    from ..data import first_input_recall
+    from ..metrics import accuracy
+    from ..train import TrainingDiverged, fit
+
+    x, y = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
+    x_te, y_te = first_input_recall(1000, delay, noise=1.0, seed=2)
+    model = exploding_model(hidden, seed)
+    sgd = torch.optim.SGD(model.parameters(), lr=lr)
+    try:
+        h = fit(model, (x, y), loss_fn=F.cross_entropy, epochs=positive_int(epochs, "epochs"),
+                optimizer=sgd, clip_norm=clip_norm, clip_value=clip_value)
+    except TrainingDiverged as err:      # fit stops when the loss is no longer finite
+        return err.history.loss, None
+    return h.loss, accuracy(model, x_te, y_te)
+
+
+# --------------------------------------------------------------------------- ESN on Mackey-Glass
+
+def esn_scores(rho: float, seed: int = 0, *, n_fit: int = 2000, washout: int = 200,
+               n_free: int = 300, reservoir: int = 300) -> tuple["EchoStateNetwork", dict]:
+    """Fit an ESN with spectral radius ``rho`` (reservoir ``seed``) to the Mackey-Glass series.
+
+    The chapter's protocol: the series (3000 steps, centred by subtracting 1), one-step targets,
+    a ridge readout fitted on the first ``n_fit`` steps after a ``washout``; then the one-step
+    NMSE on the rest (teacher forced), and a free run of ``n_free`` steps fed its own outputs.
+    Returns the network and ``dict(one_step, free84, free300, valid, free)``: ``free84`` and
+    ``free300`` are the free run's NRMSE over 84 and all steps, ``valid`` the number of free
+    steps before the error first exceeds 10 % of the series' standard deviation.
+    """
+    from ..data import mackey_glass
+    from ..metrics import nmse
+
+    series = mackey_glass(3000, seed=0) - 1.0             # (1, 3000, 1)
+    u, y = series[:, :-1], series[:, 1:]                  # input x_t, target x_{t+1}
+    esn = EchoStateNetwork(1, reservoir, spectral_radius=rho, seed=seed)
+    esn.fit(u[:, :n_fit], y[:, :n_fit], washout=washout)
+    fitted, state = esn.predict(u[:, :n_fit])
+    test, _ = esn.predict(u[:, n_fit:], state)            # teacher forced: one step ahead
+    free = esn.generate(n_free, state, fitted[:, -1])     # its own outputs as input
+    truth = y[:, n_fit:n_fit + n_free]
+    abs_err = (free - truth).abs()[0, :, 0] / float(series.std())   # (n_free,)
+    return esn, dict(
+        one_step=nmse(y[:, n_fit:], test),
+        free84=nmse(truth[:, :84], free[:, :84], variance=float(series.var())) ** 0.5,
+        free300=nmse(truth, free, variance=float(series.var())) ** 0.5,
+        valid=int(np.argmax(abs_err.numpy() > 0.1)) if bool((abs_err > 0.1).any()) else n_free,
+        free=free,
+    )
+
+
+def linear_one_step(n_fit: int = 2000, washout: int = 200) -> float:
+    """The baseline: the ESN's ridge readout fed ``[1; x_t]`` alone, no reservoir (one-step NMSE)."""
+    from ..data import mackey_glass
+    from ..metrics import nmse
+
+    series = mackey_glass(3000, seed=0) - 1.0
+    u, y = series[:, :-1], series[:, 1:]
+    feats = torch.cat([torch.ones_like(u), u], dim=2).double()[0]          # (time, 2)
+    W = ridge_regression(feats[washout:n_fit], y[0, washout:n_fit].double(), 1e-8)
+    return nmse(y[:, n_fit:], (feats[n_fit:] @ W.T)[None])

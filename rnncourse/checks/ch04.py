@@ -50,8 +50,28 @@ def bptt_step(student_fn):
     prev_hint = ("You used (1 - h_prev**2); the derivative of h_t = tanh(a_t) is 1 - h_t**2, "
                  "with the state of *this* step.")
     wrong_prev = backward_step(dh_out, dh_next, h_prev, h_prev, x, W_hh)
+
+    def from_da(da_wrong, dh_prev_wrong=None):
+        """The four arrays a step computes from a (wrong) da."""
+        return (da_wrong.T @ x, da_wrong.T @ h_prev, da_wrong.sum(axis=0),
+                da_wrong @ W_hh if dh_prev_wrong is None else dh_prev_wrong)
+
+    # the lecture-notes slip: tanh' on the path from the output only, not on dh_next
+    output_only = from_da(dh_out * (1 - h ** 2) + dh_next)
+    output_only_hint = ("You applied tanh' = 1 - h_t**2 to dh_out only and added dh_next after "
+                        "it: the derivative multiplies the *whole* dL/dh_t, "
+                        "da = (dh_out + dh_next) * (1 - h**2) (the slip the chapter warns about).")
+    # tanh applied twice: h is already tanh(a_t)
+    double_tanh = from_da((dh_out + dh_next) * (1 - np.tanh(h) ** 2))
+    double_tanh_hint = ("You wrote 1 - tanh(h)**2, but h is already tanh(a_t): the derivative "
+                        "is 1 - h**2, with no second tanh.")
+    # the previous step's derivative applied again to dh_prev
+    extra_prev_hint = ("dh_prev must be W_hh^T da (`da @ W_hh`) with no factor (1 - h_prev**2): "
+                       "that derivative is applied at step t-1, when dh_prev arrives there as "
+                       "dh_next. Applying it here counts it twice.")
     for k, name in ((2, "db_h"), (0, "dW_xh"), (1, "dW_hh"), (3, "dh_prev")):
-        mistakes = {tanh_hint: no_tanh[k], future_hint: no_future[k], prev_hint: wrong_prev[k]}
+        mistakes = {tanh_hint: no_tanh[k], future_hint: no_future[k], prev_hint: wrong_prev[k],
+                    output_only_hint: output_only[k], double_tanh_hint: double_tanh[k]}
         if name == "dW_hh":
             mistakes["dW_hh is transposed: it is sum over the batch of da_t h_{t-1}^T, "
                      "i.e. `da.T @ h_prev` with batches as rows."] = h_prev.T @ da
@@ -60,6 +80,7 @@ def bptt_step(student_fn):
         if name == "dh_prev":
             mistakes["The gradient to the previous state is W_hh^T da_t; with batches as rows "
                      "that is `da @ W_hh`, not `da @ W_hh.T`."] = da @ W_hh.T
+            mistakes[extra_prev_hint] = (da @ W_hh) * (1 - h_prev ** 2)
         if name == "db_h":
             mistakes["db_h must be summed over the batch (axis 0), not averaged."] = da.mean(axis=0)
         compare(got[k], (dW_xh, dW_hh, db_h, dh_prev)[k], name, mistakes=mistakes)
@@ -92,8 +113,20 @@ def central_difference(student_fn):
     before = theta.copy()
     got = call(student_fn, f, theta, eps)
     if not np.array_equal(theta, before):
+        if np.allclose(theta, before, rtol=0, atol=1e-12):
+            fail("theta was changed by your function, by rounding error only (about "
+                 f"{np.abs(theta - before).max():.0e}): adding eps and subtracting it again does not "
+                 "always give the old value back in floating point. Save the old value "
+                 "(`old = theta[i]`) and assign it back (`theta[i] = old`).")
         fail("theta was changed by your function: after perturbing an entry, put its old value "
              "back (or perturb a copy)")
+    low = {"float32": 32, "float16": 16, "bfloat16": 16}.get(
+        str(getattr(got, "dtype", "")).replace("torch.", ""))
+    if low:
+        fail(f"your gradient array is float{low if low == 32 else '16'}: its entries are rounded "
+             f"to about {1e-7 if low == 32 else 1e-3:.0e} relative error, so it cannot match "
+             "BPTT to 1e-9; expected float64 values: allocate it in float64, e.g. "
+             "`np.zeros(theta.shape)` or `np.zeros_like(theta, dtype=float)`.")
     exact = grad(theta)
     forward = np.zeros_like(theta)
     for i in np.ndindex(theta.shape):
@@ -102,6 +135,11 @@ def central_difference(student_fn):
         forward[i] = (f(t) - f(theta)) / eps
     compare(got, exact, "the numerical gradient", rtol=1e-6, atol=1e-7, mistakes={
         "It is off by a factor 2: divide f(theta + eps) - f(theta - eps) by 2 * eps.": 2 * exact,
+        "It is half the gradient: the two points theta + eps and theta - eps are 2 * eps apart, "
+        "so divide by 2 * eps (not 4 * eps).": exact / 2,
+        "Every entry holds the same number: you perturbed all entries of theta at once. "
+        "Perturb one entry at a time (loop over np.ndindex(theta.shape)).":
+            np.full_like(exact, (f(theta + eps) - f(theta - eps)) / (2 * eps)),
         "That is the one-sided (forward) difference (f(theta + eps) - f(theta)) / eps; its "
         "error shrinks only like eps. Use the central difference "
         "(f(theta + eps) - f(theta - eps)) / (2 eps), whose error shrinks like eps**2.": forward,

@@ -61,6 +61,9 @@ def scale_to_radius(student_fn):
                     W * (rho / float(torch.linalg.matrix_norm(W))),
                 "You multiplied W by rho but did not divide by its current spectral radius.":
                     W * rho,
+                "The factor is upside down: you multiplied by (current radius / rho); multiply "
+                "by rho / (current radius), so that the largest |eigenvalue| becomes rho.":
+                    W * (_radius(W) / rho),
                 "You divided by the first eigenvalue torch.linalg.eigvals returned instead of "
                 "the largest: take the maximum of their absolute values.":
                     W * (rho / float(eig[0].abs())),

@@ -23,15 +23,19 @@ _ORDER = "ifgo"  # PyTorch's order of the stacked gates
 
 
 def reference_lstm_step(x, h, c, W_x, W_h, b, *, order: str = _ORDER, bias: bool = True,
-                        swap: bool = False, tanh_c: bool = True, forget: bool = True):
+                        swap: bool = False, tanh_c: bool = True, forget: bool = True,
+                        old_c: bool = False, output_gate: bool = True,
+                        candidate_sigmoid: bool = False, recurrent: bool = True,
+                        coupled: bool = False):
     """One LSTM step; the keyword arguments produce the typical mistakes the check detects."""
-    a = x @ W_x.T + h @ W_h.T + (b if bias else 0)  # (batch, 4H)
+    a = x @ W_x.T + (h @ W_h.T if recurrent else 0) + (b if bias else 0)  # (batch, 4H)
     parts = dict(zip(order, a.chunk(4, dim=-1)))    # each (batch, H)
     gate, squash = (torch.tanh, torch.sigmoid) if swap else (torch.sigmoid, torch.tanh)
     i, f, o = gate(parts["i"]), gate(parts["f"]), gate(parts["o"])
-    g = squash(parts["g"])
-    c_new = (f * c if forget else c) + i * g        # (batch, H)
-    h_new = o * (torch.tanh(c_new) if tanh_c else c_new)
+    g = torch.sigmoid(parts["g"]) if candidate_sigmoid else squash(parts["g"])
+    c_new = (f * c if forget else c) + (1 - f if coupled else i) * g  # (batch, H)
+    c_out = c if old_c else c_new                   # the state h is computed from
+    h_new = (o if output_gate else 1) * (torch.tanh(c_out) if tanh_c else c_out)
     return h_new, c_new
 
 
@@ -73,6 +77,21 @@ def lstm_step(student_fn):
             torch.cat(reference_lstm_step(*args, tanh_c=False), 1),
         "The old cell state must be multiplied by the forget gate: c_new = f * c + i * g.":
             torch.cat(reference_lstm_step(*args, forget=False), 1),
+        "You returned (c_new, h_new): the order is (h_new, c_new), the hidden state first, as "
+        "torch.nn.LSTMCell returns it.":
+            torch.cat(reference_lstm_step(*args)[::-1], 1),
+        "h_new is computed from the old cell state c; compute c_new first, then "
+        "h_new = o * tanh(c_new).":
+            torch.cat(reference_lstm_step(*args, old_c=True), 1),
+        "The output gate is missing: h_new = o * tanh(c_new), not tanh(c_new).":
+            torch.cat(reference_lstm_step(*args, output_gate=False), 1),
+        "The candidate g uses tanh, not the sigmoid (only the gates i, f, o are sigmoids).":
+            torch.cat(reference_lstm_step(*args, candidate_sigmoid=True), 1),
+        "The recurrent term is missing: every gate reads h @ W_h.T as well as x @ W_x.T.":
+            torch.cat(reference_lstm_step(*args, recurrent=False), 1),
+        "You wrote (1 - f) * g: that is the coupled-gate variant; the standard cell writes "
+        "i * g, with its own input gate.":
+            torch.cat(reference_lstm_step(*args, coupled=True), 1),
         **mistakes,
     }
     raw = call(student_fn, *args)
@@ -151,6 +170,9 @@ def n_params(student_fn):
             [reference_n_params(*cfg, biases_per_gate=2) for cfg in _CONFIGS],
         "You left out the bias vectors.":
             [reference_n_params(*cfg, biases_per_gate=0) for cfg in _CONFIGS],
+        "The readout's bias b_y is missing: the linear readout has output_size * H weights "
+        "plus output_size biases.":
+            [reference_n_params(*cfg) - cfg[3] for cfg in _CONFIGS],
         "An LSTM layer has four sets of weights (gates i, f, o and the candidate g); "
         "you counted one.":
             [reference_n_params(*cfg, gates=False) for cfg in _CONFIGS],
@@ -159,6 +181,6 @@ def n_params(student_fn):
     }
     for (cfg, g, e) in zip(_CONFIGS, got, expected):
         if g != e:
-            compare(got, expected, "the counts", mistakes=mistakes)
+            compare(got, expected, "your list of counts", mistakes=mistakes)
     return "your counts match rc.count_params on " + ", ".join(
         f"{k} {'-'.join(map(str, hs))}" for k, _, hs, _ in _CONFIGS[:4]) + " and four more models"
