@@ -26,7 +26,7 @@ import torch  # noqa: E402
 
 import rnncourse as rc  # noqa: E402
 
-GRID = (0.01, 0.02, 0.04)          # peak learning rates tried for every model
+GRID = (0.01, 0.02, 0.04, 0.08)    # peak learning rates tried for every model
 MODELS = {                          # label -> (kind, hidden sizes, inverse)
     "GRU 5 then 3": ("gru", (5, 3), False),
     "LSTM 5 then 3": ("lstm", (5, 3), False),
@@ -40,16 +40,19 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=rc.pulse.RECIPE["epochs"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--only", nargs="*", help="model labels to run (default: all)")
+    ap.add_argument("--grid", type=float, nargs="+", default=list(GRID),
+                    help=f"peak learning rates (default {GRID}); runs of parts of the grid "
+                    "can be run in parallel and their lines put together")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     chosen = {}
-    print(f"grid of peak learning rates {GRID}; {args.epochs} epochs; seeds {args.seeds}; "
+    print(f"grid of peak learning rates {tuple(args.grid)}; {args.epochs} epochs; seeds {args.seeds}; "
           "validation = rc.data.pulses seed 2")
     for label, (kind, hidden, inverse) in MODELS.items():
         if args.only and label not in args.only:
             continue
         runs = {}
-        for lr in GRID:
+        for lr in args.grid:
             kw = dict(rc.pulse.RECIPE, epochs=args.epochs, lr=lr)
             if kind == "lstm":
                 kw["forget_bias"] = 1.0
