@@ -31,11 +31,16 @@ def _depth(seed, budget, configs):
     return out
 
 
-@claim(chapter=8, sentence="at equal time (about 1200 single-layer updates) the 2- and 4-layer "
-       "stacks beat the single layer of 24 units and the parameter-matched single layer of 62 "
-       "units", book_seeds=(0, 1, 2), budget="300 updates of 128 lookup sequences (k = 5)",
-       holds=lambda v: min(v["2 layers (time)"].mean(), v["4 layers (time)"].mean())
-       > max(v["1 layer (time)"].mean(), v["1 layer, 62 (time)"].mean()) + 0.02)
+@claim(chapter=8, sentence="at 300 updates every stack (2 and 4 layers) beats both single "
+       "layers; given four passes (about 1200 updates) the narrow single layer stays below the "
+       "stacks while the parameter-matched single layer of 62 units ends above them",
+       book_seeds=(0, 1, 2), budget="300 updates of 128 lookup sequences (k = 5)",
+       holds=lambda v: min(v["2 layers (updates)"].mean(), v["4 layers (updates)"].mean())
+       > max(v["1 layer (updates)"].mean(), v["1 layer, 62 (updates)"].mean()) + 0.1
+       and min(v["2 layers (time)"].mean(), v["4 layers (time)"].mean())
+       > v["1 layer (time)"].mean() + 0.05
+       and v["1 layer, 62 (time)"].mean()
+       > max(v["2 layers (time)"].mean(), v["4 layers (time)"].mean()))
 def depth_beats_width(seed: int, budget: float) -> dict[str, float]:
     return _depth(seed, budget, {"1 layer": (1, False, 24, 4), "1 layer, 62": (1, False, 62, 4),
                                  "2 layers": (2, False, 24, 2), "4 layers": (4, False, 24, 1)})
@@ -79,7 +84,7 @@ def taggers_and_bound(seed: int, budget: float) -> dict[str, float]:
        "tenth of the left-to-right one's, and its samples have far fewer real words",
        book_seeds=(0, 1, 2), budget="2 epochs over 1000 reviews",
        holds=lambda v: (v["bi loss"] < 0.1 * v["uni loss"]).all()
-       and (v["bi valid"] < v["uni valid"] - 0.15).all() and v["uni valid"].min() > 0.9)
+       and (v["bi valid"] < v["uni valid"] - 0.15).all() and v["uni valid"].min() > 0.85)
 def language_model_trap(seed: int, budget: float) -> dict[str, float]:
     r = ch08.lm_trap(seed, epochs=scaled(2, budget), n_reviews=_smaller(1000, budget))
     return {"uni loss": r["left-to-right"]["loss"], "bi loss": r["bidirectional"]["loss"],
