@@ -109,3 +109,14 @@ def test_run_reports_a_validation_error_on_its_own_data(one_thread):
     assert run("rnn", [4], **dict(kw, n_val=0)).val_errors == []
     with pytest.raises(ValueError, match="expected n_val"):
         run("rnn", [4], **dict(kw, n_val=-1))
+
+
+def test_recipe_takes_the_validation_choice_and_the_forget_bias():
+    from rnncourse.pulse import RECIPE, TUNED_LR, recipe
+    for (kind, hidden, inverse), lr in TUNED_LR.items():
+        r = recipe(kind, list(hidden), inverse)
+        assert r["lr"] == (RECIPE["lr"] if lr is None else lr)
+        assert ("forget_bias" in r) == (kind == "lstm")
+        assert {k: v for k, v in r.items() if k not in ("lr", "forget_bias")} == \
+            {k: v for k, v in RECIPE.items() if k != "lr"}
+    assert recipe("rnn", 7)["lr"] == RECIPE["lr"]          # not tuned: RECIPE's own
