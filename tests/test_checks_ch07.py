@@ -11,7 +11,7 @@ from rnncourse.checks import ch07
 # ---- exercise 7.1: one GRU step ------------------------------------------------------------
 
 def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bias=True,
-              swap_activations=False, swap_rz=False):
+              swap_activations=False, swap_rz=False, reset_after_bias=False):
     """A student's gru_step, right by default, with one of the typical mistakes on request."""
 
     def gru_step(x, h, W_x, W_h, b):
@@ -26,7 +26,9 @@ def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bia
         r = gate(x @ W_xr.T + h @ W_hr.T + (b_r if gate_bias else 0))
         z = gate(x @ W_xz.T + h @ W_hz.T + (b_z if gate_bias else 0))
         bn = b_n if candidate_bias else 0
-        if reset_after:
+        if reset_after_bias:
+            n = squash(x @ W_xn.T + r * (h @ W_hn.T + bn))
+        elif reset_after:
             n = squash(x @ W_xn.T + r * (h @ W_hn.T) + bn)
         else:
             n = squash(x @ W_xn.T + (r * h) @ W_hn.T + bn)
@@ -64,6 +66,7 @@ def test_gru_step_stub_reports_not_implemented():
 @pytest.mark.parametrize("mistake, words", [
     (dict(convention="chung"), "other convention for z"),
     (dict(reset_after=True), "applied after W_hn"),
+    (dict(reset_after_bias=True), "bias inside"),
     (dict(swap_activations=True), "tanh and sigmoid are swapped"),
     (dict(gate_bias=False, candidate_bias=False), "none of b_r, b_z, b_n"),
     (dict(candidate_bias=False), "candidate's bias b_n"),

@@ -11,7 +11,7 @@ __all__ = ["gru_step", "after_pulse_and_at_rest"]
 
 def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate_bias=True,
                  candidate_bias=True, swap_activations=False, swap_rz=False,
-                 untransposed=False, no_reset=False, reset_input=False):
+                 untransposed=False, no_reset=False, reset_input=False, reset_after_bias=False):
     """One GRU step with switches that reproduce the usual mistakes (the reference: defaults)."""
     H = h.shape[1]
     gate = torch.tanh if swap_activations else torch.sigmoid
@@ -33,6 +33,8 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
         n = squash(x @ W_xn.T + h @ W_hn.T + b_n)
     elif reset_input:
         n = squash(r * (x @ W_xn.T) + h @ W_hn.T + b_n)
+    elif reset_after_bias:           # PyTorch's form with the one bias inside the reset
+        n = squash(x @ W_xn.T + r * (h @ W_hn.T + b_n))
     elif reset_after:
         n = squash(x @ W_xn.T + r * (h @ W_hn.T) + b_n)
     else:
@@ -85,6 +87,9 @@ def gru_step(student_fn):
         "The reset gate multiplies the input term: it acts on the old state, "
         "W_hn (r * h_{t-1}), and the input term W_xn x_t is not reset.":
             _gru_variant(x, h, W_x, W_h, b, reset_input=True),
+        "The reset gate multiplies W_hn h_{t-1} + b_n, PyTorch's reset-after form with the "
+        "bias inside; here it acts on h_{t-1} before the weights, W_hn (r * h_{t-1}) + b_n.":
+            _gru_variant(x, h, W_x, W_h, b, reset_after_bias=True),
         "r and z are swapped and the other convention for z is used.":
             _gru_variant(x, h, W_x, W_h, b, swap_rz=True, convention="chung"),
     }
