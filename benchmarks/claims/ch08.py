@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from rnncourse.chapters import ch08
 
 from . import claim, scaled
