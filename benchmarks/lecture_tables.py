@@ -3,14 +3,16 @@ published figures.
 
     python benchmarks/lecture_tables.py                 # the pulse-converter table (ch 6, 7)
     python benchmarks/lecture_tables.py --csv           # table,model,weights,mean,std,n,published
-    python benchmarks/lecture_tables.py --recipe onecycle   # rc.pulse.RECIPE for every model
+    python benchmarks/lecture_tables.py --recipe onecycle   # chapter 7's recipe for every model
     python benchmarks/lecture_tables.py --only "LSTM 5 then 3"
 
 Recipes ("chapters", the default): chapter 6 trains the simple RNNs and LSTMs with Adam at
 0.01 on mini-batches of 50, 50 epochs, gradient norm clipped at 1; chapter 7 trains the GRU
-5 then 3 and the LSTM 25 on the inverse problem with :data:`rnncourse.pulse.RECIPE` (an LSTM's
-forget-gate bias started at 1), and so the GRU 29 on the inverse problem, which chapter 7
-names but does not train (an extra row). "onecycle" trains every model with that recipe.
+5 then 3 and the LSTM 25 on the inverse problem with :func:`rnncourse.pulse.recipe`
+(:data:`rnncourse.pulse.RECIPE` with the peak learning rate chosen on the validation set by
+``benchmarks/pulse_tuning.py``, an LSTM's forget-gate bias started at 1), and so the GRU 29 on
+the inverse problem, which chapter 7 quotes but does not train (an extra row). "onecycle"
+trains every model with that recipe (models that were not tuned get RECIPE's learning rate).
 Means and sample standard deviations (ddof = 1) are over the seeds (default 0, 1, 2).
 
 The sunspot table (chapters 2-3, test 1921-1955) comes from ``rc.timeseries.sunspot_rows()``,
@@ -35,9 +37,9 @@ CHAPTER_RECIPES = {  # (kind, hidden sizes, inverse) -> the recipe its chapter u
     ("lstm", (5,), False): CHAPTER6,
     ("rnn", (10,), False): CHAPTER6,
     ("lstm", (5, 3), False): CHAPTER6,
-    ("gru", (5, 3), False): None,        # None: rc.pulse.RECIPE (chapter 7)
+    ("gru", (5, 3), False): None,        # None: rc.pulse.recipe (chapter 7)
     ("lstm", (25,), True): None,
-    ("gru", (29,), True): None,          # named by chapter 7, not trained there
+    ("gru", (29,), True): None,          # quoted by chapter 7, not trained there
 }
 
 
@@ -48,9 +50,7 @@ def pulse_rows(recipe: str, seeds, only=None):
     models[("gru", (29,), True)] = (2727, None)
     for (kind, hidden, inverse), (weights, published) in models.items():
         if recipe == "onecycle" or CHAPTER_RECIPES[(kind, hidden, inverse)] is None:
-            kw = dict(rc.pulse.RECIPE)
-            if kind == "lstm":
-                kw["forget_bias"] = 1.0
+            kw = rc.pulse.recipe(kind, hidden, inverse)
         else:
             kw = CHAPTER_RECIPES[(kind, hidden, inverse)]
         label = rc.pulse.PulseResult(kind, list(hidden), inverse, weights).label

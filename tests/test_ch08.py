@@ -4,6 +4,7 @@ targets, the lookup task and the gradient through a stack."""
 import pytest
 import torch
 
+import rnncourse as rc
 from rnncourse.chapters import ch08
 
 SMALL = ch08.ReviewGenerator(length=6, fillers=("the",), positive=("good",), negative=("bad",),
@@ -139,3 +140,33 @@ def test_sample_checks_its_arguments(kwargs, error, message):
     args.update(kwargs)
     with pytest.raises(error, match=message):
         ch08.sample(**args)
+
+
+def test_depth_run_counts_updates_and_scores_both_budgets(one_thread):
+    train = ch08.lookup_task(128 * 3, 8, k=2, seed=1)
+    test = ch08.lookup_task(50, 8, k=2, seed=2)
+    r = ch08.depth_run(2, False, 0, train, test, width=6, updates=3, time_updates=7)
+    assert r["updates"] == 7 and r["params"] == rc.cells.param_count("rnn", 4, [6, 6], 2)
+    assert 0 <= r["equal updates"] <= 1 and 0 <= r["equal time"] <= 1
+    again = ch08.depth_run(2, False, 0, train, test, width=6, updates=3, time_updates=7)
+    assert again["equal time"] == r["equal time"]                       # reproducible
+    with pytest.raises(ValueError, match="expected 256 training sequences"):
+        ch08.depth_run(1, False, 0, train, test, updates=2)
+
+
+def test_lm_trap_returns_both_models(one_thread):
+    r = ch08.lm_trap(0, n_reviews=20, epochs=1, hidden=8, n_samples=2, sample_length=12)
+    assert set(r) == {"left-to-right", "bidirectional"}
+    for v in r.values():
+        assert v["loss"] > 0 and 0 <= v["valid"] <= 1 and len(v["samples"]) == 2
+
+
+def test_diagrams_draw_with_titles():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    for fig in (ch08.stack_diagram(3, 4), ch08.bidirectional_diagram(3)):
+        assert fig.axes[0].get_title()
+        plt.close(fig)
+    with pytest.raises(ValueError, match="layers"):
+        ch08.stack_diagram(0)

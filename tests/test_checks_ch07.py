@@ -11,7 +11,7 @@ from rnncourse.checks import ch07
 # ---- exercise 7.1: one GRU step ------------------------------------------------------------
 
 def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bias=True,
-              swap_activations=False, swap_rz=False):
+              swap_activations=False, swap_rz=False, reset_after_bias=False):
     """A student's gru_step, right by default, with one of the typical mistakes on request."""
 
     def gru_step(x, h, W_x, W_h, b):
@@ -26,7 +26,9 @@ def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bia
         r = gate(x @ W_xr.T + h @ W_hr.T + (b_r if gate_bias else 0))
         z = gate(x @ W_xz.T + h @ W_hz.T + (b_z if gate_bias else 0))
         bn = b_n if candidate_bias else 0
-        if reset_after:
+        if reset_after_bias:
+            n = squash(x @ W_xn.T + r * (h @ W_hn.T + bn))
+        elif reset_after:
             n = squash(x @ W_xn.T + r * (h @ W_hn.T) + bn)
         else:
             n = squash(x @ W_xn.T + (r * h) @ W_hn.T + bn)
@@ -64,6 +66,7 @@ def test_gru_step_stub_reports_not_implemented():
 @pytest.mark.parametrize("mistake, words", [
     (dict(convention="chung"), "other convention for z"),
     (dict(reset_after=True), "applied after W_hn"),
+    (dict(reset_after_bias=True), "bias inside"),
     (dict(swap_activations=True), "tanh and sigmoid are swapped"),
     (dict(gate_bias=False, candidate_bias=False), "none of b_r, b_z, b_n"),
     (dict(candidate_bias=False), "candidate's bias b_n"),
@@ -97,44 +100,57 @@ def test_gru_step_other_failures_are_explained():
     assert not result and "largest difference" in str(result)
 
 
-# ---- exercise 7.2: time constants from update gates ------------------------------------------
+# ---- exercise 7.2: time constants after a pulse and at rest ----------------------------------
 
-def time_constants(z):
-    return 1 / (1 - z)
+def after_pulse_and_at_rest(z, x, window):
+    tau = 1 / (1 - z)                                   # (time, H)
+    quiet = x == 0
+    after = torch.zeros_like(quiet)
+    for t in range(1, len(x)):
+        if quiet[t] and not quiet[t - 1]:               # the first quiet step after a pulse
+            after[t:t + window] = True
+    after &= quiet
+    rest = quiet & ~after
+    return tau[after].median(dim=0).values, tau[rest].median(dim=0).values
 
 
-def test_time_constants_passes_on_the_solution():
-    result = ch07.time_constants(time_constants)
+def _variant(**kw):
+    from rnncourse.checks.ch07 import _after_and_rest
+    return lambda z, x, window: _after_and_rest(z, x, window, **kw)
+
+
+def test_after_pulse_and_at_rest_passes_on_the_solution():
+    result = ch07.after_pulse_and_at_rest(after_pulse_and_at_rest)
     assert result, str(result)
 
 
-def test_time_constants_stub_reports_not_implemented():
-    def stub(z):
+def test_after_pulse_and_at_rest_stub_reports_not_implemented():
+    def stub(z, x, window):
         raise NotImplementedError()
 
-    result = ch07.time_constants(stub)
+    result = ch07.after_pulse_and_at_rest(stub)
     assert not result and "not implemented yet" in str(result)
 
 
 @pytest.mark.parametrize("fn, words", [
-    (lambda z: 1 / z, "Chung"),
-    (lambda z: 1 - z, "invert it"),
-    (lambda z: z / (1 - z), "tau - 1"),
-    (lambda z: 1 / (1 + z), "1 / (1 + z)"),
-    (lambda z: -1 / torch.log(z), "log"),
-    (lambda z: (1 / (1 - z)).mean(dim=1), "averaged over an axis"),
-    (lambda z: (1 / (1 - z)).float(), "float64"),
-    (lambda z: z.mul_(0).add_(1), "in place"),
-    (lambda z: torch.zeros_like(z), "largest difference"),
+    (_variant(tau="chung"), "Chung"),
+    (lambda z, x, w: after_pulse_and_at_rest(z, x, w)[::-1], "wrong order"),
+    (_variant(include_pulse=True), "includes the pulse"),
+    (_variant(rest_all_quiet=True), "resting steps include"),
+    (_variant(stat="mean"), "median"),
+    (_variant(window_plus_one=True), "one step too long"),
+    (lambda z, x, w: tuple(v.mean() for v in after_pulse_and_at_rest(z, x, w)), "one value per unit"),
+    (lambda z, x, w: (z.mul_(0), z), "in place"),
+    (lambda z, x, w: (torch.zeros(z.shape[1], dtype=z.dtype),) * 2, "largest difference"),
 ])
-def test_time_constants_names_the_mistake(fn, words):
-    result = ch07.time_constants(fn)
+def test_after_pulse_and_at_rest_names_the_mistake(fn, words):
+    result = ch07.after_pulse_and_at_rest(fn)
     assert not result
     assert words in str(result), str(result)
 
 
-def test_time_constants_rejects_garbage_and_the_package_function():
-    result = ch07.time_constants(lambda z: "tau")
+def test_after_pulse_and_at_rest_rejects_garbage():
+    result = ch07.after_pulse_and_at_rest(lambda z, x, w: "tau")
     assert not result and "expected" in str(result)
-    result = ch07.time_constants(lambda z: [z, z])
-    assert not result and "one tensor" in str(result)
+    result = ch07.after_pulse_and_at_rest(lambda z, x, w: 1 / (1 - z))
+    assert not result and "two tensors" in str(result)

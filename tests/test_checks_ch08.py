@@ -95,6 +95,20 @@ def test_causal_bound_names_the_mistake(kw, words):
     assert not result and words in str(result), str(result)
 
 
+def test_causal_bound_names_the_forgotten_guess_term_and_the_off_by_one():
+    # the in-reach fraction only: an int 0 at delay 0 (the review's misdiagnosed case) ...
+    only_reach = lambda agree, p, d: sum(pj for j, pj in enumerate(p, start=1) if j <= d)  # noqa: E731
+    result = ch08.causal_bound(only_reach)
+    assert not result and "modifiers out of reach still count" in str(result), str(result)
+    # ... and the same as floats
+    result = ch08.causal_bound(lambda agree, p, d: float(only_reach(agree, p, d)) + 0.0 * agree)
+    assert not result and "still" in str(result), str(result)
+    from rnncourse.checks.ch08 import _bound
+    result = ch08.causal_bound(lambda agree, p, d: _bound(agree, p, d, from_zero=True))
+    assert not result and "off by one" in str(result), str(result)
+
+
+
 def test_causal_bound_refuses_a_non_probability_and_a_wrong_number():
     result = ch08.causal_bound(lambda agree, p, d: 75.0)
     assert not result and "not a probability" in str(result)

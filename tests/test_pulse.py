@@ -96,3 +96,27 @@ def test_run_batched_seeds_and_forget_bias():
     with pytest.raises(ValueError, match="forget_bias"):
         rc.pulse.run("gru", [3], seeds=(0,), n_train=20, n_test=20, length=30, epochs=1,
                      forget_bias=1.0)
+
+
+def test_run_reports_a_validation_error_on_its_own_data(one_thread):
+    kw = dict(seeds=(0,), n_train=30, n_test=20, n_val=25, length=40, epochs=2, progress=False)
+    r = run("rnn", [4], **kw)
+    assert len(r.val_errors) == 1 and r.val_mean == r.val_errors[0] and r.val_errors != r.errors
+    x, y = rc.data.pulses(25, length=40, seed=2)          # validation: data_seed + 2
+    with torch.no_grad():
+        pred = r.models[0](x)
+    assert r.val_errors[0] == pytest.approx(float(((pred - y) ** 2).mean() / y.var(unbiased=False)), rel=1e-5)
+    assert run("rnn", [4], **dict(kw, n_val=0)).val_errors == []
+    with pytest.raises(ValueError, match="expected n_val"):
+        run("rnn", [4], **dict(kw, n_val=-1))
+
+
+def test_recipe_takes_the_validation_choice_and_the_forget_bias():
+    from rnncourse.pulse import RECIPE, TUNED_LR, recipe
+    for (kind, hidden, inverse), lr in TUNED_LR.items():
+        r = recipe(kind, list(hidden), inverse)
+        assert r["lr"] == (RECIPE["lr"] if lr is None else lr)
+        assert ("forget_bias" in r) == (kind == "lstm")
+        assert {k: v for k, v in r.items() if k not in ("lr", "forget_bias")} == \
+            {k: v for k, v in RECIPE.items() if k != "lr"}
+    assert recipe("rnn", 7)["lr"] == RECIPE["lr"]          # not tuned: RECIPE's own

@@ -23,7 +23,7 @@ import torch
 from .._validate import positive_int
 from ..cells import ChungGRUCell, GRUCell
 
-__all__ = ["switch_convention", "update_gate_rows"]
+__all__ = ["switch_convention", "update_gate_rows", "gru_cell_diagram"]
 
 
 def update_gate_rows(hidden_size: int) -> slice:
@@ -53,3 +53,57 @@ def switch_convention(cell: GRUCell) -> GRUCell:
     new.weight_h[rows] *= -1  # W_hz -> -W_hz
     new.bias[rows] *= -1      # b_z  -> -b_z
     return new
+
+
+def gru_cell_diagram():
+    """A drawing of one GRU step (this chapter's equations, reset before ``W_hn``), in the
+    style of chapter 6's LSTM diagram. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4.6))
+    ax.set(xlim=(0, 10), ylim=(0, 6.2), title="One GRU step")
+    ax.axis("off")
+    arrow = dict(arrowstyle="-|>", color="k", lw=1.3, shrinkA=0, shrinkB=0)
+
+    def box(x, y, text, colour, w=0.9, h=0.6):
+        ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, fc=colour, ec="k", lw=1.2))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12)
+
+    def node(x, y, text):
+        ax.add_patch(plt.Circle((x, y), 0.28, fc="white", ec="k", lw=1.2))
+        ax.text(x, y, text, ha="center", va="center", fontsize=11)
+
+    def line(a, b, **kw):
+        ax.annotate("", xy=b, xytext=a, arrowprops={**arrow, **kw})
+
+    colours = {"r": "#f4b6b6", "z": "#b6d7f4", "n": "#c9f4b6"}
+    # the state path along the top: keep a share z_t of the old state, add the rest
+    ax.text(0.3, 5.25, "$h_{t-1}$", fontsize=13)
+    ax.plot([0.3, 3.22], [5, 5], color="k", lw=1.3)
+    node(3.5, 5, "×"); line((3.78, 5), (6.22, 5))
+    node(6.5, 5, "+"); line((6.78, 5), (9.7, 5)); ax.text(9.2, 5.25, "$h_t$", fontsize=13)
+    # the gates, fed by [h_{t-1}, x_t]
+    ax.plot([0.3, 3.5], [1.0, 1.0], color="k", lw=1.3)
+    ax.text(0.3, 0.55, "$h_{t-1}$, $x_t$", fontsize=13)
+    for x, name in ((2.0, "r"), (3.5, "z")):
+        line((x, 1.0), (x, 1.95))
+        box(x, 2.25, "$\\sigma$", colours[name])
+        ax.text(x + 0.5, 2.65, f"${name}_t$", fontsize=12)
+    line((3.5, 2.55), (3.5, 4.72))                             # z_t keeps the old state
+    # the reset acts on h_{t-1} before W_hn; the candidate also reads x_t
+    ax.plot([1.2, 1.2], [5, 3.6], color="k", lw=1.3); line((1.2, 3.6), (1.72, 3.6))
+    node(2.0, 3.6, "×"); line((2.0, 2.55), (2.0, 3.32))
+    line((2.28, 3.6), (5.55, 2.4))
+    box(6.0, 2.25, "tanh", colours["n"])
+    ax.text(6.5, 2.65, "$\\tilde h_t$", fontsize=12)
+    ax.text(6.0, 0.55, "$x_t$", fontsize=13, ha="center"); line((6.0, 0.85), (6.0, 1.95))
+    # (1 - z_t) times the candidate, added to the kept state
+    node(4.8, 3.1, "1−"); line((3.95, 2.45), (4.55, 2.95))
+    node(6.5, 3.7, "×"); line((6.0, 2.55), (6.3, 3.48)); line((5.08, 3.2), (6.22, 3.62))
+    line((6.5, 3.98), (6.5, 4.72))
+    ax.text(3.8, 5.45, "keep: $z_t \\odot h_{t-1}$", fontsize=10, color="0.3")
+    ax.text(6.85, 4.25, "write: $+\\,(1 - z_t) \\odot \\tilde h_t$", fontsize=10, color="0.3")
+    ax.text(0.25, 3.9, "reset: $r_t \\odot h_{t-1}$", fontsize=10, color="0.3")
+    legend = [plt.Rectangle((0, 0), 1, 1, fc=c, ec="k") for c in colours.values()]
+    ax.legend(legend, ["reset gate", "update gate", "candidate"], loc="lower right", fontsize=9)
+    return fig

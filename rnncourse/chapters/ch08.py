@@ -34,7 +34,8 @@ from ..layers import Recurrent
 __all__ = ["lookup_task", "gradient_by_depth", "Reviews", "ReviewGenerator", "reviews",
            "TAGS", "bayes_bound", "delay_targets", "empirical_causal_bound", "tag_loss",
            "tag_accuracy", "train_tagger", "review_text", "CharLM", "lm_loss", "sample",
-           "valid_word_fraction", "last_phrase_labels"]
+           "valid_word_fraction", "last_phrase_labels", "lookup_accuracy", "depth_run",
+           "char_windows", "lm_trap", "stack_diagram", "bidirectional_diagram"]
 
 TAGS = ("neutral", "positive", "negative")
 IGNORE = -100                      # target value that cross-entropy skips
@@ -87,6 +88,52 @@ def gradient_by_depth(kind: str = "rnn", depths=(1, 2, 4, 8), width: int = 32, l
                 norms.append(float(rnn.layers[0].weight_ih_l0.grad.norm()))
             out[(depth, residual)] = np.array(norms)
     return out
+
+
+@torch.no_grad()
+def lookup_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Accuracy of a tagger on the lookup task's steps with a full window (``y >= 0``)."""
+    dev = next(model.parameters()).device
+    pred = model(x.to(dev)).argmax(-1).cpu()                       # (n, time)
+    keep = y >= 0
+    return float((pred == y)[keep].float().mean())
+
+
+def depth_run(depth: int, residual: bool, seed: int, train, test, *, width: int = 24,
+              updates: int = 300, time_updates: int | None = None, lr: float = 0.01,
+              batch_size: int = 128, device=None) -> dict:
+    """Train a tanh RNN stack of ``depth`` layers of ``width`` units on the lookup task.
+
+    The same Adam optimiser runs ``updates`` updates (one pass over ``train``, which holds
+    ``batch_size * updates`` sequences), then is scored ("equal updates"); training goes on to
+    ``time_updates`` updates in all (whole passes, then the first sequences of one more pass)
+    and is scored again ("equal time"). Returns the two accuracies, the parameter count, the
+    updates of the equal-time run and its seconds.
+    """
+    from ..models import SequenceRegressor
+    from ..train import fit
+    from ..utils import count_params, set_seed
+
+    x, y = train
+    per_pass = x.shape[0] // batch_size
+    if per_pass != updates:
+        raise ValueError(f"expected {batch_size * updates} training sequences for {updates} "
+                         f"updates of {batch_size}, got {x.shape[0]}")
+    time_updates = updates if time_updates is None else positive_int(time_updates, "time_updates")
+    set_seed(seed)
+    model = SequenceRegressor("rnn", x.shape[-1], [width] * depth, 2, fast=True, residual=residual)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    result, seconds, done, p = {"params": count_params(model)}, 0.0, 0, 0
+    while done < time_updates:
+        n = min(per_pass, time_updates - done) * batch_size
+        hist = fit(model, (x[:n], y[:n]), loss_fn=tag_loss, epochs=1, optimizer=opt,
+                   batch_size=batch_size, clip_norm=1.0, seed=100 * seed + p, device=device)
+        seconds, done, p = seconds + hist.seconds, done + hist.updates, p + 1
+        if p == 1:
+            result["equal updates"] = lookup_accuracy(model, *test)
+    result.update({"equal time": lookup_accuracy(model, *test), "updates": done,
+                   "seconds": seconds})
+    return result
 
 
 # ---------------------------------------------------------------------- reviews
@@ -345,6 +392,50 @@ def sample(model: CharLM, prompt: torch.Tensor, n_steps: int, seed: int = 0,
     return ids[:, prompt.shape[1]:]
 
 
+def char_windows(text: str, char_id: dict, length: int = 48):
+    """``(inputs, targets)`` of shape ``(n, length)``: ``text`` cut into windows, the target
+    the next character."""
+    ids = torch.tensor([char_id[c] for c in text])
+    n = (len(ids) - 1) // length
+    return ids[:n * length].view(n, length), ids[1:n * length + 1].view(n, length)
+
+
+def lm_trap(seed: int, *, n_reviews: int = 1000, epochs: int = 2, hidden: int = 64,
+            n_samples: int = 8, sample_length: int = 100, device=None) -> dict:
+    """Chapter 8's language-model trap for one seed: a left-to-right and a bidirectional
+    :class:`CharLM` trained with the same recipe on generated reviews written out as text.
+
+    Returns ``{name: {"loss": teacher-forced loss on held-out text (nats/char), "valid":
+    fraction of real words in samples, "samples": the texts}}`` for both models. The text and
+    held-out text are the same for every seed (generator seeds 3 and 4); ``seed`` sets the
+    initial weights, the batches and the samples.
+    """
+    from ..train import evaluate, fit
+    from ..utils import set_seed
+
+    text = review_text(reviews(n_reviews, seed=3))
+    held_out = review_text(reviews(200, seed=4))
+    vocab = ReviewGenerator().vocab
+    chars = sorted(set(text + held_out))
+    char_id = {c: i for i, c in enumerate(chars)}
+    train, val = char_windows(text, char_id), char_windows(held_out, char_id)
+    out = {}
+    for name, bi in (("left-to-right", False), ("bidirectional", True)):
+        set_seed(seed)
+        model = CharLM(len(chars), hidden, bidirectional=bi)
+        fit(model, train, loss_fn=lm_loss, epochs=epochs, lr=0.01, batch_size=32,
+            clip_norm=1.0, seed=seed, device=device)
+        model.cpu()
+        loss = evaluate(model, val, lm_loss)
+        prompt = torch.full((n_samples, 1), char_id["\n"])          # start of a review
+        ids = sample(model, prompt, sample_length, seed=seed)
+        texts = ["".join(chars[i] for i in row) for row in ids.tolist()]
+        words = [t.rsplit(" ", 1)[0] for t in texts]                 # drop the cut-off last word
+        out[name] = {"loss": float(loss), "valid": valid_word_fraction(words, vocab),
+                     "samples": texts}
+    return out
+
+
 def valid_word_fraction(texts, vocab) -> float:
     """Fraction of the whitespace-separated words of ``texts`` that are words of ``vocab``."""
     vocab = set(vocab)
@@ -358,3 +449,87 @@ def seconds(fn, *args, repeat: int = 1, **kwargs):
     for _ in range(repeat):
         out = fn(*args, **kwargs)
     return out, (time.perf_counter() - tick) / repeat
+
+
+# ---------------------------------------------------------------------- diagrams
+
+def _diagram_tools(ax):
+    import matplotlib.pyplot as plt
+
+    arrow = dict(arrowstyle="-|>", color="k", lw=1.2, shrinkA=0, shrinkB=0)
+
+    def box(x, y, text, colour, w=1.0, h=0.6):
+        ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, fc=colour, ec="k", lw=1.1))
+        ax.text(x, y, text, ha="center", va="center", fontsize=11)
+
+    def line(a, b, **kw):
+        ax.annotate("", xy=b, xytext=a, arrowprops={**arrow, **kw})
+
+    return box, line
+
+
+def stack_diagram(layers: int = 3, steps: int = 4):
+    """A drawing of a stack of ``layers`` recurrent layers unrolled over ``steps`` steps:
+    time runs to the right inside a layer, and each layer's output at step t is the next
+    layer's input at step t. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    layers, steps = positive_int(layers, "layers"), positive_int(steps, "steps")
+    fig, ax = plt.subplots(figsize=(8, 1.3 * layers + 1.9))
+    ax.set(xlim=(-0.6, 2.0 * steps + 0.2), ylim=(-0.9, 1.4 * layers + 0.9),
+           title=f"A stack of {layers} recurrent layers, unrolled in time")
+    ax.axis("off")
+    box, line = _diagram_tools(ax)
+    colours = ["#b6d7f4", "#c9f4b6", "#f4e3b6", "#f4b6b6"]
+    for t in range(steps):
+        x = 2.0 * t + 1.0
+        ax.text(x, -0.65, f"$x_{t + 1}$", ha="center", fontsize=12)
+        line((x, -0.4), (x, 0.4 - 0.3))
+        for l in range(layers):
+            y = 0.4 + 1.4 * l
+            box(x, y, f"$h^{{({l + 1})}}_{t + 1}$", colours[l % len(colours)])
+            if t < steps - 1:
+                line((x + 0.5, y), (x + 1.5, y))                 # through time, within a layer
+            else:
+                line((x + 0.5, y), (x + 1.0, y))
+            if l < layers - 1:
+                line((x, y + 0.3), (x, y + 1.1))                 # up the stack, same step
+            else:
+                line((x, y + 0.3), (x, y + 0.75))
+                ax.text(x, y + 0.85, f"$\\hat y_{t + 1}$", ha="center", fontsize=12)
+    ax.text(-0.5, 0.4 + 1.4 * (layers - 1) / 2, "layers", rotation=90, va="center", fontsize=10,
+            color="0.3")
+    ax.text(1.0 * steps, -0.9, "time", ha="center", fontsize=10, color="0.3")
+    return fig
+
+
+def bidirectional_diagram(steps: int = 4):
+    """A drawing of one bidirectional layer over ``steps`` steps: a forward layer reading left
+    to right, a backward layer reading right to left, both fed ``x_t``, their states
+    concatenated at every step. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    steps = positive_int(steps, "steps")
+    fig, ax = plt.subplots(figsize=(8, 3.9))
+    ax.set(xlim=(-0.9, 2.0 * steps + 0.2), ylim=(-0.9, 3.9),
+           title="A bidirectional layer: two recurrent layers, one per direction")
+    ax.axis("off")
+    box, line = _diagram_tools(ax)
+    for t in range(steps):
+        x = 2.0 * t + 1.0
+        ax.text(x, -0.75, f"$x_{t + 1}$", ha="center", fontsize=12)
+        line((x - 0.1, -0.45), (x - 0.25, 0.3))                  # x_t to the forward cell
+        line((x + 0.1, -0.45), (x + 0.45, 1.3))                  # x_t to the backward cell
+        box(x - 0.25, 0.6, f"$\\overrightarrow{{h}}_{t + 1}$", "#b6d7f4", w=0.8)
+        box(x + 0.25, 1.6, f"$\\overleftarrow{{h}}_{t + 1}$", "#f4b6b6", w=0.8)
+        if t < steps - 1:
+            line((x + 0.15, 0.6), (x + 1.35, 0.6))               # forward: to the right
+            line((x + 1.85, 1.6), (x + 0.65, 1.6))               # backward: to the left
+        box(x, 2.7, "concat", "#eeeeee", w=0.9, h=0.45)
+        line((x - 0.5, 0.9), (x - 0.3, 2.47))
+        line((x + 0.25, 1.9), (x + 0.2, 2.47))
+        line((x, 2.93), (x, 3.35))
+        ax.text(x, 3.45, f"$h_{t + 1}$", ha="center", fontsize=12)
+    ax.text(-0.85, 0.6, "forward", va="center", fontsize=10, color="C0")
+    ax.text(-0.85, 1.6, "backward", va="center", fontsize=10, color="C3")
+    return fig

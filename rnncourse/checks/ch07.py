@@ -6,12 +6,12 @@ import torch
 
 from . import as_array, call, check, compare, describe, fail, reject
 
-__all__ = ["gru_step", "time_constants"]
+__all__ = ["gru_step", "after_pulse_and_at_rest"]
 
 
 def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate_bias=True,
                  candidate_bias=True, swap_activations=False, swap_rz=False,
-                 untransposed=False, no_reset=False, reset_input=False):
+                 untransposed=False, no_reset=False, reset_input=False, reset_after_bias=False):
     """One GRU step with switches that reproduce the usual mistakes (the reference: defaults)."""
     H = h.shape[1]
     gate = torch.tanh if swap_activations else torch.sigmoid
@@ -33,6 +33,8 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
         n = squash(x @ W_xn.T + h @ W_hn.T + b_n)
     elif reset_input:
         n = squash(r * (x @ W_xn.T) + h @ W_hn.T + b_n)
+    elif reset_after_bias:           # PyTorch's form with the one bias inside the reset
+        n = squash(x @ W_xn.T + r * (h @ W_hn.T + b_n))
     elif reset_after:
         n = squash(x @ W_xn.T + r * (h @ W_hn.T) + b_n)
     else:
@@ -85,6 +87,9 @@ def gru_step(student_fn):
         "The reset gate multiplies the input term: it acts on the old state, "
         "W_hn (r * h_{t-1}), and the input term W_xn x_t is not reset.":
             _gru_variant(x, h, W_x, W_h, b, reset_input=True),
+        "The reset gate multiplies W_hn h_{t-1} + b_n, PyTorch's reset-after form with the "
+        "bias inside; here it acts on h_{t-1} before the weights, W_hn (r * h_{t-1}) + b_n.":
+            _gru_variant(x, h, W_x, W_h, b, reset_after_bias=True),
         "r and z are swapped and the other convention for z is used.":
             _gru_variant(x, h, W_x, W_h, b, swap_rz=True, convention="chung"),
     }
@@ -92,39 +97,66 @@ def gru_step(student_fn):
     return "your GRU step matches the reference on random weights and states"
 
 
-@check("7.2", expects="time_constants(z) returning a tensor of z's shape (batch, time, H), "
-       "in z's dtype: the time constant tau_t = 1 / (1 - z_t) of every unit at every step")
-def time_constants(student_fn):
-    """Exercise 7.2: ``time_constants(z)`` turns recorded update gates into ``1 / (1 - z)``."""
+def _after_and_rest(z, x, window, *, tau="exact", include_pulse=False, rest_all_quiet=False,
+                    stat="median", window_plus_one=False):
+    """Exercise 7.2's reference, with switches that reproduce the usual mistakes."""
+    t = {"exact": 1 / (1 - z), "chung": 1 / z}[tau]                    # (time, H)
+    quiet = x == 0                                                     # (time,)
+    ends = torch.zeros_like(quiet)
+    ends[1:] = quiet[1:] & ~quiet[:-1]                                 # first quiet step after a pulse
+    after = torch.zeros_like(quiet)
+    span = window + 1 if window_plus_one else window
+    for e in ends.nonzero().flatten().tolist():
+        after[e:e + span] = True
+    if include_pulse:                                                  # the pulse itself counted too
+        after = after | ~quiet
+    else:
+        after = after & quiet                                          # a new pulse cuts the window
+    rest = quiet if rest_all_quiet else quiet & ~after
+    reduce = (lambda v: v.median(dim=0).values) if stat == "median" else (lambda v: v.mean(dim=0))
+    return reduce(t[after]), reduce(t[rest])                           # each (H,)
+
+
+@check("7.2", expects="after_pulse_and_at_rest(z, x, window) returning two tensors (tau_after, "
+       "tau_rest), each of shape (H,): every unit's median time constant 1 / (1 - z_t) over the "
+       "window steps after each pulse, and over the other steps with zero input")
+def after_pulse_and_at_rest(student_fn):
+    """Exercise 7.2: ``after_pulse_and_at_rest(z, x, window)`` -> ``(tau_after, tau_rest)``."""
     g = torch.Generator().manual_seed(72)
-    z = torch.rand(2, 7, 4, generator=g, dtype=torch.float64) * 0.98 + 0.01   # (batch, time, H)
-    z0 = z.clone()
-    got = call(student_fn, z)
-    if not torch.equal(z, z0):
-        fail("time_constants changed z in place; compute a new tensor instead")
-    if isinstance(got, (tuple, list)):
-        reject(f"time_constants should return one tensor, got {describe(got)}")
-    arr = as_array(got, "tau", tensor=True, finite=False)
-    if arr.shape != tuple(z.shape):
-        hint = ""
-        if arr.shape in ((2, 4), (2, 7), (7, 4), (4,), ()):
-            hint = ": it looks averaged over an axis; keep one value per unit and per step"
-        reject(f"tau has shape {arr.shape} but z has shape {tuple(z.shape)}{hint}")
-    if isinstance(got, torch.Tensor) and got.dtype != z.dtype:
-        reject(f"tau is {got.dtype} but z is {z.dtype}: keep z's dtype (float64), or float32 "
-               "precision loses the digits that matter where z is close to 1")
-    expected = 1 / (1 - z)
-    mistakes = {
-        "You computed 1 / z: that is the time constant in Chung et al.'s convention, where z "
-        "admits the candidate. In this chapter z_t is the share of the old state kept, so "
-        "tau_t = 1 / (1 - z_t).": 1 / z,
-        "You computed 1 - z_t, the share of the candidate written each step; that is 1 / tau, "
-        "so invert it.": 1 - z,
-        "You computed z / (1 - z), which is tau - 1: the time constant is 1 / (1 - z_t).":
-            z / (1 - z),
-        "You computed 1 / (1 + z); the time constant is 1 / (1 - z_t).": 1 / (1 + z),
-        "You computed -1 / log(z), the decay time of z^t: close to tau for z near 1, but the "
-        "leaky unit's time constant is exactly 1 / (1 - z_t).": -1 / torch.log(z),
+    T, H, window = 70, 4, 6
+    z = torch.rand(T, H, generator=g, dtype=torch.float64) * 0.98 + 0.01   # (time, H)
+    x = torch.zeros(T, dtype=torch.float64)                                # (time,)
+    for start, stop, height in ((4, 9, 0.7), (22, 27, -0.4), (30, 33, 0.9), (55, 60, 0.5)):
+        x[start:stop] = height                     # the third pulse starts inside a window
+    z0, x0 = z.clone(), x.clone()
+    got = call(student_fn, z, x, window)
+    if not (torch.equal(z, z0) and torch.equal(x, x0)):
+        fail("after_pulse_and_at_rest changed z or x in place; compute new tensors instead")
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        reject(f"after_pulse_and_at_rest should return two tensors (tau_after, tau_rest), got "
+               f"{describe(got)}")
+    for name, v in zip(("tau_after", "tau_rest"), got):
+        arr = as_array(v, name, tensor=True, finite=False)
+        if arr.shape != (H,):
+            hint = ": keep one value per unit (reduce over time only)" if arr.size in (1, T) else ""
+            reject(f"{name} has shape {arr.shape}, expected ({H},), one value per unit{hint}")
+    ref = _after_and_rest(z, x, window)
+    swapped = (ref[1], ref[0])
+    variants = {
+        "You used tau = 1 / z, Chung et al.'s convention; in this chapter z_t is the share of "
+        "the old state kept, so tau_t = 1 / (1 - z_t).": _after_and_rest(z, x, window, tau="chung"),
+        "The two results are in the wrong order: return (tau_after, tau_rest).": swapped,
+        "Your window includes the pulse itself: it should start at the first step with zero "
+        "input after a pulse ends.": _after_and_rest(z, x, window, include_pulse=True),
+        "Your resting steps include the windows after the pulses: at rest means zero input "
+        "and no pulse ended within the last window steps.":
+            _after_and_rest(z, x, window, rest_all_quiet=True),
+        "You took the mean over the steps; take the median (a few steps with z near 1 give "
+        "huge tau and dominate a mean).": _after_and_rest(z, x, window, stat="mean"),
+        "Your window is one step too long: window steps, starting at the first quiet step "
+        "(t = e, ..., e + window - 1).": _after_and_rest(z, x, window, window_plus_one=True),
     }
-    compare(got, expected, "tau", rtol=1e-9, atol=1e-12, mistakes=mistakes)
-    return "your time constants match 1 / (1 - z) at every unit and step"
+    for k, name in enumerate(("tau_after", "tau_rest")):
+        compare(got[k], ref[k], name, rtol=1e-9, atol=1e-12,
+                mistakes={m: v[k] for m, v in variants.items()})
+    return "your time constants after the pulses and at rest match the reference"

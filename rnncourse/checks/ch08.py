@@ -62,12 +62,13 @@ def _whole(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind in "iu"
 
 
-def _bound(agree, p, delay, *, chance=False, strict=False, no_max=False):
+def _bound(agree, p, delay, *, chance=False, strict=False, no_max=False, reach_only=False,
+           from_zero=False):
     q = 0.5 if chance else (agree if no_max else max(agree, 1 - agree))
     total = 0.0
-    for j, pj in enumerate(p, start=1):
+    for j, pj in enumerate(p, start=0 if from_zero else 1):
         seen = j < delay if strict else j <= delay
-        total += pj * (1.0 if seen else q)
+        total += pj * (1.0 if seen else (0.0 if reach_only else q))
     return total
 
 
@@ -84,6 +85,11 @@ def causal_bound(student_fn):
     for agree, p, d in _CASES:
         raw = call(student_fn, agree, list(p), d)
         what = f"causal_bound({agree}, {p}, {d})"
+        if _whole(raw) and raw == 0 and d == 0:
+            fail(f"{what} returned 0: at delay 0 no sentiment word is within reach, but the "
+                 "modifiers out of reach still count: each is tagged by the rating, right with "
+                 "probability max(agree, 1 - agree). Add that term for every distance beyond "
+                 "the delay.")
         if _whole(raw):
             reject(f"{what} returned the whole number {raw!r}, so the fractions were lost; "
                    "expected a floating-point accuracy such as 0.75")
@@ -104,6 +110,10 @@ def causal_bound(student_fn):
         "steps late has read it (use <=, not <).": variant(strict=True),
         "With agree < 0.5 the best guess is the opposite of the rating, right with "
         "probability 1 - agree: use max(agree, 1 - agree).": variant(no_max=True),
+        "You counted only the modifiers within reach: those beyond the delay are still tagged "
+        "by the rating, right with probability max(agree, 1 - agree).": variant(reach_only=True),
+        "Your distances are off by one: p_distance[0] is the fraction at distance 1 "
+        "(enumerate(p_distance, start=1)).": variant(from_zero=True),
     }
     compare(got, expected, f"your bounds for {len(_CASES)} cases", rtol=1e-9, atol=1e-9,
             mistakes=mistakes)
