@@ -6,6 +6,8 @@
   as ``rc.train.fit`` does for stateful truncated BPTT;
 - :func:`ngram_cross_entropy`: the unigram / bigram / trigram baselines, counted on the training
   text and scored on the validation text;
+- :func:`kneser_ney_cross_entropies`: the strongest classical table, interpolated Kneser-Ney
+  n-grams up to any order (NumPy counting);
 - :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``;
 - :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
 - :class:`TinyTransformer`: a small causal transformer of about the same size, for the
@@ -17,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -25,7 +28,8 @@ from .._validate import nonnegative_number, positive_int
 from ..layers import Recurrent
 from ..metrics import sequence_cross_entropy
 
-__all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "cosine_schedule", "train",
+__all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney_cross_entropy",
+           "kneser_ney_cross_entropies", "cosine_schedule", "train",
            "generate", "TinyTransformer", "BITS_PER_NAT"]
 
 BITS_PER_NAT = 1 / math.log(2)
@@ -103,6 +107,92 @@ def ngram_cross_entropy(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_si
     counts = torch.bincount(codes(train_ids), minlength=V ** n).double().reshape(-1, V)  # (V^(n-1), V)
     logp = torch.log((counts + alpha) / (counts.sum(1, keepdim=True) + alpha * V))        # (V^(n-1), V)
     return float(-logp.reshape(-1)[codes(val_ids)].mean())
+
+
+def _gram_codes(ids: np.ndarray, k: int, V: int) -> np.ndarray:
+    """One integer per k-gram of ``ids`` (base-``V`` digits, first character most significant)."""
+    code = np.zeros(len(ids) - k + 1, dtype=np.int64)          # (len - k + 1,)
+    for j in range(k):
+        code = code * V + ids[j: len(ids) - k + 1 + j]
+    return code
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``values[i]`` where ``keys[i] == query`` (``keys`` sorted and unique), else 0."""
+    idx = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[idx] == queries, values[idx], 0)
+
+
+def _kn_level(p_lower, grams, counts, queries, V, discount):
+    """One level of interpolated Kneser-Ney: the discounted counts of the n-grams ``queries``
+    plus the mass set aside, spread by the lower order's probabilities ``p_lower``."""
+    if discount is None:                        # Ney's estimate from the counts of counts
+        n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
+        discount = n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+    ctx, inverse = np.unique(grams // V, return_inverse=True)   # the grams' contexts
+    total = np.bincount(inverse, weights=counts)               # count of the context
+    types = np.bincount(inverse).astype(np.float64)            # distinct next characters
+    q_ctx = queries // V
+    c = _lookup(grams, counts, queries).astype(np.float64)     # (positions,)
+    c_ctx = _lookup(ctx, total, q_ctx)
+    t_ctx = _lookup(ctx, types, q_ctx)
+    seen = c_ctx > 0
+    safe = np.where(seen, c_ctx, 1.0)
+    p = np.maximum(c - discount, 0) / safe + discount * t_ctx / safe * p_lower
+    return np.where(seen, p, p_lower)
+
+
+def kneser_ney_cross_entropies(train_ids, val_ids, vocab_size: int, max_order: int,
+                               discount: float | None = None) -> dict[int, float]:
+    """Validation cross-entropy (nats per character) of interpolated Kneser-Ney n-gram models
+    of every order from 1 to ``max_order``, counted on ``train_ids`` with NumPy.
+
+    The ``n``-gram model (Chen and Goodman's interpolated Kneser-Ney, one discount per order):
+
+    ``p(w | h) = max(c(hw) - D, 0) / c(h) + D N(h.) / c(h) p_lower(w | h')``,
+
+    where ``h`` is the ``n - 1`` previous characters, ``h'`` is ``h`` without its first one,
+    ``N(h.)`` is the number of distinct characters that follow ``h`` in training, and a context
+    never seen falls back to ``p_lower``. At the top order ``c`` is the raw count; the lower
+    orders replace it by the *continuation count*, the number of distinct characters seen before
+    the n-gram, and order 0 is the uniform ``1 / V``. ``D`` is Ney's ``n1 / (n1 + 2 n2)`` from
+    each order's counts of counts, or ``discount`` for all orders. Every order is scored on the
+    same characters: those of ``val_ids`` with ``max_order - 1`` predecessors.
+    """
+    N = positive_int(max_order, "max_order")
+    V = positive_int(vocab_size, "vocab_size")
+    if discount is not None:
+        discount = nonnegative_number(discount, "discount")
+        if not discount < 1:
+            raise ValueError(f"expected a discount in [0, 1), got {discount}")
+    if V ** (N + 1) >= 2 ** 62:
+        raise ValueError(f"expected vocab_size ** (max_order + 1) < 2 ** 62 (n-gram codes are "
+                         f"int64), got vocab_size {V} and max_order {N}")
+    train = np.asarray(torch.as_tensor(train_ids).cpu(), dtype=np.int64)
+    val = np.asarray(torch.as_tensor(val_ids).cpu(), dtype=np.int64)
+    for ids, name in ((train, "train_ids"), (val, "val_ids")):
+        if ids.ndim != 1 or len(ids) < N or (len(ids) and not 0 <= ids.min() <= ids.max() < V):
+            raise ValueError(f"expected {name} as a 1-D sequence of ids in [0, {V}) with at "
+                             f"least max_order = {N} of them")
+    raw, cont = {}, {}
+    for k in range(1, N + 1):
+        raw[k] = np.unique(_gram_codes(train, k, V), return_counts=True)
+    for k in range(1, N):                        # continuation counts: distinct left neighbours
+        cont[k] = np.unique(raw[k + 1][0] % V ** k, return_counts=True)
+    queries = {k: _gram_codes(val, k, V)[N - k:] for k in range(1, N + 1)}   # (positions,) each
+    p_cont = {0: np.full(len(val) - N + 1, 1.0 / V)}
+    for k in range(1, N):
+        p_cont[k] = _kn_level(p_cont[k - 1], *cont[k], queries[k], V, discount)
+    return {k: float(-np.log(_kn_level(p_cont[k - 1], *raw[k], queries[k], V, discount)).mean())
+            for k in range(1, N + 1)}
+
+
+def kneser_ney_cross_entropy(train_ids, val_ids, vocab_size: int, order: int,
+                             discount: float | None = None) -> float:
+    """The interpolated Kneser-Ney ``order``-gram model's validation cross-entropy (nats per
+    character), scored on every character of ``val_ids`` with ``order - 1`` predecessors; see
+    :func:`kneser_ney_cross_entropies`."""
+    return kneser_ney_cross_entropies(train_ids, val_ids, vocab_size, order, discount)[order]
 
 
 def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
