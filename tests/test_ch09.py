@@ -190,3 +190,31 @@ def test_tiny_transformer_is_causal_and_sized_like_the_lstm():
     assert torch.allclose(a[:, :7], b[:, :7], atol=1e-6) and not torch.allclose(a[:, 7:], b[:, 7:])
     with pytest.raises(ValueError, match="at most block"):
         t(torch.zeros(1, 65, dtype=torch.long))
+
+
+def test_read_text_matches_the_stateful_validation_loss(one_thread):
+    corpus = small_corpus()
+    torch.manual_seed(0)
+    model = ch09.CharLM(len(corpus.vocab), embed_size=4, hidden_sizes=[8, 6])
+    ids = corpus.train_ids[:500]
+    losses, hidden = ch09.read_text(model, ids, n_streams=4, chunk_length=30)
+    x, y = rc.data.streams(ids, 4)
+    want = rc.train.evaluate(model, (x, y), rc.metrics.sequence_cross_entropy, chunk_length=64)
+    assert losses.shape == (x.numel(),) and hidden.shape == (x.numel(), 6)
+    assert losses.mean() == pytest.approx(want, abs=1e-5)
+    with torch.no_grad():                        # stream 1, step 3 is text position L + 3
+        h, _ = model.rnn(model.embed(x[1:2, :4]))
+    assert torch.allclose(torch.from_numpy(hidden[x.shape[1] + 3]), h[0, -1], atol=1e-6)
+
+
+def test_context_losses_read_only_the_last_k_characters(one_thread):
+    corpus = small_corpus()
+    torch.manual_seed(0)
+    model = ch09.CharLM(len(corpus.vocab), embed_size=4, hidden_sizes=8)
+    ids = corpus.train_ids
+    got = ch09.context_losses(model, ids, [10, 57], [1, 3])
+    with torch.no_grad():
+        logits, _ = model(ids[None, 54:57])
+    assert got[3][1] == pytest.approx(-torch.log_softmax(logits[0, -1].double(), -1)[ids[57]].item())
+    with pytest.raises(ValueError, match="expected positions in"):
+        ch09.context_losses(model, ids, [2, 57], [3])

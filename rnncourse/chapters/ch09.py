@@ -8,6 +8,8 @@
   text and scored on the validation text;
 - :func:`kneser_ney_cross_entropies`: the strongest classical table, interpolated Kneser-Ney
   n-grams up to any order (NumPy counting);
+- :func:`read_text`, :func:`context_losses`: a trained model's per-character losses and hidden
+  units over a text, and its losses when it may read only the last ``k`` characters;
 - :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``;
 - :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
 - :class:`TinyTransformer`: a small causal transformer of about the same size, for the
@@ -29,7 +31,8 @@ from ..layers import Recurrent
 from ..metrics import sequence_cross_entropy
 
 __all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney_cross_entropy",
-           "kneser_ney_cross_entropies", "cosine_schedule", "train",
+           "kneser_ney_cross_entropies", "kneser_ney_losses", "read_text", "context_losses",
+           "cosine_schedule", "train",
            "generate", "TinyTransformer", "BITS_PER_NAT"]
 
 BITS_PER_NAT = 1 / math.log(2)
@@ -142,10 +145,10 @@ def _kn_level(p_lower, grams, counts, queries, V, discount):
     return np.where(seen, p, p_lower)
 
 
-def kneser_ney_cross_entropies(train_ids, val_ids, vocab_size: int, max_order: int,
-                               discount: float | None = None) -> dict[int, float]:
-    """Validation cross-entropy (nats per character) of interpolated Kneser-Ney n-gram models
-    of every order from 1 to ``max_order``, counted on ``train_ids`` with NumPy.
+def kneser_ney_losses(train_ids, val_ids, vocab_size: int, max_order: int,
+                      discount: float | None = None) -> dict[int, np.ndarray]:
+    """Per-character losses ``-ln p`` (nats) of interpolated Kneser-Ney n-gram models of every
+    order from 1 to ``max_order``, counted on ``train_ids`` with NumPy.
 
     The ``n``-gram model (Chen and Goodman's interpolated Kneser-Ney, one discount per order):
 
@@ -157,7 +160,7 @@ def kneser_ney_cross_entropies(train_ids, val_ids, vocab_size: int, max_order: i
     orders replace it by the *continuation count*, the number of distinct characters seen before
     the n-gram, and order 0 is the uniform ``1 / V``. ``D`` is Ney's ``n1 / (n1 + 2 n2)`` from
     each order's counts of counts, or ``discount`` for all orders. Every order is scored on the
-    same characters: those of ``val_ids`` with ``max_order - 1`` predecessors.
+    same characters: ``val_ids[max_order - 1:]``, each given the characters before it.
     """
     N = positive_int(max_order, "max_order")
     V = positive_int(vocab_size, "vocab_size")
@@ -183,8 +186,16 @@ def kneser_ney_cross_entropies(train_ids, val_ids, vocab_size: int, max_order: i
     p_cont = {0: np.full(len(val) - N + 1, 1.0 / V)}
     for k in range(1, N):
         p_cont[k] = _kn_level(p_cont[k - 1], *cont[k], queries[k], V, discount)
-    return {k: float(-np.log(_kn_level(p_cont[k - 1], *raw[k], queries[k], V, discount)).mean())
+    return {k: -np.log(_kn_level(p_cont[k - 1], *raw[k], queries[k], V, discount))
             for k in range(1, N + 1)}
+
+
+def kneser_ney_cross_entropies(train_ids, val_ids, vocab_size: int, max_order: int,
+                               discount: float | None = None) -> dict[int, float]:
+    """Validation cross-entropy (nats per character) of the interpolated Kneser-Ney models of
+    orders 1 to ``max_order``: the means of :func:`kneser_ney_losses`."""
+    losses = kneser_ney_losses(train_ids, val_ids, vocab_size, max_order, discount)
+    return {k: float(v.mean()) for k, v in losses.items()}
 
 
 def kneser_ney_cross_entropy(train_ids, val_ids, vocab_size: int, order: int,
@@ -193,6 +204,62 @@ def kneser_ney_cross_entropy(train_ids, val_ids, vocab_size: int, order: int,
     character), scored on every character of ``val_ids`` with ``order - 1`` predecessors; see
     :func:`kneser_ney_cross_entropies`."""
     return kneser_ney_cross_entropies(train_ids, val_ids, vocab_size, order, discount)[order]
+
+
+@torch.no_grad()
+def read_text(model: nn.Module, ids: torch.Tensor, n_streams: int = 16, chunk_length: int = 512):
+    """Run a trained :class:`CharLM` over ``ids`` with the state carried, as the validation loss
+    is measured; return ``(losses, hidden)`` in text order.
+
+    ``ids`` is cut into ``n_streams`` streams (``rc.data.streams``); ``losses[p]`` (NumPy,
+    nats) is ``-ln p(ids[p + 1] | ids[:p + 1])`` within its stream, and ``hidden[p]`` the top
+    layer's output after reading ``ids[p]`` (``(positions, hidden)``): the units whose
+    activations chapter 9 correlates with features of the text.
+    """
+    x, y = data.streams(ids, n_streams)                       # (n_streams, L) each
+    dev = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    losses, hidden, state = [], [], None
+    try:
+        for xs, ys in zip(x.split(chunk_length, 1), y.split(chunk_length, 1)):
+            h, state = model.rnn(model.embed(xs.to(dev)), state)   # (n_streams, chunk, hidden)
+            logp = torch.log_softmax(model.readout(h), -1)          # (n_streams, chunk, vocab)
+            losses.append(-logp.gather(-1, ys.to(dev)[..., None])[..., 0])
+            hidden.append(h)
+    finally:
+        model.train(was)
+    losses = torch.cat(losses, 1).reshape(-1)                   # (n_streams * L,)
+    hidden = torch.cat(hidden, 1).reshape(losses.shape[0], -1)  # (n_streams * L, hidden)
+    return losses.cpu().numpy(), hidden.cpu().numpy()
+
+
+@torch.no_grad()
+def context_losses(model: nn.Module, ids: torch.Tensor, positions, lengths) -> dict[int, np.ndarray]:
+    """The model's loss on ``ids[t]`` for every ``t`` in ``positions`` when it may read only the
+    ``k`` characters before it (from the zero state), for each ``k`` in ``lengths``.
+
+    Returns ``{k: losses}`` (NumPy, nats, one per position): the recurrent model cut down to a
+    ``k + 1``-gram, to set against the tables of the same context length.
+    """
+    positions = torch.as_tensor(np.asarray(positions), dtype=torch.long)
+    lengths = [positive_int(k, "context length") for k in lengths]
+    if len(positions) == 0 or positions.min() < max(lengths) or positions.max() >= len(ids):
+        raise ValueError(f"expected positions in [{max(lengths)}, {len(ids)}) so that every "
+                         f"context fits, got {positions.min()} to {positions.max()}")
+    dev = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    out = {}
+    try:
+        for k in lengths:
+            window = positions[:, None] + torch.arange(-k, 0)       # (positions, k)
+            logits, _ = model(ids[window].to(dev))                  # (positions, k, vocab)
+            logp = torch.log_softmax(logits[:, -1].double(), -1)    # (positions, vocab)
+            out[k] = -logp.gather(-1, ids[positions].to(dev)[:, None])[:, 0].cpu().numpy()
+    finally:
+        model.train(was)
+    return out
 
 
 def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
