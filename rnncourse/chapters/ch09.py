@@ -19,6 +19,8 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +35,8 @@ from ..metrics import sequence_cross_entropy
 __all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney_cross_entropy",
            "kneser_ney_cross_entropies", "kneser_ney_losses", "read_text", "context_losses",
            "cosine_schedule", "train",
-           "generate", "TinyTransformer", "BITS_PER_NAT"]
+           "generate", "TinyTransformer", "BITS_PER_NAT", "RECIPE", "train_book_model",
+           "known_words", "real_word_fraction"]
 
 BITS_PER_NAT = 1 / math.log(2)
 
@@ -279,7 +282,7 @@ def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
 def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32,
           chunk_length: int = 64, lr: float = 8e-3, clip_norm: float = 1.0, val_streams: int = 16,
           max_seconds: float | None = None, lr_schedule=None, seed: int = 0, device=None,
-          progress=None):
+          progress=None, curve_every: int | None = None, curve_chars: int = 32_768):
     """Train a language model on the corpus with the book's recipe; return the history.
 
     The training ids are cut into ``n_streams`` parallel streams (``rc.data.streams``) and
@@ -290,16 +293,76 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
     validation text, ``val_streams`` streams with the state flowing through.
     ``max_seconds`` stops earlier on a wall-clock budget, and ``lr_schedule`` replaces the
     cosine over ``updates`` (benchmarks decay the rate with the elapsed time instead).
+
+    ``curve_every`` records a validation curve: every ``curve_every`` updates (and after the
+    last) the loss on the first ``curve_chars`` characters of the validation text (16 streams,
+    state carried), as ``history.curve``, a list of ``(updates, loss)``; its time is not
+    counted in ``history.seconds``.
     """
     positive_int(updates, "updates")
     x, y = data.streams(corpus.train_ids, n_streams)          # (n_streams, L) each
     val = data.streams(corpus.val_ids, val_streams)
     epochs = math.ceil(updates / math.ceil(x.shape[1] / chunk_length))
-    return rc_train.fit(model, (x, y), loss_fn=sequence_cross_entropy, epochs=epochs, lr=lr,
-                        chunk_length=chunk_length, clip_norm=clip_norm, val_data=val,
-                        max_updates=updates, max_seconds=max_seconds,
-                        lr_schedule=lr_schedule or cosine_schedule(updates), seed=seed, device=device,
-                        progress=progress)
+    schedule = lr_schedule or cosine_schedule(updates)
+    curve, curve_seconds = [], [0.0]
+    if curve_every is not None:
+        positive_int(curve_every, "curve_every")
+        probe = data.streams(corpus.val_ids[:positive_int(curve_chars, "curve_chars", 32) + 1], 16)
+        inner = schedule
+
+        def schedule(u):                         # called before every update: probe the model
+            if u and u % curve_every == 0:
+                tick = time.perf_counter()
+                curve.append((u, rc_train.evaluate(model, probe, sequence_cross_entropy,
+                                                   chunk_length=chunk_length)))
+                curve_seconds[0] += time.perf_counter() - tick
+            return inner(u)
+
+    history = rc_train.fit(model, (x, y), loss_fn=sequence_cross_entropy, epochs=epochs, lr=lr,
+                           chunk_length=chunk_length, clip_norm=clip_norm, val_data=val,
+                           max_updates=updates, max_seconds=max_seconds, lr_schedule=schedule,
+                           seed=seed, device=device, progress=progress)
+    if curve_every is not None:
+        curve.append((history.updates, rc_train.evaluate(model, probe, sequence_cross_entropy,
+                                                         chunk_length=chunk_length)))
+        history.seconds -= curve_seconds[0]
+    history.curve = curve
+    return history
+
+
+#: The book's model and training recipe (chapter 9): embedding 32, one LSTM layer of 256 units,
+#: 16 streams walked in chunks of 64 characters, Adam with a cosine decay, 1800 updates.
+RECIPE = dict(embed_size=32, hidden_sizes=256, kind="lstm", n_streams=16, chunk_length=64,
+              lr=8e-3, updates=1800)
+
+
+def train_book_model(corpus: Corpus, *, seed: int = 0, scale: float = 1.0, device=None,
+                     curve_every: int | None = None, **changes):
+    """Build and train the chapter's model with :data:`RECIPE` (``changes`` override it) for
+    ``scale`` times its updates, seeded with ``seed``; return ``(model, history)``."""
+    r = {**RECIPE, **changes}
+    updates = max(1, int(round(r["updates"] * scale)))
+    torch.manual_seed(seed)
+    model = CharLM(len(corpus.vocab), embed_size=r["embed_size"], hidden_sizes=r["hidden_sizes"],
+                   kind=r["kind"])
+    if device is not None:
+        model = model.to(device)
+    history = train(model, corpus, updates=updates, n_streams=r["n_streams"],
+                    chunk_length=r["chunk_length"], lr=r["lr"], seed=seed, device=device,
+                    curve_every=curve_every)
+    return model, history
+
+
+def known_words(corpus: Corpus) -> set[str]:
+    """The words (runs of letters and apostrophes) of the training text."""
+    return set(re.findall(r"[A-Za-z']+", corpus.text[: len(corpus.train_ids)]))
+
+
+def real_word_fraction(text: str, words: set[str]) -> float:
+    """The fraction of the words of ``text`` that occur in ``words`` (0 for a text without any):
+    chapter 9's measure of how often a sample writes real words."""
+    found = re.findall(r"[A-Za-z']+", text)
+    return sum(w in words for w in found) / max(1, len(found))
 
 
 def generate(model: nn.Module, vocab: data.CharVocab, prompt: str, length: int, *,
