@@ -230,3 +230,24 @@ def test_train_records_a_validation_curve(one_thread):
     probe = rc.data.streams(corpus.val_ids[:65], 16)
     want = rc.train.evaluate(model, probe, rc.metrics.sequence_cross_entropy, chunk_length=8)
     assert h.curve[-1][1] == pytest.approx(want)
+
+
+def test_training_script_writes_a_checkpoint_that_loads_only_with_its_sha256(tmp_path, one_thread, capsys):
+    import hashlib
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "scripts" / "train_char_lm.py"
+    spec = importlib.util.spec_from_file_location("train_char_lm", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "tiny.pt"
+    assert script.main(["--hidden", "16", "--updates", "3", "--curve-every", "2", "--chunk", "16",
+                        "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert f"SHA-256 {digest}" in printed and "update      2" in printed
+    model = ch09.load_checkpoint(out, digest)
+    assert model.rnn.output_size == 16
+    with pytest.raises(ValueError, match="expected 00"):
+        ch09.load_checkpoint(out, "00" * 32)

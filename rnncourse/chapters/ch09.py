@@ -36,7 +36,7 @@ __all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney
            "kneser_ney_cross_entropies", "kneser_ney_losses", "read_text", "context_losses",
            "cosine_schedule", "train",
            "generate", "TinyTransformer", "BITS_PER_NAT", "RECIPE", "train_book_model",
-           "known_words", "real_word_fraction"]
+           "known_words", "real_word_fraction", "load_checkpoint"]
 
 BITS_PER_NAT = 1 / math.log(2)
 
@@ -351,6 +351,25 @@ def train_book_model(corpus: Corpus, *, seed: int = 0, scale: float = 1.0, devic
                     chunk_length=r["chunk_length"], lr=r["lr"], seed=seed, device=device,
                     curve_every=curve_every)
     return model, history
+
+
+def load_checkpoint(path, sha256: str, device=None) -> CharLM:
+    """A :class:`CharLM` saved by ``scripts/train_char_lm.py``, after checking the file's SHA-256
+    (as the shipped data is checked); the float16 weights are loaded as float32."""
+    import hashlib
+
+    with open(path, "rb") as f:
+        blob = f.read()
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != sha256:
+        raise ValueError(f"{path} has SHA-256 {digest}, expected {sha256}: the checkpoint was "
+                         "modified, damaged or replaced")
+    import io
+
+    saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    model = CharLM(**saved["config"])
+    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    return model.to(device) if device is not None else model
 
 
 def known_words(corpus: Corpus) -> set[str]:
