@@ -207,31 +207,6 @@ def test_read_text_matches_the_stateful_validation_loss(one_thread):
     assert torch.allclose(torch.from_numpy(hidden[x.shape[1] + 3]), h[0, -1], atol=1e-6)
 
 
-def test_context_losses_read_only_the_last_k_characters(one_thread):
-    corpus = small_corpus()
-    torch.manual_seed(0)
-    model = ch09.CharLM(len(corpus.vocab), embed_size=4, hidden_sizes=8)
-    ids = corpus.train_ids
-    got = ch09.context_losses(model, ids, [10, 57], [1, 3])
-    with torch.no_grad():
-        logits, _ = model(ids[None, 54:57])
-    assert got[3][1] == pytest.approx(-torch.log_softmax(logits[0, -1].double(), -1)[ids[57]].item())
-    with pytest.raises(ValueError, match="expected positions in"):
-        ch09.context_losses(model, ids, [2, 57], [3])
-
-
-def test_train_records_a_validation_curve(one_thread):
-    corpus = small_corpus()
-    torch.manual_seed(0)
-    model = ch09.CharLM(len(corpus.vocab), embed_size=8, hidden_sizes=16)
-    h = ch09.train(model, corpus, updates=25, n_streams=4, chunk_length=8, val_streams=2,
-                   curve_every=10, curve_chars=64)
-    assert [u for u, _ in h.curve] == [10, 20, 25] and h.curve[0][1] > h.curve[-1][1]
-    probe = rc.data.streams(corpus.val_ids[:65], 16)
-    want = rc.train.evaluate(model, probe, rc.metrics.sequence_cross_entropy, chunk_length=8)
-    assert h.curve[-1][1] == pytest.approx(want)
-
-
 def test_training_script_writes_a_checkpoint_that_loads_only_with_its_sha256(tmp_path, one_thread, capsys):
     import hashlib
     import importlib.util
@@ -251,3 +226,4 @@ def test_training_script_writes_a_checkpoint_that_loads_only_with_its_sha256(tmp
     assert model.rnn.output_size == 16
     with pytest.raises(ValueError, match="expected 00"):
         ch09.load_checkpoint(out, "00" * 32)
+
