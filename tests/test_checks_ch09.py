@@ -52,6 +52,7 @@ def test_sample_next_stub_reports_not_implemented():
     (lambda l, T, g=None: sample_next(l, T, g)[:, None], "squeeze"),
     (lambda l, T, g=None: sample_next(l, T, g) + 10, "outside the ids"),
     (lambda l, T, g=None: sample_next(l, T, g).tolist(), "expected a tensor"),
+    (lambda l, T, g=None: sample_next(l, T, None), "pass generator"),
 ])
 def test_sample_next_names_the_mistake(fn, words):
     result = ch09.sample_next(fn)
@@ -91,14 +92,15 @@ def bigram_cross_entropy(train_ids, val_ids, vocab_size, alpha):
     return float(-torch.log(p[val_ids[:-1], val_ids[1:]]).mean())
 
 
-def _bigram(transpose=False, log=torch.log, denominator=True):
+def _bigram(transpose=False, log=torch.log, denominator=True, axis=1):
     def fn(train_ids, val_ids, V, alpha):
         counts = torch.zeros(V, V, dtype=torch.float64)
         counts.index_put_((train_ids[:-1], train_ids[1:]), torch.ones(len(train_ids) - 1,
                           dtype=torch.float64), accumulate=True)
         if transpose:
             counts = counts.T
-        p = (counts + alpha) / (counts.sum(1, keepdim=True) + (alpha * V if denominator else 0))
+        total = counts.sum(axis).reshape(-1, 1)
+        p = (counts + alpha) / (total + (alpha * V if denominator else 0))
         return float(-log(p[val_ids[:-1], val_ids[1:]]).mean())
     return fn
 
@@ -117,6 +119,7 @@ def test_bigram_passes_and_agrees_with_the_chapter_module():
     (_bigram(transpose=True), "transposed"),
     (_bigram(log=torch.log2), "in bits"),
     (_bigram(denominator=False), "smoothing is incomplete"),
+    (_bigram(axis=0), "wrong axis"),
     (lambda tr, va, V, a: ngram_cross_entropy(tr, va, V, 1, a), "unigram"),
     (lambda tr, va, V, a: 2.0, "largest difference"),
 ])

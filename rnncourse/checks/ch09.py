@@ -112,6 +112,15 @@ def sample_next(student_fn):
     if not np.array_equal(ids, rows.argmax(-1).numpy()):
         fail("at temperature 0 every row must give its most likely character (the arg-max of "
              "that row); dividing by 0 is not possible, so treat 0 as a special case")
+    # the generator: the same seed gives the same draws, whatever the global random state
+    draws = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        got = call(student_fn, _LOGITS.repeat(200, 1), 1.0, torch.Generator().manual_seed(4))
+        draws.append(_ids(got, "sample_next(logits, 1.0, generator)", 200, V))
+    if not np.array_equal(*draws):
+        fail("two calls with generators seeded alike gave different draws: pass generator on to "
+             "torch.multinomial (generator=generator), so that a seed fixes the sample")
     return (f"your draws match softmax(logits / T) at T = 1, 0.5 and 2 (total variation <= "
             f"{_TOLERANCE} over {_DRAWS} draws), and T = 0 gives the arg-max")
 
@@ -143,12 +152,13 @@ def bits_and_perplexity(student_fn):
     return "bits = nats / ln 2 and perplexity = e ** nats (ln 76 nats: perplexity 76, uniform guessing)"
 
 
-def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, denominator=True):
+def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, denominator=True,
+                      axis=1):
     counts = np.zeros((V, V))
     np.add.at(counts, (train[:-1], train[1:]), 1)
     if transpose:
         counts = counts.T
-    row = counts.sum(1, keepdims=True) + (alpha * V if denominator else 0)
+    row = counts.sum(axis, keepdims=True).reshape(-1, 1) + (alpha * V if denominator else 0)
     p = (counts + alpha) / row
     return float(-log(p[val[:-1], val[1:]]).mean())
 
@@ -162,12 +172,16 @@ def bigram_cross_entropy(student_fn):
     V = 6
     # a Markov chain with a strong preference, so that a bigram model beats the unigram one
     P = torch.softmax(3 * torch.randn(V, V, generator=gen, dtype=torch.float64), -1)
-    def chain(n):
-        ids = [0]
+    def chain(n, first):
+        ids = [first]
         for _ in range(n - 1):
             ids.append(int(torch.multinomial(P[ids[-1]], 1, generator=gen)))
         return torch.tensor(ids)
-    train, val = chain(3000), chain(600)
+    # the first and last training ids differ, so that a row's total (how often an id is
+    # followed) and a column's total (how often it follows) are not the same
+    train, val = chain(3000, 0), chain(600, 3)
+    while train[-1] == train[0]:
+        train = train[:-1]
     alpha = 0.5
     got = call(student_fn, train.clone(), val.clone(), V, alpha)
     value = _fraction(got, "bigram_cross_entropy(...)")
@@ -182,6 +196,9 @@ def bigram_cross_entropy(student_fn):
             _bigram_reference(tr, va, V, alpha, log=np.log2),
         "The smoothing is incomplete: with alpha added to each of the V counts of a row, add "
         "alpha * V to the row's total.": _bigram_reference(tr, va, V, alpha, denominator=False),
+        "The counts are normalised over the wrong axis: divide by the total of the previous "
+        "character's row (how often it is followed), counts.sum(1), not a column's total.":
+            _bigram_reference(tr, va, V, alpha, axis=0),
         "This is the unigram cross-entropy: condition on the previous character.":
             float(unigram[va[1:]].mean()),
         "This is the unigram cross-entropy (over every character): condition on the previous "
