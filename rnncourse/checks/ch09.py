@@ -262,10 +262,11 @@ def _generated(got, what: str, batch: int, length: int, vocab: int, prompt_lengt
     if isinstance(got, torch.Tensor) and got.is_floating_point():
         reject(f"{what} holds floats; expected int64 character ids (torch.multinomial or argmax "
                "return them)")
-    if isinstance(got, (list, tuple)) and got and isinstance(got[0], torch.Tensor) \
-            and got[0].dim() == 1:
-        reject(f"{what} is a list of {len(got)} tensors; expected one tensor of shape "
-               f"({batch}, {length}): torch.stack(ids, 1)")
+    if isinstance(got, (list, tuple)):
+        if got and isinstance(got[0], torch.Tensor):
+            reject(f"{what} is a list of {len(got)} tensors; expected one tensor of shape "
+                   f"({batch}, {length}): torch.stack(ids, 1)")
+        reject(f"{what} is {describe(got)}; expected a tensor of shape ({batch}, {length})")
     arr = as_array(got, what, floats=False)
     if arr.shape == (batch, prompt_length + length):
         reject(f"{what} has shape {arr.shape}: it includes the prompt; expected shape "
