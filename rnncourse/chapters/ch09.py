@@ -9,7 +9,10 @@
 - :func:`kneser_ney_cross_entropies`: the strongest classical table, interpolated Kneser-Ney
   n-grams up to any order (NumPy counting);
 - :func:`read_text`: a trained model's per-character losses and hidden units over a text;
-- :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``;
+- :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``, with an
+  optional validation curve; :data:`RECIPE` and :func:`train_book_model`: the chapter's model;
+- :func:`load_checkpoint`: a model saved by ``scripts/train_char_lm.py``, SHA-256 checked;
+- :func:`known_words`, :func:`real_word_fraction`: how many sampled words are real;
 - :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
 - :class:`TinyTransformer`: a small causal transformer of about the same size, for the
   benchmark (``benchmarks/bench_char_lm.py``).
