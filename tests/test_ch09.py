@@ -49,6 +49,87 @@ def test_ngram_cross_entropy_against_brute_force():
         ch09.ngram_cross_entropy(train, val, V, 2, 0.0)
 
 
+def _ids(text, chars="abc"):
+    return torch.tensor([chars.index(c) for c in text])
+
+
+# A 10-character training text over {a, b, c}, worked by hand:
+#   bigrams  ab:3  bc:2  ca:2  bb:1  ba:1   (contexts: a 3 times, 1 follower; b 4 times, 3; c 2, 1)
+#   trigrams abc:1 aba:1 abb:1 bca:2 cab:2 bbc:1   (contexts ab: 3, 3 followers; bc: 2, 1; ca: 2, 1;
+#            bb: 1, 1; ba: never)
+#   continuation counts (distinct left neighbours): unigrams a:2 (ca, ba) b:2 (ab, bb) c:1 (bc),
+#            5 bigram types; bigrams bc:2 (abc, bbc) ca:1 ab:1 bb:1 ba:1
+KN_TRAIN = "abcabbcaba"
+
+
+def test_kneser_ney_bigram_by_hand():
+    D = 0.5
+    # unigram (continuation): (N(.w) - D) / 5 + D * 3 / 5 * 1/3  ->  a 0.4, b 0.4, c 0.2
+    p1 = {"a": 1.5 / 5 + 0.1, "b": 1.5 / 5 + 0.1, "c": 0.5 / 5 + 0.1}
+    # bigram: (c(hw) - D) / c(h) + D * N(h.) / c(h) * p1(w)
+    p_b_a = 2.5 / 3 + D * 1 / 3 * p1["b"]                      # 0.9
+    p_c_b = 1.5 / 4 + D * 3 / 4 * p1["c"]                      # 0.45
+    p_a_c = 1.5 / 2 + D * 1 / 2 * p1["a"]                      # 0.85
+    want2 = -(math.log(p_b_a) + math.log(p_c_b) + math.log(p_a_c)) / 3
+    # the order-1 model uses raw counts a 4, b 4, c 2 of 10: (c - D) / 10 + D * 3 / 10 * 1/3
+    want1 = -(math.log(3.5 / 10 + 0.05) + math.log(1.5 / 10 + 0.05) + math.log(3.5 / 10 + 0.05)) / 3
+    got = ch09.kneser_ney_cross_entropies(_ids(KN_TRAIN), _ids("abca"), 3, 2, discount=D)
+    assert got[2] == pytest.approx(want2, abs=1e-12) and got[1] == pytest.approx(want1, abs=1e-12)
+    assert ch09.kneser_ney_cross_entropy(_ids(KN_TRAIN), _ids("abca"), 3, 2, D) == got[2]
+    # Ney's discounts n1 / (n1 + 2 n2): bigram counts 3 2 2 1 1 -> 2 / (2 + 4) = 1/3; unigram
+    # continuation counts 2 2 1 -> 1 / (1 + 4) = 1/5 (which leaves p1 unchanged: 0.4 0.4 0.2)
+    D2 = 1 / 3
+    p_b_a, p_c_b, p_a_c = ((3 - D2) / 3 + D2 * 1 / 3 * 0.4, (2 - D2) / 4 + D2 * 3 / 4 * 0.2,
+                           (2 - D2) / 2 + D2 * 1 / 2 * 0.4)
+    want = -(math.log(p_b_a) + math.log(p_c_b) + math.log(p_a_c)) / 3
+    assert ch09.kneser_ney_cross_entropy(_ids(KN_TRAIN), _ids("abca"), 3, 2) == pytest.approx(want, abs=1e-12)
+
+
+def test_kneser_ney_trigram_by_hand():
+    D = 0.5
+    p1 = {"a": 0.4, "b": 0.4, "c": 0.2}                        # as in the bigram test
+    # middle order, from continuation counts: contexts a (ab:1), b (bc:2 bb:1 ba:1), c (ca:1)
+    p2 = {("a", "b"): 0.5 / 1 + D * 1 / 1 * p1["b"],            # 0.7
+          ("a", "a"): 0 + D * 1 / 1 * p1["a"],                  # 0.2
+          ("b", "c"): 1.5 / 4 + D * 3 / 4 * p1["c"],            # 0.45
+          ("b", "a"): 0.5 / 4 + D * 3 / 4 * p1["a"],            # 0.275
+          ("c", "a"): 0.5 / 1 + D * 1 / 1 * p1["a"]}            # 0.7
+    # top order, raw counts; the context "ba" was never followed in training: back off fully
+    p_c_ab = 0.5 / 3 + D * 3 / 3 * p2[("b", "c")]
+    p_a_bc = 1.5 / 2 + D * 1 / 2 * p2[("c", "a")]
+    p_b_ca = 1.5 / 2 + D * 1 / 2 * p2[("a", "b")]
+    p_a_ab = 0.5 / 3 + D * 3 / 3 * p2[("b", "a")]
+    p_b_ba = p2[("a", "b")]
+    got = ch09.kneser_ney_cross_entropy(_ids(KN_TRAIN), _ids("abcab"), 3, 3, discount=D)
+    assert got == pytest.approx(-(math.log(p_c_ab) + math.log(p_a_bc) + math.log(p_b_ca)) / 3, abs=1e-12)
+    got = ch09.kneser_ney_cross_entropy(_ids(KN_TRAIN), _ids("cabab"), 3, 3, discount=D)
+    assert got == pytest.approx(-(math.log(p_b_ca) + math.log(p_a_ab) + math.log(p_b_ba)) / 3, abs=1e-12)
+
+
+@pytest.mark.parametrize("order", [1, 3, 5])
+def test_kneser_ney_distributions_sum_to_one(order):
+    g = torch.Generator().manual_seed(order)
+    V = 5
+    train = torch.randint(0, V, (3000,), generator=g) % torch.randint(1, V + 1, (3000,), generator=g)
+    for _ in range(4):
+        context = torch.randint(0, V, (order - 1,), generator=g)
+        ce = [ch09.kneser_ney_cross_entropy(train, torch.cat([context, torch.tensor([w])]), V, order)
+              for w in range(V)]
+        assert sum(math.exp(-c) for c in ce) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_kneser_ney_refuses_bad_input():
+    t = torch.arange(5)
+    with pytest.raises(ValueError, match="expected a discount in"):
+        ch09.kneser_ney_cross_entropy(t, t, 5, 2, discount=1.0)
+    with pytest.raises(ValueError, match=r"expected val_ids as a 1-D sequence of ids in \[0, 5\)"):
+        ch09.kneser_ney_cross_entropy(t, torch.tensor([0, 7]), 5, 2)
+    with pytest.raises(ValueError, match="at least max_order = 6"):
+        ch09.kneser_ney_cross_entropy(t, t, 5, 6)
+    with pytest.raises(ValueError, match="2 \\*\\* 62"):
+        ch09.kneser_ney_cross_entropy(t, t, 76, 10)
+
+
 def test_cosine_schedule_runs_from_one_to_the_floor():
     f = ch09.cosine_schedule(100, floor=0.1)
     assert f(0) == pytest.approx(1.0) and f(50) == pytest.approx(0.55) and f(100) == pytest.approx(0.1)
@@ -127,3 +208,40 @@ def test_train_and_the_ngram_model_check_their_arguments():
         ch09.cosine_schedule(10, floor=2)
     with pytest.raises(ValueError, match="warmup must be an int >= 0"):
         ch09.cosine_schedule(10, warmup=-1)
+
+
+def test_read_text_matches_the_stateful_validation_loss(one_thread):
+    corpus = small_corpus()
+    torch.manual_seed(0)
+    model = ch09.CharLM(len(corpus.vocab), embed_size=4, hidden_sizes=[8, 6])
+    ids = corpus.train_ids[:500]
+    losses, hidden = ch09.read_text(model, ids, n_streams=4, chunk_length=30)
+    x, y = rc.data.streams(ids, 4)
+    want = rc.train.evaluate(model, (x, y), rc.metrics.sequence_cross_entropy, chunk_length=64)
+    assert losses.shape == (x.numel(),) and hidden.shape == (x.numel(), 6)
+    assert losses.mean() == pytest.approx(want, abs=1e-5)
+    with torch.no_grad():                        # stream 1, step 3 is text position L + 3
+        h, _ = model.rnn(model.embed(x[1:2, :4]))
+    assert torch.allclose(torch.from_numpy(hidden[x.shape[1] + 3]), h[0, -1], atol=1e-6)
+
+
+def test_training_script_writes_a_checkpoint_that_loads_only_with_its_sha256(tmp_path, one_thread, capsys):
+    import hashlib
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "scripts" / "train_char_lm.py"
+    spec = importlib.util.spec_from_file_location("train_char_lm", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "tiny.pt"
+    assert script.main(["--hidden", "16", "--updates", "3", "--curve-every", "2", "--chunk", "16",
+                        "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert f"SHA-256 {digest}" in printed and "update      2" in printed
+    model = ch09.load_checkpoint(out, digest)
+    assert model.rnn.output_size == 16
+    with pytest.raises(ValueError, match="expected 00"):
+        ch09.load_checkpoint(out, "00" * 32)
+

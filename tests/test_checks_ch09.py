@@ -52,6 +52,7 @@ def test_sample_next_stub_reports_not_implemented():
     (lambda l, T, g=None: sample_next(l, T, g)[:, None], "squeeze"),
     (lambda l, T, g=None: sample_next(l, T, g) + 10, "outside the ids"),
     (lambda l, T, g=None: sample_next(l, T, g).tolist(), "expected a tensor"),
+    (lambda l, T, g=None: sample_next(l, T, None), "pass generator"),
 ])
 def test_sample_next_names_the_mistake(fn, words):
     result = ch09.sample_next(fn)
@@ -91,14 +92,15 @@ def bigram_cross_entropy(train_ids, val_ids, vocab_size, alpha):
     return float(-torch.log(p[val_ids[:-1], val_ids[1:]]).mean())
 
 
-def _bigram(transpose=False, log=torch.log, denominator=True):
+def _bigram(transpose=False, log=torch.log, denominator=True, axis=1):
     def fn(train_ids, val_ids, V, alpha):
         counts = torch.zeros(V, V, dtype=torch.float64)
         counts.index_put_((train_ids[:-1], train_ids[1:]), torch.ones(len(train_ids) - 1,
                           dtype=torch.float64), accumulate=True)
         if transpose:
             counts = counts.T
-        p = (counts + alpha) / (counts.sum(1, keepdim=True) + (alpha * V if denominator else 0))
+        total = counts.sum(axis).reshape(-1, 1)
+        p = (counts + alpha) / (total + (alpha * V if denominator else 0))
         return float(-log(p[val_ids[:-1], val_ids[1:]]).mean())
     return fn
 
@@ -117,9 +119,90 @@ def test_bigram_passes_and_agrees_with_the_chapter_module():
     (_bigram(transpose=True), "transposed"),
     (_bigram(log=torch.log2), "in bits"),
     (_bigram(denominator=False), "smoothing is incomplete"),
+    (_bigram(axis=0), "wrong axis"),
     (lambda tr, va, V, a: ngram_cross_entropy(tr, va, V, 1, a), "unigram"),
     (lambda tr, va, V, a: 2.0, "largest difference"),
 ])
 def test_bigram_names_the_mistake(fn, words):
     result = ch09.bigram_cross_entropy(fn)
     assert not result and words in str(result), str(result)
+
+
+# ---- exercise 9.4: the sampling loop ----------------------------------------------------------
+
+def _sample_text(pick=None, carry=True, reread_last=False, first=False, stack=True,
+                 keep_prompt=False, use_generator=True):
+    def pick_default(z, T, g):
+        if T == 0:
+            return z.argmax(-1)
+        return torch.multinomial(torch.softmax(z / T, -1), 1, generator=g).squeeze(1)
+    pick = pick or pick_default
+
+    def fn(model, prompt_ids, length, temperature=1.0, generator=None):
+        g = generator if use_generator else None
+        with torch.no_grad():
+            logits, state = model(prompt_ids)
+            if reread_last:
+                logits, state = model(prompt_ids[:, -1:], state)
+            out = []
+            for _ in range(length):
+                z = logits[:, 0] if first and not out else logits[:, -1]
+                nxt = pick(z, temperature, g)
+                out.append(nxt)
+                logits, state = model(nxt[:, None], state if carry else None)
+        if not stack:
+            return out
+        ids = torch.stack(out, 1)
+        return torch.cat([prompt_ids, ids], 1) if keep_prompt else ids
+    return fn
+
+
+def _multinomial(transform):
+    def pick(z, T, g):
+        if T == 0:
+            return z.argmax(-1)
+        return torch.multinomial(transform(z, T), 1, generator=g).squeeze(1)
+    return pick
+
+
+def test_sample_text_passes_on_the_solution():
+    result = ch09.sample_text(_sample_text())
+    assert result, str(result)
+
+
+def test_sample_text_accepts_rereading_the_whole_text_each_step():
+    def slow(model, prompt_ids, length, temperature=1.0, generator=None):
+        ids = prompt_ids
+        for _ in range(length):
+            z = model(ids)[0][:, -1]
+            nxt = z.argmax(-1) if temperature == 0 else torch.multinomial(
+                torch.softmax(z / temperature, -1), 1, generator=generator).squeeze(1)
+            ids = torch.cat([ids, nxt[:, None]], 1)
+        return ids[:, prompt_ids.shape[1]:]
+    assert ch09.sample_text(slow)
+
+
+def test_sample_text_stub_reports_not_implemented():
+    def stub(model, prompt_ids, length, temperature=1.0, generator=None):
+        raise NotImplementedError()
+    result = ch09.sample_text(stub)
+    assert not result and "not implemented yet" in str(result)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_sample_text(carry=False), "the state is not carried"),
+    (_sample_text(reread_last=True), "read twice"),
+    (_sample_text(first=True), "logits[:, -1]"),
+    (_sample_text(pick=_multinomial(lambda z, T: z / T)), "not their softmax"),
+    (_sample_text(pick=_multinomial(lambda z, T: torch.softmax(z * T, -1))), "multiplied by the temperature"),
+    (_sample_text(pick=_multinomial(lambda z, T: torch.softmax(z, -1))), "temperature is ignored"),
+    (_sample_text(pick=_multinomial(lambda z, T: torch.softmax(z / T, 0))), "uniform"),
+    (_sample_text(pick=lambda z, T, g: z.argmax(-1)), "most likely character"),
+    (_sample_text(use_generator=False), "pass generator"),
+    (_sample_text(stack=False), "torch.stack"),
+    (_sample_text(keep_prompt=True), "includes the prompt"),
+])
+def test_sample_text_names_the_mistake(fn, words):
+    result = ch09.sample_text(fn)
+    assert not result
+    assert words in str(result), str(result)

@@ -29,7 +29,7 @@ from test_checks_ch07 import make_step, time_constants
 from test_checks_ch08 import make_bidirectional, make_bound
 from test_checks_ch12 import combine_ok, scan_ok
 from test_checks_ch11 import bleu_ok, caption_ok
-from test_checks_ch09 import bigram_cross_entropy, bits_and_perplexity, sample_next
+from test_checks_ch09 import _sample_text, bigram_cross_entropy, bits_and_perplexity, sample_next
 from test_checks_ch10 import make_attention, make_scores
 
 
@@ -69,6 +69,7 @@ CHECKS = {
     "9.1 sample_next": (ch09.sample_next, (sample_next,), {"count"}),
     "9.2 bits_and_perplexity": (ch09.bits_and_perplexity, (bits_and_perplexity,), {"tuple", "tuple of 2"}),
     "9.3 bigram_cross_entropy": (ch09.bigram_cross_entropy, (bigram_cross_entropy,), set()),
+    "9.4 sample_text": (ch09.sample_text, (_sample_text(),), {"count"}),
     "10.1 attention_step": (ch10.attention_step, (make_attention(),),
                             {"tuple", "tuple of 2", "batch", "tensor"}),
     "10.2 sequence_scores": (ch10.sequence_scores, (make_scores(),), {"tuple", "tuple of 2"}),

@@ -6,7 +6,13 @@
   as ``rc.train.fit`` does for stateful truncated BPTT;
 - :func:`ngram_cross_entropy`: the unigram / bigram / trigram baselines, counted on the training
   text and scored on the validation text;
-- :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``;
+- :func:`kneser_ney_cross_entropies`: the strongest classical table, interpolated Kneser-Ney
+  n-grams up to any order (NumPy counting);
+- :func:`read_text`: a trained model's per-character losses and hidden units over a text;
+- :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``, with an
+  optional validation curve; :data:`RECIPE` and :func:`train_book_model`: the chapter's model;
+- :func:`load_checkpoint`: a model saved by ``scripts/train_char_lm.py``, SHA-256 checked;
+- :func:`known_words`, :func:`real_word_fraction`: how many sampled words are real;
 - :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
 - :class:`TinyTransformer`: a small causal transformer of about the same size, for the
   benchmark (``benchmarks/bench_char_lm.py``).
@@ -15,8 +21,11 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -26,8 +35,11 @@ from ..layers import Recurrent
 from ..metrics import sequence_cross_entropy
 from ..utils import float64_if_supported
 
-__all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "cosine_schedule", "train",
-           "generate", "TinyTransformer", "BITS_PER_NAT"]
+__all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney_cross_entropy",
+           "kneser_ney_cross_entropies", "kneser_ney_losses", "read_text",
+           "cosine_schedule", "train",
+           "generate", "TinyTransformer", "BITS_PER_NAT", "RECIPE", "train_book_model",
+           "known_words", "real_word_fraction", "load_checkpoint"]
 
 BITS_PER_NAT = 1 / math.log(2)
 
@@ -113,6 +125,128 @@ def ngram_cross_entropy(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_si
     return float(-logp.reshape(-1)[codes(val_ids)].mean())
 
 
+def _gram_codes(ids: np.ndarray, k: int, V: int) -> np.ndarray:
+    """One integer per k-gram of ``ids`` (base-``V`` digits, first character most significant)."""
+    code = np.zeros(len(ids) - k + 1, dtype=np.int64)          # (len - k + 1,)
+    for j in range(k):
+        code = code * V + ids[j: len(ids) - k + 1 + j]
+    return code
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``values[i]`` where ``keys[i] == query`` (``keys`` sorted and unique), else 0."""
+    idx = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[idx] == queries, values[idx], 0)
+
+
+def _kn_level(p_lower, grams, counts, queries, V, discount):
+    """One level of interpolated Kneser-Ney: the discounted counts of the n-grams ``queries``
+    plus the mass set aside, spread by the lower order's probabilities ``p_lower``."""
+    if discount is None:                        # Ney's estimate from the counts of counts
+        n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
+        discount = n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+    ctx, inverse = np.unique(grams // V, return_inverse=True)   # the grams' contexts
+    total = np.bincount(inverse, weights=counts)               # count of the context
+    types = np.bincount(inverse).astype(np.float64)            # distinct next characters
+    q_ctx = queries // V
+    c = _lookup(grams, counts, queries).astype(np.float64)     # (positions,)
+    c_ctx = _lookup(ctx, total, q_ctx)
+    t_ctx = _lookup(ctx, types, q_ctx)
+    seen = c_ctx > 0
+    safe = np.where(seen, c_ctx, 1.0)
+    p = np.maximum(c - discount, 0) / safe + discount * t_ctx / safe * p_lower
+    return np.where(seen, p, p_lower)
+
+
+def kneser_ney_losses(train_ids, val_ids, vocab_size: int, max_order: int,
+                      discount: float | None = None) -> dict[int, np.ndarray]:
+    """Per-character losses ``-ln p`` (nats) of interpolated Kneser-Ney n-gram models of every
+    order from 1 to ``max_order``, counted on ``train_ids`` with NumPy.
+
+    The ``n``-gram model (Chen and Goodman's interpolated Kneser-Ney, one discount per order):
+
+    ``p(w | h) = max(c(hw) - D, 0) / c(h) + D N(h.) / c(h) p_lower(w | h')``,
+
+    where ``h`` is the ``n - 1`` previous characters, ``h'`` is ``h`` without its first one,
+    ``N(h.)`` is the number of distinct characters that follow ``h`` in training, and a context
+    never seen falls back to ``p_lower``. At the top order ``c`` is the raw count; the lower
+    orders replace it by the *continuation count*, the number of distinct characters seen before
+    the n-gram, and order 0 is the uniform ``1 / V``. ``D`` is Ney's ``n1 / (n1 + 2 n2)`` from
+    each order's counts of counts, or ``discount`` for all orders. Every order is scored on the
+    same characters: ``val_ids[max_order - 1:]``, each given the characters before it.
+    """
+    N = positive_int(max_order, "max_order")
+    V = positive_int(vocab_size, "vocab_size")
+    if discount is not None:
+        discount = nonnegative_number(discount, "discount")
+        if not discount < 1:
+            raise ValueError(f"expected a discount in [0, 1), got {discount}")
+    if V ** (N + 1) >= 2 ** 62:
+        raise ValueError(f"expected vocab_size ** (max_order + 1) < 2 ** 62 (n-gram codes are "
+                         f"int64), got vocab_size {V} and max_order {N}")
+    train = np.asarray(torch.as_tensor(train_ids).cpu(), dtype=np.int64)
+    val = np.asarray(torch.as_tensor(val_ids).cpu(), dtype=np.int64)
+    for ids, name in ((train, "train_ids"), (val, "val_ids")):
+        if ids.ndim != 1 or len(ids) < N or (len(ids) and not 0 <= ids.min() <= ids.max() < V):
+            raise ValueError(f"expected {name} as a 1-D sequence of ids in [0, {V}) with at "
+                             f"least max_order = {N} of them")
+    raw, cont = {}, {}
+    for k in range(1, N + 1):
+        raw[k] = np.unique(_gram_codes(train, k, V), return_counts=True)
+    for k in range(1, N):                        # continuation counts: distinct left neighbours
+        cont[k] = np.unique(raw[k + 1][0] % V ** k, return_counts=True)
+    queries = {k: _gram_codes(val, k, V)[N - k:] for k in range(1, N + 1)}   # (positions,) each
+    p_cont = {0: np.full(len(val) - N + 1, 1.0 / V)}
+    for k in range(1, N):
+        p_cont[k] = _kn_level(p_cont[k - 1], *cont[k], queries[k], V, discount)
+    return {k: -np.log(_kn_level(p_cont[k - 1], *raw[k], queries[k], V, discount))
+            for k in range(1, N + 1)}
+
+
+def kneser_ney_cross_entropies(train_ids, val_ids, vocab_size: int, max_order: int,
+                               discount: float | None = None) -> dict[int, float]:
+    """Validation cross-entropy (nats per character) of the interpolated Kneser-Ney models of
+    orders 1 to ``max_order``: the means of :func:`kneser_ney_losses`."""
+    losses = kneser_ney_losses(train_ids, val_ids, vocab_size, max_order, discount)
+    return {k: float(v.mean()) for k, v in losses.items()}
+
+
+def kneser_ney_cross_entropy(train_ids, val_ids, vocab_size: int, order: int,
+                             discount: float | None = None) -> float:
+    """The interpolated Kneser-Ney ``order``-gram model's validation cross-entropy (nats per
+    character), scored on every character of ``val_ids`` with ``order - 1`` predecessors; see
+    :func:`kneser_ney_cross_entropies`."""
+    return kneser_ney_cross_entropies(train_ids, val_ids, vocab_size, order, discount)[order]
+
+
+@torch.no_grad()
+def read_text(model: nn.Module, ids: torch.Tensor, n_streams: int = 16, chunk_length: int = 512):
+    """Run a trained :class:`CharLM` over ``ids`` with the state carried, as the validation loss
+    is measured; return ``(losses, hidden)`` in text order.
+
+    ``ids`` is cut into ``n_streams`` streams (``rc.data.streams``); ``losses[p]`` (NumPy,
+    nats) is ``-ln p(ids[p + 1] | ids[:p + 1])`` within its stream, and ``hidden[p]`` the top
+    layer's output after reading ``ids[p]`` (``(positions, hidden)``): the units whose
+    activations chapter 9 correlates with features of the text.
+    """
+    x, y = data.streams(ids, n_streams)                       # (n_streams, L) each
+    dev = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    losses, hidden, state = [], [], None
+    try:
+        for xs, ys in zip(x.split(chunk_length, 1), y.split(chunk_length, 1)):
+            h, state = model.rnn(model.embed(xs.to(dev)), state)   # (n_streams, chunk, hidden)
+            logp = torch.log_softmax(model.readout(h), -1)          # (n_streams, chunk, vocab)
+            losses.append(-logp.gather(-1, ys.to(dev)[..., None])[..., 0])
+            hidden.append(h)
+    finally:
+        model.train(was)
+    losses = torch.cat(losses, 1).reshape(-1)                   # (n_streams * L,)
+    hidden = torch.cat(hidden, 1).reshape(losses.shape[0], -1)  # (n_streams * L, hidden)
+    return losses.cpu().numpy(), hidden.cpu().numpy()
+
+
 def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
     """Learning-rate factor for ``fit(lr_schedule=...)``: a linear warm-up over ``warmup``
     updates, then a cosine from 1 down to ``floor`` at update ``total``."""
@@ -133,7 +267,7 @@ def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
 def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32,
           chunk_length: int = 64, lr: float = 8e-3, clip_norm: float = 1.0, val_streams: int = 16,
           max_seconds: float | None = None, lr_schedule=None, seed: int = 0, device=None,
-          progress=None):
+          progress=None, curve_every: int | None = None, curve_chars: int = 32_768):
     """Train a language model on the corpus with the book's recipe; return the history.
 
     The training ids are cut into ``n_streams`` parallel streams (``rc.data.streams``) and
@@ -144,6 +278,11 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
     validation text, ``val_streams`` streams with the state flowing through.
     ``max_seconds`` stops earlier on a wall-clock budget, and ``lr_schedule`` replaces the
     cosine over ``updates`` (benchmarks decay the rate with the elapsed time instead).
+
+    ``curve_every`` records a validation curve: every ``curve_every`` updates (and after the
+    last) the loss on the first ``curve_chars`` characters of the validation text (16 streams,
+    state carried), as ``history.curve``, a list of ``(updates, loss)``; its time is not
+    counted in ``history.seconds``.
     """
     positive_int(updates, "updates")
     positive_int(chunk_length, "chunk_length")
@@ -152,11 +291,87 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
     x, y = data.streams(corpus.train_ids, n_streams)          # (n_streams, L) each
     val = data.streams(corpus.val_ids, val_streams)
     epochs = math.ceil(updates / math.ceil(x.shape[1] / chunk_length))
-    return rc_train.fit(model, (x, y), loss_fn=sequence_cross_entropy, epochs=epochs, lr=lr,
-                        chunk_length=chunk_length, clip_norm=clip_norm, val_data=val,
-                        max_updates=updates, max_seconds=max_seconds,
-                        lr_schedule=lr_schedule or cosine_schedule(updates), seed=seed, device=device,
-                        progress=progress)
+    schedule = lr_schedule or cosine_schedule(updates)
+    curve, curve_seconds = [], [0.0]
+    if curve_every is not None:
+        positive_int(curve_every, "curve_every")
+        probe = data.streams(corpus.val_ids[:positive_int(curve_chars, "curve_chars", 32) + 1], 16)
+        inner = schedule
+
+        def schedule(u):                         # called before every update: probe the model
+            if u and u % curve_every == 0:
+                tick = time.perf_counter()
+                curve.append((u, rc_train.evaluate(model, probe, sequence_cross_entropy,
+                                                   chunk_length=chunk_length)))
+                curve_seconds[0] += time.perf_counter() - tick
+            return inner(u)
+
+    history = rc_train.fit(model, (x, y), loss_fn=sequence_cross_entropy, epochs=epochs, lr=lr,
+                           chunk_length=chunk_length, clip_norm=clip_norm, val_data=val,
+                           max_updates=updates, max_seconds=max_seconds, lr_schedule=schedule,
+                           seed=seed, device=device, progress=progress)
+    if curve_every is not None:
+        curve.append((history.updates, rc_train.evaluate(model, probe, sequence_cross_entropy,
+                                                         chunk_length=chunk_length)))
+        history.seconds -= curve_seconds[0]
+    history.curve = curve
+    return history
+
+
+#: The book's model and training recipe (chapter 9): embedding 32, one LSTM layer of 256 units,
+#: 8 streams walked in chunks of 64 characters, Adam with a cosine decay, 3600 updates. Chosen
+#: on the validation text at seed 0 among 32, 16 and 8 streams (for the same characters read)
+#: and learning rates 0.005, 0.008 and 0.012.
+RECIPE = dict(embed_size=32, hidden_sizes=256, kind="lstm", n_streams=8, chunk_length=64,
+              lr=8e-3, updates=3600)
+
+
+def train_book_model(corpus: Corpus, *, seed: int = 0, scale: float = 1.0, device=None,
+                     curve_every: int | None = None, **changes):
+    """Build and train the chapter's model with :data:`RECIPE` (``changes`` override it) for
+    ``scale`` times its updates, seeded with ``seed``; return ``(model, history)``."""
+    r = {**RECIPE, **changes}
+    updates = max(1, int(round(r["updates"] * scale)))
+    torch.manual_seed(seed)
+    model = CharLM(len(corpus.vocab), embed_size=r["embed_size"], hidden_sizes=r["hidden_sizes"],
+                   kind=r["kind"])
+    if device is not None:
+        model = model.to(device)
+    history = train(model, corpus, updates=updates, n_streams=r["n_streams"],
+                    chunk_length=r["chunk_length"], lr=r["lr"], seed=seed, device=device,
+                    curve_every=curve_every)
+    return model, history
+
+
+def load_checkpoint(path, sha256: str, device=None) -> CharLM:
+    """A :class:`CharLM` saved by ``scripts/train_char_lm.py``, after checking the file's SHA-256
+    (as the shipped data is checked); the float16 weights are loaded as float32."""
+    import hashlib
+
+    with open(path, "rb") as f:
+        blob = f.read()
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != sha256:
+        raise ValueError(f"{path} has SHA-256 {digest}, expected {sha256}: the checkpoint was "
+                         "modified, damaged or replaced")
+    import io
+
+    saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    model = CharLM(**saved["config"])
+    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    return model.to(device) if device is not None else model
+
+
+def known_words(corpus: Corpus) -> set[str]:
+    """The words (runs of letters and apostrophes) of the training text."""
+    return set(re.findall(r"[A-Za-z']+", corpus.text[: len(corpus.train_ids)]))
+
+
+def real_word_fraction(text: str, words: set[str]) -> float:
+    """The fraction of the words of ``text`` that occur in ``words`` (0 for a text without any):
+    chapter 9's measure of how often a sample writes real words."""
+    found = re.findall(r"[A-Za-z']+", text)
+    return sum(w in words for w in found) / max(1, len(found))
 
 
 def generate(model: nn.Module, vocab: data.CharVocab, prompt: str, length: int, *,

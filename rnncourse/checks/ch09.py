@@ -7,6 +7,12 @@
 - :func:`bits_and_perplexity`: a loss in nats as bits per character and as perplexity.
 - :func:`bigram_cross_entropy`: the bigram baseline, compared with
   :func:`rnncourse.chapters.ch09.ngram_cross_entropy`.
+- :func:`sample_text`: the generation loop (read the prompt, then draw a character and feed it
+  back, carrying the state), run on two toy language models: one whose next character depends
+  on how many characters it has read (greedy decoding must match exactly), and one with a fixed
+  distribution (the draws' frequencies at T = 0.5, 1 and 2). It names the usual slips: the state
+  not carried, the last prompt character read twice, the first step's logits used, no softmax,
+  the temperature multiplied or ignored, the generator not passed on.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import torch
 
 from . import as_array, as_number, call, check, compare, describe, fail, reject, unpack
 
-__all__ = ["sample_next", "bits_and_perplexity", "bigram_cross_entropy"]
+__all__ = ["sample_next", "bits_and_perplexity", "bigram_cross_entropy", "sample_text"]
 
 _LOGITS = torch.tensor([2.0, 1.0, 0.5, 0.0, -1.0], dtype=torch.float64)
 _DRAWS = 20_000
@@ -106,6 +112,15 @@ def sample_next(student_fn):
     if not np.array_equal(ids, rows.argmax(-1).numpy()):
         fail("at temperature 0 every row must give its most likely character (the arg-max of "
              "that row); dividing by 0 is not possible, so treat 0 as a special case")
+    # the generator: the same seed gives the same draws, whatever the global random state
+    draws = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        got = call(student_fn, _LOGITS.repeat(200, 1), 1.0, torch.Generator().manual_seed(4))
+        draws.append(_ids(got, "sample_next(logits, 1.0, generator)", 200, V))
+    if not np.array_equal(*draws):
+        fail("two calls with generators seeded alike gave different draws: pass generator on to "
+             "torch.multinomial (generator=generator), so that a seed fixes the sample")
     return (f"your draws match softmax(logits / T) at T = 1, 0.5 and 2 (total variation <= "
             f"{_TOLERANCE} over {_DRAWS} draws), and T = 0 gives the arg-max")
 
@@ -137,12 +152,13 @@ def bits_and_perplexity(student_fn):
     return "bits = nats / ln 2 and perplexity = e ** nats (ln 76 nats: perplexity 76, uniform guessing)"
 
 
-def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, denominator=True):
+def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, denominator=True,
+                      axis=1):
     counts = np.zeros((V, V))
     np.add.at(counts, (train[:-1], train[1:]), 1)
     if transpose:
         counts = counts.T
-    row = counts.sum(1, keepdims=True) + (alpha * V if denominator else 0)
+    row = counts.sum(axis, keepdims=True).reshape(-1, 1) + (alpha * V if denominator else 0)
     p = (counts + alpha) / row
     return float(-log(p[val[:-1], val[1:]]).mean())
 
@@ -156,12 +172,16 @@ def bigram_cross_entropy(student_fn):
     V = 6
     # a Markov chain with a strong preference, so that a bigram model beats the unigram one
     P = torch.softmax(3 * torch.randn(V, V, generator=gen, dtype=torch.float64), -1)
-    def chain(n):
-        ids = [0]
+    def chain(n, first):
+        ids = [first]
         for _ in range(n - 1):
             ids.append(int(torch.multinomial(P[ids[-1]], 1, generator=gen)))
         return torch.tensor(ids)
-    train, val = chain(3000), chain(600)
+    # the first and last training ids differ, so that a row's total (how often an id is
+    # followed) and a column's total (how often it follows) are not the same
+    train, val = chain(3000, 0), chain(600, 3)
+    while train[-1] == train[0]:
+        train = train[:-1]
     alpha = 0.5
     got = call(student_fn, train.clone(), val.clone(), V, alpha)
     value = _fraction(got, "bigram_cross_entropy(...)")
@@ -176,6 +196,9 @@ def bigram_cross_entropy(student_fn):
             _bigram_reference(tr, va, V, alpha, log=np.log2),
         "The smoothing is incomplete: with alpha added to each of the V counts of a row, add "
         "alpha * V to the row's total.": _bigram_reference(tr, va, V, alpha, denominator=False),
+        "The counts are normalised over the wrong axis: divide by the total of the previous "
+        "character's row (how often it is followed), counts.sum(1), not a column's total.":
+            _bigram_reference(tr, va, V, alpha, axis=0),
         "This is the unigram cross-entropy: condition on the previous character.":
             float(unigram[va[1:]].mean()),
         "This is the unigram cross-entropy (over every character): condition on the previous "
@@ -183,3 +206,152 @@ def bigram_cross_entropy(student_fn):
     }
     compare(value, expected, "your bigram cross-entropy", rtol=1e-6, mistakes=mistakes)
     return f"your bigram cross-entropy matches the reference ({expected:.4f} nats on a test chain)"
+
+
+class _CounterLM(torch.nn.Module):
+    """A toy language model whose next character depends on the state: after reading a character
+    ``c`` as the ``n``-th character since the state was empty, it predicts ``(c + n) % V``."""
+
+    V = 7
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(4.0))
+
+    def forward(self, x, state=None):
+        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.is_floating_point():
+            got = f"shape {tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else describe(x)
+            raise ValueError(f"the model expects int64 ids of shape (batch, time), got {got}")
+        count = torch.zeros(x.shape[0], dtype=torch.long) if state is None else state
+        n = count[:, None] + torch.arange(1, x.shape[1] + 1)              # (batch, time)
+        logits = self.scale * torch.nn.functional.one_hot((x + n) % self.V, self.V)
+        return logits.float(), count + x.shape[1]                          # (batch, time, V)
+
+
+class _FixedLM(torch.nn.Module):
+    """A toy language model that always predicts the same (positive) logits."""
+
+    LOGITS = torch.tensor([2.0, 1.2, 0.6, 0.3, 0.1])
+
+    def __init__(self):
+        super().__init__()
+        self.bias = torch.nn.Parameter(self.LOGITS.clone())
+
+    def forward(self, x, state=None):
+        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.is_floating_point():
+            got = f"shape {tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else describe(x)
+            raise ValueError(f"the model expects int64 ids of shape (batch, time), got {got}")
+        return self.bias.detach().expand(x.shape[0], x.shape[1], -1).clone(), state
+
+
+def _greedy_reference(prompt, length, *, carry=True, reread_last=False, first_logits=False):
+    model = _CounterLM()
+    with torch.no_grad():
+        logits, state = model(prompt)
+        if reread_last:
+            logits, state = model(prompt[:, -1:], state)
+        out = []
+        for _ in range(length):
+            nxt = (logits[:, 0] if first_logits and not out else logits[:, -1]).argmax(-1)
+            out.append(nxt)
+            logits, state = model(nxt[:, None], state if carry else None)
+    return torch.stack(out, 1).numpy()
+
+
+def _generated(got, what: str, batch: int, length: int, vocab: int, prompt_length: int) -> np.ndarray:
+    if isinstance(got, torch.Tensor) and got.is_floating_point():
+        reject(f"{what} holds floats; expected int64 character ids (torch.multinomial or argmax "
+               "return them)")
+    if isinstance(got, (list, tuple)):
+        if got and isinstance(got[0], torch.Tensor):
+            reject(f"{what} is a list of {len(got)} tensors; expected one tensor of shape "
+                   f"({batch}, {length}): torch.stack(ids, 1)")
+        reject(f"{what} is {describe(got)}; expected a tensor of shape ({batch}, {length})")
+    arr = as_array(got, what, floats=False)
+    if arr.shape == (batch, prompt_length + length):
+        reject(f"{what} has shape {arr.shape}: it includes the prompt; expected shape "
+               f"({batch}, {length}), the {length} new ids only")
+    if arr.shape == (length, batch) and length != batch:
+        reject(f"{what} has shape {arr.shape}; expected ({batch}, {length}): one row per "
+               "prompt (stack the steps along axis 1)")
+    if arr.shape != (batch, length):
+        reject(f"{what} has shape {arr.shape}; expected ({batch}, {length})")
+    if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() >= vocab:
+        reject(f"{what} holds values outside the ids 0..{vocab - 1}; expected character ids")
+    return arr.astype(np.int64)
+
+
+@check("9.4", expects="sample_text(model, prompt_ids, length, temperature, generator) returning "
+       "a (batch, length) int64 tensor: the new ids, each drawn from softmax(logits / "
+       "temperature) after the prompt and the ids drawn so far (arg-max at temperature 0)")
+def sample_text(student_fn):
+    """Exercise 9.4: ``sample_text(model, prompt_ids, length, temperature, generator)``."""
+    # 1. greedy decoding with a model whose prediction depends on its state: must match exactly
+    prompt = torch.tensor([[1, 2, 3], [4, 0, 6], [5, 5, 5]])
+    length = 12
+    got = call(student_fn, _CounterLM(), prompt.clone(), length, 0.0, torch.Generator().manual_seed(0))
+    ids = _generated(got, f"sample_text(model, prompt_ids, {length}, 0.0, generator)", 3, length,
+                     _CounterLM.V, prompt.shape[1])
+    want = _greedy_reference(prompt, length)
+    if not np.array_equal(ids, want):
+        mistakes = {
+            "the state is not carried: pass the state returned by each call of the model into "
+            "the next call (model(next_ids[:, None], state)), or the model forgets what it read":
+                _greedy_reference(prompt, length, carry=False),
+            "the last prompt character is read twice: after reading the whole prompt, the "
+            "distribution of the first new character is already in the last step's logits":
+                _greedy_reference(prompt, length, reread_last=True),
+            "the first new character comes from the logits after the prompt's first character; "
+            "take the last time step, logits[:, -1]":
+                _greedy_reference(prompt, length, first_logits=True),
+        }
+        for hint, wrong in mistakes.items():
+            if np.array_equal(ids, wrong):
+                fail(f"with temperature 0 your ids for the prompt {prompt[0].tolist()} are "
+                     f"{ids[0].tolist()}: {hint}")
+        fail(f"with temperature 0 (greedy) your ids for the prompt {prompt[0].tolist()} are "
+             f"{ids[0].tolist()}, the model's most likely ones are {want[0].tolist()}: read the "
+             "prompt, then repeat: take the last step's logits, pick an id, feed it back in with "
+             "the state")
+    # 2. the distribution of the draws at three temperatures, with fixed logits
+    V, rows, steps = len(_FixedLM.LOGITS), 2000, 10
+    z = _FixedLM.LOGITS.double()
+    start = torch.zeros(rows, 1, dtype=torch.long)
+    for T in (1.0, 0.5, 2.0):
+        got = call(student_fn, _FixedLM(), start.clone(), steps, T, torch.Generator().manual_seed(7))
+        ids = _generated(got, f"sample_text(model, prompt_ids, {steps}, {T}, generator)", rows,
+                         steps, V, 1)
+        freq = np.bincount(ids.ravel(), minlength=V) / ids.size
+        want = torch.softmax(z / T, -1).numpy()
+        if _tv(freq, want) <= _TOLERANCE:
+            continue
+        suspects = {
+            "the draws follow the logits themselves, not their softmax: torch.multinomial "
+            "needs probabilities, softmax(logits / T)": (z / T / (z / T).sum()).numpy(),
+            "the logits are multiplied by the temperature; divide them by it (a low temperature "
+            "must sharpen the distribution)": torch.softmax(z * T, -1).numpy(),
+            "the temperature is ignored: divide the logits by it before the softmax":
+                torch.softmax(z, -1).numpy(),
+            "the draws are uniform: is the softmax taken over the vocabulary (the last axis)?":
+                np.full(V, 1 / V),
+            "every draw is the most likely character; at a temperature above 0, draw at random "
+            "with torch.multinomial": np.eye(V)[0],
+        }
+        for hint, dist in suspects.items():
+            if _tv(freq, dist) <= _TOLERANCE and _tv(dist, want) > _TOLERANCE:
+                fail(f"at temperature {T} the frequencies of your draws are "
+                     f"{np.round(freq, 3).tolist()}: {hint}")
+        fail(f"at temperature {T} the frequencies of your draws are {np.round(freq, 3).tolist()}, "
+             f"but softmax(logits / {T}) is {np.round(want, 3).tolist()} (total variation "
+             f"{_tv(freq, want):.3f} > {_TOLERANCE})")
+    # 3. the generator: the same seed gives the same text, whatever the global random state
+    runs = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        got = call(student_fn, _FixedLM(), start[:50].clone(), 20, 1.0, torch.Generator().manual_seed(5))
+        runs.append(_generated(got, "sample_text(model, prompt_ids, 20, 1.0, generator)", 50, 20, V, 1))
+    if not np.array_equal(*runs):
+        fail("two calls with generators seeded alike gave different samples: pass generator "
+             "on to torch.multinomial (generator=generator), so that a seed fixes the text")
+    return ("greedy decoding matches a model whose prediction depends on its state, the draws "
+            "match softmax(logits / T) at T = 1, 0.5 and 2, and the generator fixes the sample")
