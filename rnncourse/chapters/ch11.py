@@ -1,7 +1,7 @@
 """Chapter 11 (captioning): a CNN encoder and an LSTM decoder on generated images of shapes.
 
 The data (:func:`shapes`): 24 x 24 RGB images made with NumPy from a seed, holding one to three
-coloured shapes on a 3 x 3 grid of cells, each with a compositional caption such as
+coloured shapes on a 2 x 2 grid of cells, each with a compositional caption such as
 ``"a small red circle left of a large blue square"``. Shapes are named in a fixed colour order
 (red, green, blue, yellow), so every image has exactly one right caption; between two named
 shapes the caption says where the first lies relative to the next (left of, right of, above,
@@ -9,15 +9,16 @@ below). Some colour-shape combinations (:data:`HELD_OUT`) never appear in traini
 ``"held_out"`` shows each image at least one of them.
 
 The model (:class:`Captioner`): a small CNN written with ``torch.nn`` (no torchvision) maps an
-image to a 3 x 3 map of feature vectors, one per grid cell; an LSTM decoder
+image to a 2 x 2 map of feature vectors, one per grid cell; an LSTM decoder
 (:class:`rnncourse.layers.Recurrent`) predicts the caption word by word, trained with teacher
 forcing. Three ways to give the decoder the image (``inject``):
 
-- ``"init"``: the image's feature vector sets the LSTM's initial state (Show and Tell,
-  Vinyals et al. 2015; Karpathy and Fei-Fei 2015 give it at the first step), and never again;
+- ``"init"``: the image's feature vector sets the LSTM's initial state, and never again (the
+  image once, at the start: Show and Tell, Vinyals et al. 2015, feeds it as the LSTM's input at
+  a step t = -1 from a zero state; Karpathy and Fei-Fei 2015 add it at the first step);
 - ``"step"``: the feature vector is part of the input at every step (as in Donahue et al.'s
   LRCN);
-- ``"attention"``: at every step the decoder looks at the 3 x 3 map through additive attention
+- ``"attention"``: at every step the decoder looks at the 2 x 2 map through additive attention
   (Xu et al. 2015) and reads the weighted mix of the cells' vectors.
 
 Decoding uses the shared :func:`rnncourse.decode.greedy` and :func:`rnncourse.decode.beam_search`
@@ -214,10 +215,10 @@ def parse(caption: str) -> tuple[list[tuple], list[str]]:
 # ------------------------------------------------------------------ the model
 
 class Encoder(nn.Module):
-    """A small CNN: ``(batch, 3, 24, 24) -> (batch, channels, 3, 3)``, one feature vector per
-    grid cell. A 4 x 4 convolution with stride 4 cuts the image into 6 x 6 patches (cheap on a
-    CPU), two 3 x 3 convolutions combine neighbouring patches, and 2 x 2 max pooling leaves one
-    vector per 8 x 8 cell."""
+    """A small CNN: ``(batch, 3, 24, 24) -> (batch, channels, 2, 2)``, one feature vector per
+    grid cell. Two 3 x 3 convolutions with stride 2 take the image to 12 x 12 and then 6 x 6, a
+    third 3 x 3 convolution combines neighbours at 6 x 6, and 3 x 3 max pooling leaves one
+    vector per 12 x 12-pixel cell."""
 
     def __init__(self, channels: int = 32):
         super().__init__()
@@ -292,11 +293,11 @@ class Captioner(nn.Module):
 
     # -- the decoder's state: a dict of batch-first tensors, as rnncourse.decode expects
     def start(self, images: torch.Tensor) -> dict:
-        maps = self.encoder(images)                                   # (batch, C, 3, 3)
+        maps = self.encoder(images)                                   # (batch, C, 2, 2)
         B = images.shape[0]
         zeros = images.new_zeros(B, self.hidden)
         if self.inject == "attention":
-            cells = maps.flatten(2).transpose(1, 2)                   # (batch, 9, C)
+            cells = maps.flatten(2).transpose(1, 2)                   # (batch, 4, C)
             return {"h": zeros, "c": zeros, "cells": cells, "keys": self.keys(cells)}
         f = self.feature(maps)                                        # (batch, feature)
         if self.inject == "init":
@@ -309,8 +310,8 @@ class Captioner(nn.Module):
             return emb, None
         if self.inject == "step":
             return torch.cat([emb, state["f"]], dim=-1), None
-        e = self.score(torch.tanh(state["keys"] + self.query(state["h"])[:, None]))  # (batch, 9, 1)
-        alpha = torch.softmax(e, dim=1)                                              # (batch, 9, 1)
+        e = self.score(torch.tanh(state["keys"] + self.query(state["h"])[:, None]))  # (batch, 4, 1)
+        alpha = torch.softmax(e, dim=1)                                              # (batch, 4, 1)
         context = (alpha * state["cells"]).sum(1)                                    # (batch, C)
         return torch.cat([emb, context], dim=-1), alpha.squeeze(-1)
 
@@ -342,7 +343,7 @@ class Captioner(nn.Module):
 
     @torch.no_grad()
     def attention(self, images: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        """Attention weights ``(batch, T, 9)`` while reading ``tokens[:, :-1]`` (attention only)."""
+        """Attention weights ``(batch, T, 4)`` while reading ``tokens[:, :-1]`` (attention only)."""
         if self.inject != "attention":
             raise ValueError("only a Captioner(inject='attention') has attention weights")
         state, weights = self.start(images), []
