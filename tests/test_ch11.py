@@ -153,3 +153,17 @@ def test_split_encoder_shape_slot_is_colour_blind(one_thread):
     a = dict(colour="green", shape="square", size="large", row=1, col=0)
     colour = enc(torch.from_numpy(ch11.render([a]))[None])[0, 8:, 1, 0]
     torch.testing.assert_close(colour, torch.tensor(ch11.COLOURS["green"]), atol=1e-2, rtol=0)
+
+
+def test_attention_on_shapes_is_a_fraction_of_the_shape_words():
+    torch.manual_seed(0)
+    data = ch11.shapes(20, "test", seed=3)
+    model = ch11.Captioner("attention").eval()
+    frac = ch11.attention_on_shapes(model, data)
+    assert 0.0 <= frac <= 1.0
+    # a model whose attention is uniform picks cell 0 (argmax of ties): right only for shapes there
+    with torch.no_grad():
+        model.score.weight.zero_()
+    n_words = sum(len(o) for o in data.objects)
+    in_cell0 = sum(1 for objs in data.objects for o in objs if o["row"] == 0 and o["col"] == 0)
+    assert ch11.attention_on_shapes(model, data) == pytest.approx(in_cell0 / n_words)

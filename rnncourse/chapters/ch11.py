@@ -44,7 +44,8 @@ from ..layers import Recurrent
 __all__ = ["COLOURS", "SHAPES", "SIZES", "RELATIONS", "HELD_OUT", "VOCAB", "PAD", "START", "END",
            "CaptionData", "Encoder", "SplitEncoder", "shapes", "render", "describe", "relation", "encode", "decode_tokens",
            "parse", "Captioner", "generate", "caption_scores", "bleu", "train_captioner",
-           "clips", "ActivityNet", "ACTIONS", "train_activity", "held_out_shapes"]
+           "clips", "ActivityNet", "ACTIONS", "train_activity", "held_out_shapes",
+           "attention_on_shapes", "ATTENTION_UPDATES"]
 
 IMAGE = 24                  # pixels per side
 GRID = 2                    # the image is a GRID x GRID grid of cells, one shape per cell
@@ -61,6 +62,7 @@ PAD, START, END = "<pad>", "<start>", "<end>"
 VOCAB = (PAD, START, END, "a", *SIZES, *COLOURS, *SHAPES, "left", "right", "of", "above", "below")
 _INDEX = {w: i for i, w in enumerate(VOCAB)}
 MAX_WORDS = 3 * 4 + 2 * 2   # three shapes of four words, two relations of up to two
+ATTENTION_UPDATES = 1200    # the attention captioners' budget (scripts/train_ch11_attention.py)
 
 
 # ------------------------------------------------------------------ the images and captions
@@ -454,6 +456,24 @@ def train_captioner(inject: str, train: CaptionData, *, updates: int, seed: int 
         losses.append(history.loss[-1])
     return model, seconds, losses
 
+
+
+def attention_on_shapes(model: Captioner, data: CaptionData) -> float:
+    """How often the attention looks at the right cell to name a shape: over every shape word of
+    the references, the fraction of teacher-forced steps that predict it with their largest
+    weight on the cell that holds that shape (the cells in the order of ``flatten``: row by
+    row)."""
+    dev = next(model.parameters()).device
+    weights = model.attention(data.images.to(dev), data.tokens.to(dev)).cpu()   # (n, T, 4)
+    shape_ids = torch.tensor([_INDEX[s] for s in SHAPES])
+    order = list(COLOURS)
+    hits = []
+    for i, objects in enumerate(data.objects):
+        objs = sorted(objects, key=lambda o: order.index(o["colour"]))   # caption order
+        steps = torch.nonzero(torch.isin(data.tokens[i], shape_ids))[:, 0] - 1   # predicting rows
+        for o, t in zip(objs, steps.tolist()):
+            hits.append(int(weights[i, t].argmax()) == GRID * o["row"] + o["col"])
+    return float(np.mean(hits))
 
 # ------------------------------------------------------------------ activity recognition
 
