@@ -183,3 +183,17 @@ def test_decode_tokens_and_generate_check_their_input():
 def test_bleu_says_it_expects_lists_of_captions():
     with pytest.raises(TypeError, match=r"hypotheses as a list of caption strings, got str .*\[caption\]"):
         ch11.bleu("a red circle", ["a red circle"])
+
+
+def test_attention_on_shapes_is_a_fraction_of_the_shape_words():
+    torch.manual_seed(0)
+    data = ch11.shapes(20, "test", seed=3)
+    model = ch11.Captioner("attention").eval()
+    frac = ch11.attention_on_shapes(model, data)
+    assert 0.0 <= frac <= 1.0
+    # a model whose attention is uniform picks cell 0 (argmax of ties): right only for shapes there
+    with torch.no_grad():
+        model.score.weight.zero_()
+    n_words = sum(len(o) for o in data.objects)
+    in_cell0 = sum(1 for objs in data.objects for o in objs if o["row"] == 0 and o["col"] == 0)
+    assert ch11.attention_on_shapes(model, data) == pytest.approx(in_cell0 / n_words)

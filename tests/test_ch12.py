@@ -362,3 +362,23 @@ def test_bar_images_and_pixel_rnn():
 def test_copy_loss_refuses_targets_longer_than_the_sequence():
     with pytest.raises(ValueError, match=r"n_tokens <= time"):
         ch12.copy_loss(torch.randn(2, 3, 5), torch.zeros(2, 4, dtype=torch.long))
+
+
+def test_ssm_step_size_range_is_an_argument_and_checked():
+    torch.manual_seed(0)
+    for kind in ("selective", "lti"):
+        model = ch12.TokenModel(kind, 8, d_model=16, n_layers=1, state_size=4, expand=1,
+                                dt_range=(0.1, 1.0))
+        mixer = model.blocks[0].mixer
+        bias = mixer.delta.bias if kind == "selective" else mixer.delta_bias
+        dt = torch.nn.functional.softplus(bias)
+        assert 0.1 - 1e-6 <= dt.min() and dt.max() <= 1.0 + 1e-6
+    with pytest.raises(ValueError, match="dt_min <= dt_max"):
+        ch12.DiagonalSSM(4, 2, dt_min=1.0, dt_max=0.1)
+    with pytest.raises(ValueError, match="dt_min"):
+        ch12.DiagonalSSM(4, 2, dt_min=0.0)
+
+
+def test_seconds_can_return_every_repeat():
+    times = ch12.seconds(lambda x: x * 2, torch.ones(3), repeats=4, every=True)
+    assert len(times) == 4 and times == sorted(times)

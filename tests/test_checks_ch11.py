@@ -12,7 +12,7 @@ from rnncourse.checks import ch11
 
 # ---- exercise 11.1: sentence BLEU by hand -------------------------------------------------
 
-def make_bleu(clip=True, brevity=True, geometric=True, max_n=4, percent=False):
+def make_bleu(clip=True, brevity=True, geometric=True, max_n=4, percent=False, eps=None):
     """A student's sentence_bleu, right by default, with one of the typical mistakes on request."""
 
     def sentence_bleu(hypothesis, reference):
@@ -23,11 +23,13 @@ def make_bleu(clip=True, brevity=True, geometric=True, max_n=4, percent=False):
             rc_ = Counter(tuple(r[i:i + n]) for i in range(len(r) - n + 1))
             m = sum(min(c, rc_[g]) if clip else (c if g in rc_ else 0) for g, c in hc.items())
             ps.append(m / max(1, sum(hc.values())))
-        if geometric:
+        if geometric and eps is not None:          # log(max(p, eps)) instead of returning 0
+            s = math.exp(sum(math.log(max(p, eps)) for p in ps) / max_n)
+        elif geometric:
             s = 0.0 if min(ps) == 0 else math.exp(sum(map(math.log, ps)) / max_n)
         else:
             s = sum(ps) / max_n
-        if brevity and len(h) < len(r):
+        if brevity == "always" or (brevity and len(h) < len(r)):   # "always": no min(1, .)
             s *= math.exp(1 - len(r) / len(h))
         return 100 * s if percent else s
 
@@ -73,6 +75,9 @@ def test_bleu_stub_reports_not_implemented():
     (dict(geometric=False), "geometric mean"),
     (dict(max_n=2), "bigrams"),
     (dict(percent=True), "100 times"),
+    (dict(brevity="always"), "min(1, exp(1 - r / c))"),
+    (dict(eps=1e-12), "some precision p_n is 0"),
+    (dict(eps=1e-9), "some precision p_n is 0"),
 ])
 def test_bleu_names_the_mistake(mistake, words):
     result = ch11.sentence_bleu(make_bleu(**mistake))

@@ -70,11 +70,41 @@ def scan_ok(a, b):
 
 
 def test_scan_passes_on_the_solution_the_package_and_the_loop():
-    for fn in (scan_ok, lambda *a: chapter.scan(*a), lambda *a: chapter.linear_recurrence_loop(*a)):
+    for fn in (scan_ok, lambda *a: chapter.scan(*a)):
         result = ch12.scan(fn)
         assert result, str(result)
         assert "equals the loop" in str(result)
     assert "package's own" in ch12.scan(chapter.scan).message
+
+
+def _cumprod_cumsum(a, b):
+    # the closed form h_t = A_t * cumsum(b / A) with A_t = cumprod(a): right for short
+    # sequences, inf / nan once the products underflow (the exercise forbids it)
+    A = torch.cumprod(a, dim=1)
+    return A * torch.cumsum(b / A, dim=1)
+
+
+def test_scan_refuses_the_loop_over_time():
+    result = ch12.scan(lambda *a: chapter.linear_recurrence_loop(*a))
+    assert not result and "loops over time" in str(result), str(result)
+
+    def python_loop(a, b):
+        h, out = torch.zeros_like(b[:, 0]), []
+        for t in range(a.shape[1]):
+            h = a[:, t] * h + b[:, t]
+            out.append(h)
+        return torch.stack(out, 1)
+
+    result = ch12.scan(python_loop)
+    assert not result and "loops over time" in str(result), str(result)
+
+
+def test_scan_refuses_the_cumprod_cumsum_form():
+    a = torch.rand(2, 30, 3, dtype=torch.float64) * 0.5 + 0.5
+    b = torch.randn(2, 30, 3, dtype=torch.float64)
+    assert torch.allclose(_cumprod_cumsum(a, b), scan_ok(a, b))        # right on short sequences
+    result = ch12.scan(_cumprod_cumsum)
+    assert not result and "cumprod" in str(result), str(result)
 
 
 def test_scan_stub_reports_not_implemented():

@@ -1,7 +1,7 @@
 """Chapter 11 (captioning): a CNN encoder and an LSTM decoder on generated images of shapes.
 
 The data (:func:`shapes`): 24 x 24 RGB images made with NumPy from a seed, holding one to three
-coloured shapes on a 3 x 3 grid of cells, each with a compositional caption such as
+coloured shapes on a 2 x 2 grid of cells, each with a compositional caption such as
 ``"a small red circle left of a large blue square"``. Shapes are named in a fixed colour order
 (red, green, blue, yellow), so every image has exactly one right caption; between two named
 shapes the caption says where the first lies relative to the next (left of, right of, above,
@@ -9,15 +9,16 @@ below). Some colour-shape combinations (:data:`HELD_OUT`) never appear in traini
 ``"held_out"`` shows each image at least one of them.
 
 The model (:class:`Captioner`): a small CNN written with ``torch.nn`` (no torchvision) maps an
-image to a 3 x 3 map of feature vectors, one per grid cell; an LSTM decoder
+image to a 2 x 2 map of feature vectors, one per grid cell; an LSTM decoder
 (:class:`rnncourse.layers.Recurrent`) predicts the caption word by word, trained with teacher
 forcing. Three ways to give the decoder the image (``inject``):
 
-- ``"init"``: the image's feature vector sets the LSTM's initial state (Show and Tell,
-  Vinyals et al. 2015; Karpathy and Fei-Fei 2015 give it at the first step), and never again;
+- ``"init"``: the image's feature vector sets the LSTM's initial state, and never again (the
+  image once, at the start: Show and Tell, Vinyals et al. 2015, feeds it as the LSTM's input at
+  a step t = -1 from a zero state; Karpathy and Fei-Fei 2015 add it at the first step);
 - ``"step"``: the feature vector is part of the input at every step (as in Donahue et al.'s
   LRCN);
-- ``"attention"``: at every step the decoder looks at the 3 x 3 map through additive attention
+- ``"attention"``: at every step the decoder looks at the 2 x 2 map through additive attention
   (Xu et al. 2015) and reads the weighted mix of the cells' vectors.
 
 Decoding uses the shared :func:`rnncourse.decode.greedy` and :func:`rnncourse.decode.beam_search`
@@ -43,7 +44,8 @@ from ..layers import Recurrent
 __all__ = ["COLOURS", "SHAPES", "SIZES", "RELATIONS", "HELD_OUT", "VOCAB", "PAD", "START", "END",
            "CaptionData", "Encoder", "SplitEncoder", "shapes", "render", "describe", "relation", "encode", "decode_tokens",
            "parse", "Captioner", "generate", "caption_scores", "bleu", "train_captioner",
-           "clips", "ActivityNet", "ACTIONS", "train_activity", "held_out_shapes"]
+           "clips", "ActivityNet", "ACTIONS", "train_activity", "held_out_shapes",
+           "attention_on_shapes", "ATTENTION_UPDATES"]
 
 IMAGE = 24                  # pixels per side
 GRID = 2                    # the image is a GRID x GRID grid of cells, one shape per cell
@@ -60,6 +62,7 @@ PAD, START, END = "<pad>", "<start>", "<end>"
 VOCAB = (PAD, START, END, "a", *SIZES, *COLOURS, *SHAPES, "left", "right", "of", "above", "below")
 _INDEX = {w: i for i, w in enumerate(VOCAB)}
 MAX_WORDS = 3 * 4 + 2 * 2   # three shapes of four words, two relations of up to two
+ATTENTION_UPDATES = 1200    # the attention captioners' budget (scripts/train_ch11_attention.py)
 
 
 # ------------------------------------------------------------------ the images and captions
@@ -232,10 +235,10 @@ def parse(caption: str) -> tuple[list[tuple], list[str]]:
 # ------------------------------------------------------------------ the model
 
 class Encoder(nn.Module):
-    """A small CNN: ``(batch, 3, 24, 24) -> (batch, channels, 3, 3)``, one feature vector per
-    grid cell. A 4 x 4 convolution with stride 4 cuts the image into 6 x 6 patches (cheap on a
-    CPU), two 3 x 3 convolutions combine neighbouring patches, and 2 x 2 max pooling leaves one
-    vector per 8 x 8 cell."""
+    """A small CNN: ``(batch, 3, 24, 24) -> (batch, channels, 2, 2)``, one feature vector per
+    grid cell. Two 3 x 3 convolutions with stride 2 take the image to 12 x 12 and then 6 x 6, a
+    third 3 x 3 convolution combines neighbours at 6 x 6, and 3 x 3 max pooling leaves one
+    vector per 12 x 12-pixel cell."""
 
     def __init__(self, channels: int = 32):
         super().__init__()
@@ -310,11 +313,11 @@ class Captioner(nn.Module):
 
     # -- the decoder's state: a dict of batch-first tensors, as rnncourse.decode expects
     def start(self, images: torch.Tensor) -> dict:
-        maps = self.encoder(images)                                   # (batch, C, 3, 3)
+        maps = self.encoder(images)                                   # (batch, C, 2, 2)
         B = images.shape[0]
         zeros = images.new_zeros(B, self.hidden)
         if self.inject == "attention":
-            cells = maps.flatten(2).transpose(1, 2)                   # (batch, 9, C)
+            cells = maps.flatten(2).transpose(1, 2)                   # (batch, 4, C)
             return {"h": zeros, "c": zeros, "cells": cells, "keys": self.keys(cells)}
         f = self.feature(maps)                                        # (batch, feature)
         if self.inject == "init":
@@ -327,8 +330,8 @@ class Captioner(nn.Module):
             return emb, None
         if self.inject == "step":
             return torch.cat([emb, state["f"]], dim=-1), None
-        e = self.score(torch.tanh(state["keys"] + self.query(state["h"])[:, None]))  # (batch, 9, 1)
-        alpha = torch.softmax(e, dim=1)                                              # (batch, 9, 1)
+        e = self.score(torch.tanh(state["keys"] + self.query(state["h"])[:, None]))  # (batch, 4, 1)
+        alpha = torch.softmax(e, dim=1)                                              # (batch, 4, 1)
         context = (alpha * state["cells"]).sum(1)                                    # (batch, C)
         return torch.cat([emb, context], dim=-1), alpha.squeeze(-1)
 
@@ -360,7 +363,7 @@ class Captioner(nn.Module):
 
     @torch.no_grad()
     def attention(self, images: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        """Attention weights ``(batch, T, 9)`` while reading ``tokens[:, :-1]`` (attention only)."""
+        """Attention weights ``(batch, T, 4)`` while reading ``tokens[:, :-1]`` (attention only)."""
         if self.inject != "attention":
             raise ValueError("only a Captioner(inject='attention') has attention weights")
         state, weights = self.start(images), []
@@ -480,6 +483,24 @@ def train_captioner(inject: str, train: CaptionData, *, updates: int, seed: int 
         losses.append(history.loss[-1])
     return model, seconds, losses
 
+
+
+def attention_on_shapes(model: Captioner, data: CaptionData) -> float:
+    """How often the attention looks at the right cell to name a shape: over every shape word of
+    the references, the fraction of teacher-forced steps that predict it with their largest
+    weight on the cell that holds that shape (the cells in the order of ``flatten``: row by
+    row)."""
+    dev = next(model.parameters()).device
+    weights = model.attention(data.images.to(dev), data.tokens.to(dev)).cpu()   # (n, T, 4)
+    shape_ids = torch.tensor([_INDEX[s] for s in SHAPES])
+    order = list(COLOURS)
+    hits = []
+    for i, objects in enumerate(data.objects):
+        objs = sorted(objects, key=lambda o: order.index(o["colour"]))   # caption order
+        steps = torch.nonzero(torch.isin(data.tokens[i], shape_ids))[:, 0] - 1   # predicting rows
+        for o, t in zip(objs, steps.tolist()):
+            hits.append(int(weights[i, t].argmax()) == GRID * o["row"] + o["col"])
+    return float(np.mean(hits))
 
 # ------------------------------------------------------------------ activity recognition
 

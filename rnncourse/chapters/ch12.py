@@ -35,13 +35,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._validate import positive_int, sequence_tensor
+from .._validate import positive_int, positive_number, sequence_tensor
 from ..layers import Recurrent
 
 __all__ = ["seconds", "linear_recurrence_loop", "combine", "scan", "scan_steps", "scan_work",
            "log_space_scan", "cumsum_form", "SelfAttention", "attention_macs", "recurrence_macs",
            "MinGRU", "MinLSTM", "DiagonalSSM", "SSMBlock", "TokenModel", "selective_copying",
-           "copy_loss", "copy_accuracy", "Hopfield", "bar_images", "PixelRNN"]
+           "train_copier", "copy_loss", "copy_accuracy", "Hopfield", "bar_images", "PixelRNN"]
 
 
 # ----------------------------------------------------------------------------- timing
@@ -53,9 +53,10 @@ def _sync(tensors) -> None:
             return
 
 
-def seconds(fn, *tensors, backward: bool = True, repeats: int = 3) -> float:
+def seconds(fn, *tensors, backward: bool = True, repeats: int = 3, every: bool = False):
     """Median wall-clock seconds of ``fn(*tensors)`` (and, with ``backward``, of the backward
-    pass of its sum with respect to every floating-point input), after one warm-up call.
+    pass of its sum with respect to every floating-point input), after one warm-up call;
+    with ``every=True`` the sorted list of all ``repeats`` times instead, to show the spread.
     Waits for a GPU to finish before reading the clock. For printing, never for asserting:
     the figure depends on the machine and on what else runs on it."""
     import statistics
@@ -78,7 +79,7 @@ def seconds(fn, *tensors, backward: bool = True, repeats: int = 3) -> float:
         start = time.perf_counter()
         once()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return sorted(times) if every else statistics.median(times)
 
 
 # ----------------------------------------------------------------------------- linear recurrences
@@ -339,6 +340,9 @@ class DiagonalSSM(nn.Module):
         if mode not in ("scan", "loop"):
             raise ValueError(f"mode must be 'scan' or 'loop', got {mode!r}")
         self.mode = mode
+        dt_min, dt_max = positive_number(dt_min, "dt_min"), positive_number(dt_max, "dt_max")
+        if dt_min > dt_max:
+            raise ValueError(f"expected dt_min <= dt_max, got {dt_min} and {dt_max}")
         self.A_log = nn.Parameter(torch.log(torch.arange(1, N + 1, dtype=torch.float32)).repeat(d_model, 1))
         self.D = nn.Parameter(torch.ones(d_model))
         # step sizes drawn log-uniformly in [dt_min, dt_max], stored through softplus's inverse
@@ -399,11 +403,13 @@ class SSMBlock(nn.Module):
     Input and output ``(batch, time, d_model)``.
     """
 
-    def __init__(self, kind: str, d_model: int, state_size: int = 8, expand: int = 2):
+    def __init__(self, kind: str, d_model: int, state_size: int = 8, expand: int = 2,
+                 dt_range: tuple[float, float] = (1e-3, 1e-1)):
         super().__init__()
         inner = positive_int(expand, "expand") * positive_int(d_model, "d_model")
         if kind in ("selective", "lti"):
-            self.mixer = DiagonalSSM(inner, state_size, selective=kind == "selective")
+            self.mixer = DiagonalSSM(inner, state_size, selective=kind == "selective",
+                                     dt_min=dt_range[0], dt_max=dt_range[1])
         elif kind == "mingru":
             self.mixer = MinGRU(inner, inner)
         else:
@@ -421,13 +427,16 @@ class TokenModel(nn.Module):
     """One-hot tokens in, logits at every step out: ``(batch, time, vocab) -> (batch, time, vocab)``.
 
     ``kind`` ``"selective"``, ``"lti"`` or ``"mingru"``: a linear embedding, ``n_layers``
-    :class:`SSMBlock` s, a norm and a linear readout. ``kind`` ``"lstm"`` or ``"gru"``: the
+    :class:`SSMBlock` s, a norm and a linear readout; ``dt_range`` is the SSMs' range of initial
+    step sizes (Mamba's default ``(1e-3, 1e-1)`` suits sequences of thousands of steps; for a
+    few dozen steps, larger steps give kernels that reach across the sequence). ``kind`` ``"lstm"`` or ``"gru"``: the
     course's :class:`rnncourse.layers.Recurrent` (``fast=True``, torch.nn) of width ``d_model``
     per layer, and a linear readout.
     """
 
     def __init__(self, kind: str, vocab: int, d_model: int = 32, n_layers: int = 2,
-                 state_size: int = 8, expand: int = 2):
+                 state_size: int = 8, expand: int = 2,
+                 dt_range: tuple[float, float] = (1e-3, 1e-1)):
         super().__init__()
         self.kind, self.vocab = kind, positive_int(vocab, "vocab", minimum=2)
         positive_int(n_layers, "n_layers")
@@ -436,7 +445,8 @@ class TokenModel(nn.Module):
             self.readout = nn.Linear(d_model, vocab)
         elif kind in ("selective", "lti", "mingru"):
             self.embed = nn.Linear(vocab, d_model)
-            self.blocks = nn.Sequential(*[SSMBlock(kind, d_model, state_size, expand) for _ in range(n_layers)])
+            self.blocks = nn.Sequential(*[SSMBlock(kind, d_model, state_size, expand, dt_range)
+                                          for _ in range(n_layers)])
             self.norm = nn.LayerNorm(d_model)
             self.readout = nn.Linear(d_model, vocab)
         else:
@@ -496,6 +506,24 @@ def copy_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
                          f"and {getattr(y, 'shape', type(y).__name__)}")
     K = y.shape[1]
     return F.cross_entropy(logits[:, -K:].reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
+def train_copier(kind: str, seed: int, data, test, *, epochs: int = 6, lr: float = 1e-2,
+                 dt_range: tuple[float, float] = (0.1, 1.0), device=None):
+    """Chapter 12's selective-copying recipe: a :class:`TokenModel` of ``kind`` (width 16, one
+    layer, 4 states per channel, no expansion, SSM step sizes from ``dt_range``) trained with
+    ``rc.train.fit`` on ``data = (x, y)`` for ``epochs`` epochs (Adam at ``lr``, batches of 32,
+    :func:`copy_loss`). Returns ``(model, history, accuracy on test)``."""
+    from ..train import fit
+    from ..utils import set_seed
+
+    set_seed(seed)
+    model = TokenModel(kind, data[0].shape[-1], d_model=16, n_layers=1, state_size=4, expand=1,
+                       dt_range=dt_range)
+    history = fit(model, data, loss_fn=copy_loss, epochs=epochs, lr=lr, batch_size=32, seed=seed,
+                  device=device)
+    dev = next(model.parameters()).device
+    return model, history, copy_accuracy(model, test[0].to(dev), test[1])
 
 
 @torch.no_grad()

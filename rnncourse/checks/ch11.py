@@ -12,7 +12,8 @@ from . import as_number, call, check, describe, fail, reject
 __all__ = ["sentence_bleu", "caption"]
 
 
-def _bleu(hyp: str, ref: str, *, clip=True, brevity=True, geometric=True, max_n=4) -> float:
+def _bleu(hyp: str, ref: str, *, clip=True, brevity=True, geometric=True, max_n=4,
+          eps=None) -> float:
     """Sentence BLEU with one reference (Papineni et al. 2002), unsmoothed, in [0, 1]; the
     switches reproduce the usual mistakes."""
     h, r = hyp.split(), ref.split()
@@ -27,18 +28,25 @@ def _bleu(hyp: str, ref: str, *, clip=True, brevity=True, geometric=True, max_n=
             matched = sum(c for g, c in h_ngrams.items() if g in r_ngrams)
         precisions.append(matched / total if total else 0.0)
     if geometric:
-        if min(precisions) == 0:
+        if eps is not None:                      # the mistake: log(max(p, eps)) instead of 0
+            score = math.exp(sum(math.log(max(p, eps)) for p in precisions) / max_n)
+        elif min(precisions) == 0:
             return 0.0
-        score = math.exp(sum(math.log(p) for p in precisions) / max_n)
+        else:
+            score = math.exp(sum(math.log(p) for p in precisions) / max_n)
     else:
         score = sum(precisions) / max_n
-    if brevity and len(h) < len(r):
+    if brevity == "always":                     # the mistake: exp(1 - r / c) without min(1, .)
+        score *= math.exp(1 - len(r) / len(h)) if h else 0.0
+    elif brevity and len(h) < len(r):
         score *= math.exp(1 - len(r) / len(h)) if h else 0.0
     return score
 
 
 # (hypothesis, reference): exact, a wrong shape, shorter (brevity penalty), repeated words
-# (clipping), Papineni et al.'s "the the the ..." example, reordered objects
+# (clipping), Papineni et al.'s "the the the ..." example, reordered objects, a longer
+# hypothesis with non-zero BLEU (no brevity penalty above 1), and one whose only zero precision
+# is p_4 (BLEU 0, not a small number)
 BLEU_CASES = [
     ("a small red circle left of a large blue square", "a small red circle left of a large blue square"),
     ("a small red circle left of a large blue circle", "a small red circle left of a large blue square"),
@@ -47,6 +55,9 @@ BLEU_CASES = [
     ("the the the the the the the", "the cat is on the mat"),
     ("a large blue square right of a small red circle", "a small red circle left of a large blue square"),
     ("a small yellow square below a large red triangle", "a small red square below a large yellow triangle"),
+    ("a small red circle left of a large blue square above a small green circle",
+     "a small red circle left of a large blue square"),
+    ("a red circle a blue square", "a small red circle left of a small blue square"),
 ]
 
 
@@ -67,6 +78,8 @@ def sentence_bleu(student_fn):
         "in the reference (Papineni et al.'s 'the the the ...' example).": dict(clip=False),
         "The brevity penalty exp(1 - r / c) for a hypothesis shorter than the reference is "
         "missing.": dict(brevity=False),
+        "The brevity penalty is min(1, exp(1 - r / c)): it only ever lowers the score, for a "
+        "hypothesis shorter than the reference; a longer one gets no bonus.": dict(brevity="always"),
         "Combine the four precisions with a geometric mean, exp(mean of log p_n), not an "
         "arithmetic mean.": dict(geometric=False),
         "Use n-grams up to n = 4 (you seem to stop at bigrams).": dict(max_n=2),
@@ -75,6 +88,12 @@ def sentence_bleu(student_fn):
     for message, kw in mistakes.items():
         if np.allclose(got_a, [_bleu(h, r, **kw) for h, r in BLEU_CASES], rtol=1e-6, atol=1e-9):
             fail(message)
+    zero = [k for k, e in enumerate(expected) if e == 0 and got[k] != 0]
+    if zero:
+        h, r = BLEU_CASES[zero[0]]
+        fail(f"for hypothesis {h!r} and reference {r!r} some precision p_n is 0, so BLEU is 0 "
+             f"(no smoothing), but you returned {got[zero[0]]:.3g}. Do not replace log 0 by "
+             "the log of a small number: return 0 as soon as a p_n is 0.")
     k = int(np.argmax(np.abs(got_a - exp_a)))
     h, r = BLEU_CASES[k]
     fail(f"for hypothesis {h!r} and reference {r!r} expected BLEU {exp_a[k]:.4f}, got "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from . import as_array, call, check, compare, describe, fail, reject, unpack
 
@@ -73,6 +74,23 @@ def _doubling(a, b, *, roll=False, max_steps=None):
     return b
 
 
+class _CountOps(TorchFunctionMode):
+    """Counts the torch operations (functions and tensor methods) called inside it."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+# a long sequence: ceil(log2 T) = 11 rounds of a scan, but 2000 steps of a loop over time, and
+# products of 2000 slopes in (0.2, 1) far below the smallest float64 (about 1e-308)
+LONG_T = 2000
+
+
 @check("12.2", expects="scan(a, b) returning all states h_t, one tensor of shape (batch, time, D) "
        "in the inputs' dtype (float64)")
 def scan(student_fn):
@@ -102,4 +120,23 @@ def scan(student_fn):
             "offset b of the composed map.": torch.cumprod(a, 1),
         }
         compare(got, expected, f"h for T = {T}", rtol=1e-10, atol=1e-12, mistakes=mistakes)
-    return "your scan equals the loop in float64 for T = 13, 64 and 1"
+    # the long case: a loop over time and the cumprod / cumsum closed form both fail here
+    a, b = _inputs((2, LONG_T, 3), 7)
+    with _CountOps() as counter:
+        got = call(student_fn, a, b)
+    if isinstance(got, (tuple, list)):
+        reject(f"scan should return the states h alone (one tensor), got {describe(got)}")
+    as_array(got, f"h for T = {LONG_T}", tensor=True, shape=(2, LONG_T, 3), finite=False)
+    if not torch.isfinite(got).all():
+        fail(f"for T = {LONG_T} your states contain inf or nan. The closed form with "
+             f"torch.cumprod and torch.cumsum divides by products of {LONG_T} slopes, which "
+             "underflow to 0 long before the end of the sequence (the chapter's float32 "
+             "experiment shows it); combine the pairs (a, b) with the doubling scan instead.")
+    if counter.count > LONG_T // 4:
+        fail(f"for T = {LONG_T} your scan called {counter.count} torch operations, which "
+             f"grows with T: it loops over time. The doubling scan needs ceil(log2 T) = "
+             f"{(LONG_T - 1).bit_length()} rounds of a few whole-tensor operations each; loop "
+             "over the rounds (k = 1, 2, 4, ...), not over the time steps.")
+    compare(got, _loop(a, b), f"h for T = {LONG_T}", rtol=1e-9, atol=1e-12)
+    return (f"your scan equals the loop in float64 for T = 13, 64, 1 and {LONG_T}, in "
+            f"{counter.count} torch operations for T = {LONG_T}")
