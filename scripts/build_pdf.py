@@ -44,9 +44,26 @@ def chromium() -> str:
     return path
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):   # no line per request
+        pass
+
+
+#: The page as printed: the article alone at the full width of the paper (no sidebars, header
+#: or footer of the web page), and long lines of code and output wrapped instead of cut off.
+PRINT_CSS = """
+.bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer,
+.bd-footer-content, .prev-next-area, .rnncourse-pdf { display: none !important; }
+.bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container, .bd-article,
+.bd-page-width { max-width: 100% !important; width: 100% !important; margin: 0 !important; }
+pre, div.highlight pre, .cell_output pre, .output pre { white-space: pre-wrap !important;
+  overflow-wrap: anywhere; overflow: visible !important; }
+div.cell, div.cell_input, div.cell_output, figure, img { break-inside: avoid; }
+"""
+
+
 def serve(folder: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *a: None
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -82,6 +99,7 @@ def print_pdf(single: Path, out: Path) -> None:
                 sys.exit(f"build_pdf: MathJax could not typeset {raw} formulas")
             page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
             page.emulate_media(media="print")
+            page.add_style_tag(content=PRINT_CSS)
             out.parent.mkdir(parents=True, exist_ok=True)
             page.pdf(path=str(out), format="A4", print_background=True, outline=True, tagged=True,
                      display_header_footer=True, header_template="<div></div>",
