@@ -50,3 +50,10 @@ def test_no_thebe_or_launch_buttons():
     assert "launch_buttons" not in CONFIG
     assert not any("thebe" in k for k in CONFIG["sphinx"].get("config", {}))
     assert "offline" in CONFIG["sphinx"]["local_extensions"]   # strips sphinx-thebe's output
+
+
+def test_license_is_an_spdx_expression(root):
+    """PEP 639: setuptools stops building `license = { text = ... }` after 2027-02-18."""
+    text = (root / "pyproject.toml").read_text()
+    assert '\nlicense = "MIT"\n' in text and 'license-files = ["LICENSE"]' in text
+    assert 'requires = ["setuptools>=77"]' in text      # the first setuptools that reads it
