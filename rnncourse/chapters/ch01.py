@@ -140,12 +140,12 @@ def impulse_response(system: Callable[[np.ndarray], np.ndarray], length: int) ->
     return y
 
 
-def memory_length(a: float, tol: float = 0.01) -> float:
+def memory_length(a: float, tol: float = 0.01) -> int | float:
     """Steps until the impulse response ``a**k`` of a recursion falls below ``tol`` (relative).
 
-    Returns the smallest ``k >= 0`` with ``|a|**k < tol``, which is
-    ``floor(log(tol) / log|a|) + 1``; 1 for ``a = 0`` and ``math.inf`` for ``|a| >= 1`` (the
-    trace of an input never shrinks below ``tol``).
+    Returns the smallest ``k >= 0`` with ``|a|**k < tol`` as an ``int``, which is
+    ``floor(log(tol) / log|a|) + 1``; 1 for ``a = 0``, and the float ``math.inf`` for
+    ``|a| >= 1`` (the trace of an input never shrinks below ``tol``).
     """
     a, tol = _scalar(a, "a"), _scalar(tol, "tol")
     if not 0 < tol < 1:
