@@ -50,6 +50,28 @@ def rf_start_at_x0(x, a, b):
     return np.array(out)
 
 
+def rf_one_minus_a(x, a, b):
+    h, out = 0.0, []
+    for x_t in x:
+        h = a * h + (1 - a) * x_t          # the exponential moving average's weights
+        out.append(h)
+    return np.array(out)
+
+
+def rf_closed_form_off_by_one(x, a, b):
+    T = len(x)
+    return np.array([sum(a ** (t - k + 1) * b * x[k - 1] for k in range(1, t + 1))
+                     for t in range(1, T + 1)])
+
+
+def rf_with_h0(x, a, b):
+    h, out = 0.0, [0.0]
+    for x_t in x:
+        h = a * h + b * x_t
+        out.append(h)
+    return np.array(out)
+
+
 def rf_last_only(x, a, b):
     return rf_solution(x, a, b)[-1]
 
@@ -81,6 +103,9 @@ def test_recursive_filter_solution_passes():
     (rf_no_state, "carry the state"),
     (rf_start_at_x0, "h_1 = x_1"),
     (rf_last_only, "only the last state"),
+    (rf_one_minus_a, "1 - a as the input coefficient"),
+    (rf_closed_form_off_by_one, "a^(t-k+1)"),
+    (rf_with_h0, "h_0 ... h_T: leave out the initial state"),
     (rf_in_place, "changed its input"),
     (rf_no_return, "None"),
     (rf_crash, "IndexError"),
@@ -130,6 +155,21 @@ def ma_partial(x, L):
     return np.array([np.mean(x[max(0, t - L + 1): t + 1]) for t in range(len(x))])
 
 
+def ma_future(x, L):
+    return np.array([x[t:t + L].sum() / L for t in range(len(x))])
+
+
+def ma_future_mean(x, L):
+    return np.array([x[t:t + L].mean() for t in range(len(x))])
+
+
+def ma_zeros_first(x, L):
+    y = np.zeros(len(x))
+    for t in range(L - 1, len(x)):
+        y[t] = x[t - L + 1:t + 1].mean()
+    return y
+
+
 def test_moving_average_solutions_pass():
     assert ch01.moving_average(ma_solution).passed
     assert ch01.moving_average(ma_numpy).passed
@@ -143,6 +183,9 @@ def test_moving_average_solutions_pass():
     (ma_skips_current, "skips the current input"),
     (ma_too_long, "L + 1 terms"),
     (ma_partial, "number of inputs seen so far"),
+    (ma_future, "looks ahead"),
+    (ma_future_mean, "looks ahead"),
+    (ma_zeros_first, "first L - 1 outputs are zeros"),
 ])
 def test_moving_average_mistakes(fn, words):
     r = ch01.moving_average(fn)
@@ -173,6 +216,8 @@ def test_parameter_counts_solution_passes():
     (lambda L, H: L * H + H + 1, rnn_solution, "biases of the hidden units"),
     (lambda L, H: L * H + 2 * H, rnn_solution, "output unit's bias"),
     (lambda L, H: L + 2 * H + 1, rnn_solution, "L * H weights"),
+    (lambda L, H: (L + 1) * H + H + H + 1, rnn_solution, "You counted L + 1 inputs"),
+    (mlp_solution, lambda H: H + H + H + H + 1, "You counted H recurrent weights"),
     (lambda L, H: L * H + 2 * H + 1.5, rnn_solution, "not a whole number"),
     (lambda L, H: None, rnn_solution, "None"),
     (mlp_solution, lambda H: 3 * H + 1, "recurrent weights W_hh"),
@@ -185,6 +230,19 @@ def test_parameter_counts_mistakes(mlp, rnn, words):
     r = ch01.parameter_counts(mlp, rnn)
     assert not r.passed and "NOT YET" in str(r)
     assert words in r.message, r.message
+
+
+@pytest.mark.parametrize("mlp, rnn", [
+    (lambda L, H: L * H + H, rnn_solution),
+    (lambda L, H: L + 2 * H + 1, rnn_solution),
+    (lambda L, H: L * H, rnn_solution),                 # no named hint: the general one
+    (mlp_solution, lambda H: 3 * H + 1),
+    (mlp_solution, lambda H: 7),
+])
+def test_parameter_counts_hints_start_a_sentence_with_a_capital(mlp, rnn):
+    message = ch01.parameter_counts(mlp, rnn).message
+    hint = message.split("trainable weights. ", 1)[1]
+    assert hint[0].isupper(), message
 
 
 def test_a_check_given_too_few_answers_blames_the_call_not_itself():

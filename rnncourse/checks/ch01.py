@@ -40,6 +40,10 @@ def recursive_filter(student_fn):
         if g.ndim == 0 and np.isclose(g, expected[-1]):
             fail("you returned only the last state h_T; return the whole sequence h_1 ... h_T "
                  f"(an array of length {len(x)})")
+        if (g.shape == (len(x) + 1,) and np.all(np.isfinite(g)) and g[0] == 0
+                and np.allclose(g[1:], expected)):
+            fail(f"{what} has {g.size} values, h_0 ... h_T: leave out the initial state h_0 = 0 "
+                 f"and return h_1 ... h_T, one state for each of the {len(x)} inputs")
         compare(got, expected, what, mistakes={
             "You used the previous input x_{t-1} (or your output is one step late); the new state "
             "uses the current input: "
@@ -52,6 +56,11 @@ def recursive_filter(student_fn):
             "not the previous input.": b * x + a * _shift(x),
             "You started with h_1 = x_1; start from h_0 = 0, so h_1 = b x_1.":
                 np.concatenate([[x[0]], signals.recursive_filter(x[1:], a, b, h0=x[0])]),
+            "You used 1 - a as the input coefficient; the input is multiplied by the given b: "
+            "h_t = a h_{t-1} + b x_t.": signals.recursive_filter(x, a, 1 - a),
+            "Your states are a times too large: the exponent is off by one, a^(t-k+1) instead of "
+            "a^(t-k). Input x_t enters h_t as b x_t, with a^0 = 1.":
+                a * expected,
         })
     return "your loop matches rnncourse.chapters.ch01.recursive_filter on three random signals"
 
@@ -86,6 +95,17 @@ def moving_average(student_fn):
         if L > 1:
             mistakes["At the start you divided by the number of inputs seen so far; divide by L "
                      "always (inputs before t = 1 count as zero)."] = partial
+            mistakes["Your first L - 1 outputs are zeros: there the window reaches back before "
+                     "t = 1, but those inputs count as zero, so y_t is still the sum of the inputs "
+                     "there are, divided by L (y_1 = x_1 / L)."] = np.where(
+                         np.arange(len(x)) < L - 1, 0.0, expected)
+            ahead = np.convolve(x[::-1], np.full(L, 1.0 / L))[: len(x)][::-1]  # x_t ... x_{t+L-1}
+            full = len(x) - L + 1                                 # outputs with a whole window
+            if (g.shape == expected.shape and np.all(np.isfinite(g[:full]))
+                    and np.allclose(g[:full], ahead[:full]) and not np.allclose(g, expected)):
+                fail(f"{what} is not right. Your window looks ahead: it averages x_t, x_{{t+1}}, "
+                     "..., x_{t+L-1}, future inputs. A causal window uses x_t, x_{t-1}, ..., "
+                     "x_{t-L+1}.")
         compare(got, expected, what, mistakes=mistakes)
     return "your moving average matches rnncourse.chapters.ch01.moving_average for L = 5, 1 and 8"
 
@@ -108,23 +128,27 @@ def parameter_counts(count_window_mlp, count_rnn):
         mlp = whole_number(call(count_window_mlp, L, H), f"count_window_mlp({L}, {H})")
         if mlp != mlp_ref:
             hints = {
-                L * H + H: "you left out every bias (H hidden biases and the output bias).",
-                L * H + H + 1: "you left out the H biases of the hidden units.",
-                L * H + H + H: "you left out the output unit's bias.",
-                L + H + H + 1: "the first layer has L * H weights, one for each pair of an input "
+                L * H + H: "You left out every bias (H hidden biases and the output bias).",
+                L * H + H + 1: "You left out the H biases of the hidden units.",
+                L * H + H + H: "You left out the output unit's bias.",
+                L + H + H + 1: "The first layer has L * H weights, one for each pair of an input "
                                "and a hidden unit.",
+                mlp_ref + H: "You counted L + 1 inputs: the window holds exactly L inputs, x_t back "
+                             "to x_{t-L+1}, so the first layer has L * H weights.",
             }
             fail(f"count_window_mlp({L}, {H}) = {mlp}, but the network has {mlp_ref} "
                  f"trainable weights. {hints.get(mlp, 'Count L*H input weights, H hidden biases, H output weights and 1 output bias.')}")
         rnn = whole_number(call(count_rnn, H), f"count_rnn({H})")
         if rnn != rnn_ref:
             hints = {
-                rnn_ref - H * H: "you left out the recurrent weights W_hh (H x H).",
-                rnn_ref + H: "you counted two bias vectors for the hidden units (as torch.nn.RNN "
+                rnn_ref - H * H: "You left out the recurrent weights W_hh (H x H).",
+                rnn_ref - H * H + H: "You counted H recurrent weights; W_hh connects every hidden "
+                                     "unit to every hidden unit, so it has H * H.",
+                rnn_ref + H: "You counted two bias vectors for the hidden units (as torch.nn.RNN "
                              "stores them); one bias b_h is enough and is what we count.",
-                rnn_ref - H - 1: "you left out the biases (b_h has H entries, b_y one).",
-                rnn_ref - 1: "you left out the output bias b_y.",
-                rnn_ref - H: "you left out either the hidden biases b_h or the input weights W_xh.",
+                rnn_ref - H - 1: "You left out the biases (b_h has H entries, b_y one).",
+                rnn_ref - 1: "You left out the output bias b_y.",
+                rnn_ref - H: "You left out either the hidden biases b_h or the input weights W_xh.",
             }
             fail(f"count_rnn({H}) = {rnn}, but the network has {rnn_ref} trainable weights. "
                  f"{hints.get(rnn, 'Count W_xh (H x 1), W_hh (H x H), b_h (H), W_hy (1 x H) and b_y (1).')}")
