@@ -30,6 +30,8 @@ def test_nmse_passes_on_solution_and_library():
     (lambda y, p, v: np.sqrt(np.mean((y - p) ** 2) / v), "square root"),
     (lambda y, p, v: np.mean((y - p) ** 2) / np.sqrt(v), "standard deviation"),
     (lambda y, p, v: np.mean(np.abs(y - p)) / v, "absolute"),
+    (lambda y, p, v: np.mean((y - p) ** 2) / np.var(p), "variance of the predictions y_hat"),
+    (lambda y, p, v: np.sum((y - p) ** 2) / ((len(y) - 1) * v), "divided by N - 1"),
 ])
 def test_nmse_names_mistakes(wrong, words):
     result = ch02.nmse(wrong)
@@ -74,6 +76,29 @@ def fit_ar_reversed(series, p):
     return w[::-1], b
 
 
+def fit_ar_ones_first(series, p):
+    X, y = rc.data.lagged(series, range(1, p + 1))
+    A = np.hstack([np.ones((len(y), 1)), X])             # the intercept's column first ...
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    return coef[:-1], coef[-1]                           # ... but read from the end
+
+
+def fit_ar_first_row_dropped(series, p):
+    x = np.asarray(series, dtype=float)
+    X = np.stack([x[p + 1 - k:len(x) - k] for k in range(1, p + 1)], axis=1)  # from t = p + 2
+    A = np.hstack([X, np.ones((len(X), 1))])
+    coef = np.linalg.lstsq(A, x[p + 1:], rcond=None)[0]
+    return coef[:-1], coef[-1]
+
+
+def fit_ar_centred(series, p, b_kind="implied"):
+    x = np.asarray(series, dtype=float)
+    mean = x.mean()
+    X, y = rc.data.lagged(x - mean, range(1, p + 1))
+    w = np.linalg.lstsq(X, y, rcond=None)[0]
+    return w, {"implied": mean * (1 - w.sum()), "mean": mean, "zero": 0.0}[b_kind]
+
+
 def test_fit_ar_passes_on_solution():
     r = ch02.fit_ar(fit_ar_ok)
     assert r, r.message
@@ -84,6 +109,11 @@ def test_fit_ar_passes_on_solution():
     (fit_ar_late, "x(t-2)"),
     (fit_ar_now, "target is among the inputs"),
     (fit_ar_reversed, "reverse order"),
+    (fit_ar_ones_first, "column of ones comes first, but you unpacked the intercept"),
+    (fit_ar_first_row_dropped, "left out the first usable row"),
+    (fit_ar_centred, "subtracted the series' mean"),
+    (lambda s, p: fit_ar_centred(s, p, "mean"), "subtracted the series' mean"),
+    (lambda s, p: fit_ar_centred(s, p, "zero"), "subtracted the series' mean"),
     (lambda s, p: (np.zeros(p + 1), 0.0), "separately"),
     (lambda s, p: 3, "pair"),
 ])

@@ -36,6 +36,10 @@ def nmse(student_fn):
             sse / (n * np.var(y)),
         "You used the sample variance of y (ddof=1) instead of the `variance` argument.":
             sse / (n * np.var(y, ddof=1)),
+        "You used the variance of the predictions y_hat instead of the `variance` argument; "
+        "NMSE divides by the variance of the record 1700-1979.": sse / (n * np.var(y_hat)),
+        "You divided by N - 1; NMSE is the mean squared error over the N predictions, divided by "
+        "the variance: sum((y - y_hat)**2) / (N * variance).": sse / ((n - 1) * variance),
         "You divided by the variance but not by N.": sse / variance,
         "You took a square root somewhere; NMSE is a ratio of squared errors.":
             np.sqrt(sse / (n * variance)),
@@ -102,7 +106,23 @@ def fit_ar(student_fn):
         "use x(t-1) ... x(t-p).": packed(_ls(X_now, y_now)),
         "Your coefficients are in reverse order: w[0] belongs to x(t-1), w[p-1] to x(t-p).":
             np.concatenate([w_ref[::-1], [b_ref]]),
+        "Your column of ones comes first, but you unpacked the intercept from the last "
+        "coefficient: with the ones first, b is coef[0] and w is coef[1:] (or put the ones last).":
+            np.concatenate([[b_ref], w_ref]),
+        f"You left out the first usable row: the targets start at x(p+1) (array index p = {p}), "
+        "the first value with p earlier values, so the design matrix has T - p rows.":
+            packed(_ls(X[1:], y[1:])),
     }
+    # centred: the series minus its mean, fitted without a column of ones; close, but the
+    # mean of each lag column is not exactly the mean of the series
+    Xc, yc = data.lagged(series - series.mean(), lags)
+    w_centred = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    if (np.all(np.isfinite(w)) and np.allclose(w, w_centred, rtol=1e-6, atol=1e-9)
+            and not np.allclose(w, w_ref, rtol=1e-4, atol=1e-6)):
+        fail("w is close, but it is not the least-squares fit: you subtracted the series' mean and "
+             "fitted without an intercept. The mean of each lag column differs a little from the "
+             "mean of the series; fit the raw series with a column of ones, which gives w and b "
+             "together.")
     compare(packed((w, b)), packed((w_ref, b_ref)), "(w, b) from fit_ar(series, p=4)",
             rtol=1e-4, atol=1e-6, mistakes=mistakes)
     return "your least-squares AR(4) fit matches the reference (coefficients and intercept)"
