@@ -63,6 +63,9 @@ def elman_step(student_fn):
             _step(x, 0 * c, W_xh, W_hh, b_h, W_hy, b_y)[1],
         "You applied no tanh to the hidden pre-activation.":
             x @ W_xh.T + c @ W_hh.T + b_h,
+        "You added b_h after the tanh; the bias belongs inside it: "
+        "h_t = tanh(W_xh x_t + W_hh c_t + b_h).":
+            torch.tanh(x @ W_xh.T + c @ W_hh.T) + b_h,
         "You used the sigmoid for the hidden layer; Elman's hidden units here are tanh, which "
         "is signed (between -1 and 1).": torch.sigmoid(x @ W_xh.T + c @ W_hh.T + b_h),
     }
@@ -98,6 +101,16 @@ def _online_ref(p: dict, c, x, y, lr):
     return new, h.detach(), float(loss.detach()), dict(zip(_NAMES, grads))
 
 
+def _grads_without_tanh_prime(p: dict, c, x, y):
+    """The gradients of a hand-written backward pass that forgets tanh' = 1 - h**2: the
+    forward values are tanh's, the backward pass treats the hidden layer as linear."""
+    q = {k: v.clone().requires_grad_(True) for k, v in p.items()}
+    a = x @ q["W_xh"].T + c @ q["W_hh"].T + q["b_h"]
+    h = torch.tanh(a).detach() + (a - a.detach())       # tanh forward, identity backward
+    loss = ((h @ q["W_hy"].T + q["b_y"] - y) ** 2).mean()
+    return dict(zip(_NAMES, torch.autograd.grad(loss, [q[k] for k in _NAMES])))
+
+
 @check("3.2", expects="online_step(params, context, x_t, y_t, lr) returning the triple "
        "(new_params, new_context, loss): a dict of tensors with the keys W_xh, W_hh, b_h, W_hy, "
        "b_y, a tensor of shape (1, hidden) and one number")
@@ -119,6 +132,7 @@ def online_step(student_fn):
     as_array(ctx_got, "new_context", tensor=True, finite=False)
     new_ref, h_ref, loss_ref, grads = _online_ref(p, c, x, y, lr)
     as_number(loss_got, "loss", finite=False)  # one number (a tensor of one element is fine)
+    no_tanh_prime = _grads_without_tanh_prime(p, c, x, y)
     after = _step(x, c, *(new_ref[k] for k in _NAMES))[0]
     compare(loss_got, loss_ref, "loss", mistakes={
         "You returned the loss after the update; return the error made before it (online "
@@ -136,6 +150,10 @@ def online_step(student_fn):
             "mean((y_hat - y_t)**2), whose derivative with respect to y_hat is 2 (y_hat - y_t) / n.":
                 p[k] - 0.5 * lr * grads[k],
         }
+        if k in ("W_xh", "W_hh", "b_h"):
+            hints["Your gradient skips tanh': on the way back through h_t = tanh(a_t) the error "
+                  "is multiplied by 1 - h_t**2, so dL/da_t = (dL/dh_t) * (1 - h_t**2)."] = \
+                p[k] - lr * no_tanh_prime[k]
         compare(new_got[k], new_ref[k], f"new_params['{k}']", mistakes=hints)
     recomputed = torch.tanh(x @ new_ref["W_xh"].T + c @ new_ref["W_hh"].T + new_ref["b_h"])
     compare(ctx_got, h_ref, "new_context", mistakes={
