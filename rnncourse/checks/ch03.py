@@ -85,8 +85,10 @@ def elman_step(student_fn):
 def _close(got, ref) -> bool:
     """Whether ``got`` is a tensor or array of ``ref``'s shape and values (for swapped returns)."""
     try:
+        if got.is_complex() if isinstance(got, torch.Tensor) else np.iscomplexobj(got):
+            return False  # refused later, with a message (and no ComplexWarning here)
         a = np.asarray(got.detach() if isinstance(got, torch.Tensor) else got, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):
         return False
     return a.shape == tuple(ref.shape) and bool(np.allclose(a, ref.detach().numpy(), atol=1e-6))
 
