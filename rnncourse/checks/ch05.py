@@ -28,11 +28,52 @@ def _test_matrices():
     # eigenvalues 0.3 (listed first), -0.9 (the largest |.|), 0.6 (the largest real part)
     triangular = torch.tensor([[0.3, 1.0, -2.0], [0.0, -0.9, 0.5], [0.0, 0.0, 0.6]],
                               dtype=torch.float64)
-    return [triangular, non_normal, rotation, dense]
+    # eigenvalues +-2i and 0.5: W @ W = -4 I on the first two axes, so power iteration turns
+    # back and forth and never settles (on `rotation` it does, as that block is 2 x orthogonal)
+    complex_pair = torch.tensor([[0.0, -4.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.5]],
+                                dtype=torch.float64)
+    return [triangular, non_normal, rotation, complex_pair, dense]
 
 
 def _radius(W):
     return float(torch.linalg.eigvals(W).abs().max())
+
+
+def _with_eigenvalues(W, new_values):
+    """``V diag(new_values) V^-1`` for the eigenvectors ``V`` of ``W``, real part."""
+    eig, V = torch.linalg.eig(W)
+    return (V @ torch.diag(new_values(eig)) @ torch.linalg.inv(V)).real
+
+
+def _estimate_hint(got, W, rho, known) -> str | None:
+    """A hint for an answer that is a multiple of ``W`` with the wrong radius and neither the
+    right answer nor one of the mistakes in ``known`` (the right answer first): the radius came
+    from an estimate (power iteration, most often)."""
+    if not isinstance(got, torch.Tensor) or got.dtype != torch.float64:
+        return None  # other dtypes get compare's messages (float32 precision first)
+    g = got.detach()
+    if g.shape != W.shape or not bool(torch.isfinite(g).all()):
+        return None
+    if any(torch.allclose(g, v, rtol=1e-6, atol=1e-9) for v in known):
+        return None
+    s = float((g * W).sum() / (W * W).sum())          # the best factor: g = s W?
+    if s == 0 or not torch.allclose(g, s * W, rtol=1e-6, atol=1e-9):
+        return None
+    radius = abs(s) * _radius(W)
+    eig = torch.linalg.eigvals(W)
+    top = eig[eig.abs().argmax()]
+    if abs(radius / rho - 1) < 1e-2:
+        return (f"Your result is a multiple of W with spectral radius {radius:.8g}, close to "
+                f"rho = {rho} but not exact: the largest |eigenvalue| came from an estimate that "
+                "has not converged (power iteration needs many steps when two eigenvalues are "
+                "close in size). Compute it exactly: torch.linalg.eigvals(W).abs().max().")
+    if abs(float(top.imag)) > 1e-9:
+        pair = f"{round(float(top.real), 6) + 0.0:.3g} +- {abs(float(top.imag)):.3g}i"
+        return (f"Your result is a multiple of W, but its spectral radius is {radius:.4g}, not "
+                f"{rho}: this W's largest eigenvalues are a complex pair ({pair}), which power "
+                "iteration cannot find (its vector keeps turning instead of settling). Take the "
+                "largest absolute value of torch.linalg.eigvals(W), complex ones included.")
+    return None
 
 
 @check("5.1", expects="scale_to_radius(W, rho) returning a torch.Tensor of the shape of W: "
@@ -48,7 +89,8 @@ def scale_to_radius(student_fn):
                 reject(f"the result has shape {tuple(got.shape)}; it must keep the shape {tuple(W.shape)}")
             expected = W * (rho / _radius(W))
             eig = torch.linalg.eigvals(W)
-            compare(got, expected, f"scale_to_radius(W, {rho})", rtol=1e-6, atol=1e-9, mistakes={
+            what = f"scale_to_radius(W, {rho})"
+            mistakes = {
                 "You divided by the largest singular value (the spectral norm, "
                 "torch.linalg.matrix_norm(W, 2)); the spectral radius is the largest |eigenvalue|.":
                     W * (rho / float(torch.linalg.matrix_norm(W, 2))),
@@ -71,7 +113,22 @@ def scale_to_radius(student_fn):
                 "one triangle of W and returns the eigenvalues of a different, symmetric matrix. "
                 "Use torch.linalg.eigvals for a general matrix.":
                     W * (rho / float(torch.linalg.eigvalsh(W).abs().max())),
-            })
+                "You divided by the sum of the |eigenvalues|; the spectral radius is the largest "
+                "one alone: torch.linalg.eigvals(W).abs().max().":
+                    W * (rho / float(eig.abs().sum())),
+                "You set every eigenvalue to rho, so the result is rho times the identity; keep "
+                "W and scale it by one factor, rho / (current radius): then only the largest "
+                "|eigenvalue| becomes rho and the others keep their proportions.":
+                    rho * torch.eye(W.shape[0], dtype=W.dtype),
+                "You set the absolute value of every eigenvalue to rho (V diag(...) V^-1); only "
+                "the largest |eigenvalue| must become rho: scale all of W by one factor, "
+                "rho / (current radius), so that the others keep their proportions.":
+                    _with_eigenvalues(W, lambda e: rho * e / e.abs()),
+            }
+            hint = _estimate_hint(got, W, rho, [expected, *mistakes.values()])
+            if hint:
+                fail(f"{what} is not right. {hint}")
+            compare(got, expected, what, rtol=1e-6, atol=1e-9, mistakes=mistakes)
     return "the result has exactly the spectral radius asked for, and is a multiple of W"
 
 
@@ -97,8 +154,8 @@ def predicted_gradient_norm(student_fn):
         measured = _measured_norms(rho)
         for lag in (10, 1, 40, 0):
             got = call(student_fn, rho, lag)
-            as_number(got, f"predicted_gradient_norm({rho}, {lag})", finite=False)
-            compare(got, measured[lag], f"predicted_gradient_norm({rho}, {lag})", rtol=1e-6, mistakes={
+            value = as_number(got, f"predicted_gradient_norm({rho}, {lag})", finite=False)
+            mistakes = {
                 "You counted one Jacobian too many: from h_T back to h_t there are T - t "
                 "factors, so the exponent is the lag, not lag + 1.": rho ** (lag + 1),
                 "You counted one Jacobian too few: the exponent is the lag itself.":
@@ -107,8 +164,33 @@ def predicted_gradient_norm(student_fn):
                 "not rho times lag.": rho * lag,
                 "That is the logarithm of the norm (lag * log rho); the norm itself is rho ** lag.":
                     lag * math.log(rho),
-            })
+                "That is the base-10 logarithm of the norm (lag * log10 rho); the norm itself is "
+                "rho ** lag.": lag * math.log10(rho),
+                "You used the approximation exp(-lag (1 - rho)), which holds only for rho near 1; "
+                "the norm is exactly rho ** lag (each of the lag Jacobians multiplies it by rho).":
+                    math.exp(-lag * (1 - rho)),
+                "The exponent has the wrong sign: rho ** (-lag) grows when rho < 1; going back lag "
+                "steps multiplies by rho lag times, so the norm is rho ** lag.": rho ** -lag,
+            }
+            if lag > 0 and not math.isclose(value, measured[lag], rel_tol=1e-6):
+                start = _value_at_lag_0(student_fn, rho)
+                if start is not None and not math.isclose(start, 1.0, rel_tol=1e-6):
+                    mistakes[f"Your prediction is {start:.4g} * rho ** lag (its value at lag 0 is "
+                             f"{start:.4g}): the norm starts at ||dL_T/dh_T|| = 1, as the exercise "
+                             "says, so no factor (such as sqrt(H)) goes in front of rho ** lag."] = \
+                        start * rho ** lag
+            compare(got, measured[lag], f"predicted_gradient_norm({rho}, {lag})", rtol=1e-6,
+                    mistakes=mistakes)
     return "your prediction matches the norms measured on real backward passes"
+
+
+def _value_at_lag_0(student_fn, rho) -> float | None:
+    """The student's prediction for lag 0 (where the norm is 1), or None if it has none."""
+    try:
+        start = as_number(call(student_fn, rho, 0), "predicted_gradient_norm")
+    except Exception:  # a crash or garbage at lag 0 is not what this hint is about
+        return None
+    return start if start != 0 else None
 
 
 def _grads():
@@ -164,6 +246,28 @@ def clip_by_norm(student_fn):
             mistakes["You rescaled a gradient whose norm was already below max_norm; leave "
                      "small gradients unchanged (scale only when the norm exceeds max_norm)."] = always
         mistakes["You normalised the gradient to length 1; scale it to length max_norm."] = unit
+
+        def clipped_by(norm):  # the right rule, applied with a wrong total norm
+            scale = max_norm / norm if norm > max_norm else 1.0
+            return torch.cat([t.flatten() * scale for t in grads])
+
+        norms = [float(t.norm()) for t in grads]
+        n_entries = sum(t.numel() for t in grads)
+        mistakes.update({
+            "You added up the gradients' norms; the total norm is the square root of the sum of "
+            "their *squared* norms, sqrt(sum ||g_i||**2), the norm of all entries together.":
+                clipped_by(sum(norms)),
+            "You used the largest gradient's norm; the total norm takes every gradient: "
+            "sqrt(sum ||g_i||**2).": clipped_by(max(norms)),
+            "You used the squared total norm (no square root): total_norm = "
+            "sqrt(sum ||g_i||**2).": clipped_by(total ** 2),
+            "You used the root mean square of the entries (divided by their number); the total "
+            "norm is sqrt(sum ||g_i||**2), with no mean.": clipped_by(total / math.sqrt(n_entries)),
+            "The factor is upside down: you scaled by total_norm / max_norm, which makes a large "
+            "gradient larger; scale by max_norm / total_norm.":
+                torch.cat([t.flatten() * (total / max_norm if total > max_norm else 1.0)
+                           for t in grads]),
+        })
         compare(flat, expected, f"clip_by_norm(grads, max_norm={max_norm})", rtol=1e-6,
                 mistakes=mistakes)
     return "one scale factor for all parameters, applied only when the total norm is too large"
