@@ -53,6 +53,7 @@ def test_lstm_step_wrong_gate_order_is_named(order):
     (dict(candidate_sigmoid=True), "candidate g uses tanh"),
     (dict(recurrent=False), "recurrent term"),
     (dict(coupled=True), "coupled-gate"),
+    (dict(bias_twice=True), "added the bias b twice"),
 ])
 def test_lstm_step_typical_mistakes_are_named(kwargs, words):
     result = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a, **kwargs))
@@ -101,10 +102,50 @@ def test_n_params_solution_passes_and_stub_fails():
     (dict(biases_per_gate=0), "bias vectors"),
     (dict(gates=False), "four sets"),
     (dict(same_input=True), "previous layer"),
+    (dict(bias_per_layer=True), "one bias vector per LSTM layer"),
+    (dict(lstm_blocks=3), "three blocks per LSTM layer"),
+    (dict(readout_from_first=True), "readout is sized from the first layer"),
+    (dict(last_layer_only=True), "only the last layer"),
 ])
 def test_n_params_typical_mistakes_are_named(kwargs, words):
     r = rc.checks.ch06.n_params(lambda *cfg: reference_n_params(*cfg, **kwargs))
     assert not r and words in r.message
+
+
+def n_params_slip(kind, input_size, hidden_sizes, output_size, slip):
+    """The solution of exercise 6.2 with one of the slips a student makes."""
+    blocks = {"rnn": 1, "lstm": 3 if slip == "three blocks" else 4}[kind]
+    total, n_in = 0, input_size
+    for H in hidden_sizes:
+        bias = H if slip == "one bias" else blocks * H
+        if slip == "last only":
+            total = blocks * (H * n_in + H * H) + bias
+        else:
+            total += blocks * (H * n_in + H * H) + bias
+        n_in = H
+    H_out = hidden_sizes[0] if slip == "first readout" else hidden_sizes[-1]
+    return total + H_out * output_size + output_size
+
+
+@pytest.mark.parametrize("slip, words", [
+    ("one bias", "one bias vector per LSTM layer"),
+    ("three blocks", "three blocks per LSTM layer"),
+    ("first readout", "readout is sized from the first layer"),
+    ("last only", "only the last layer"),
+    (None, "PASSED"),
+])
+def test_n_params_slips_written_as_a_student_would(slip, words):
+    r = rc.checks.ch06.n_params(lambda *cfg: n_params_slip(*cfg, slip))
+    assert (slip is None) == bool(r) and words in str(r), r.message
+
+
+def test_lstm_step_bias_added_twice_as_a_student_would():
+    def step(x, h, c, W_x, W_h, b):
+        i, f, g, o = ((x @ W_x.T + b) + (h @ W_h.T + b)).chunk(4, dim=-1)
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c_new), c_new
+    r = rc.checks.ch06.lstm_step(step)
+    assert not r and "added the bias b twice" in r.message, r.message
 
 
 def test_n_params_non_numbers_are_refused():

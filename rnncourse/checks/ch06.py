@@ -1,10 +1,10 @@
 """Exercise checks for chapter 6 (long short-term memory).
 
 - :func:`lstm_step`: one LSTM step from the equations, with PyTorch's gate order i, f, g, o;
-  the check names the mistake it suspects (gate order, missing bias, sigmoid and tanh
-  swapped, a missing tanh on the cell state, the old cell state not forgotten, h and c
-  flattened into one tensor, a transposed (H, batch) answer, float32 arithmetic). It never
-  reshapes the answer to make it fit.
+  the check names the mistake it suspects (gate order, a missing bias or one added twice,
+  sigmoid and tanh swapped, a missing tanh on the cell state, the old cell state not forgotten,
+  h and c flattened into one tensor, a transposed (H, batch) answer, float32 arithmetic). It
+  never reshapes the answer to make it fit.
 - :func:`n_params`: the parameter count of a stack of RNN or LSTM layers with a linear readout,
   written down by hand; compared with :func:`rnncourse.count_params`.
 """
@@ -26,9 +26,11 @@ def reference_lstm_step(x, h, c, W_x, W_h, b, *, order: str = _ORDER, bias: bool
                         swap: bool = False, tanh_c: bool = True, forget: bool = True,
                         old_c: bool = False, output_gate: bool = True,
                         candidate_sigmoid: bool = False, recurrent: bool = True,
-                        coupled: bool = False):
+                        coupled: bool = False, bias_twice: bool = False):
     """One LSTM step; the keyword arguments produce the typical mistakes the check detects."""
     a = x @ W_x.T + (h @ W_h.T if recurrent else 0) + (b if bias else 0)  # (batch, 4H)
+    if bias_twice:                                  # b added to both products, as b_ih and b_hh
+        a = a + b
     parts = dict(zip(order, a.chunk(4, dim=-1)))    # each (batch, H)
     gate, squash = (torch.tanh, torch.sigmoid) if swap else (torch.sigmoid, torch.tanh)
     i, f, o = gate(parts["i"]), gate(parts["f"]), gate(parts["o"])
@@ -92,6 +94,9 @@ def lstm_step(student_fn):
         "You wrote (1 - f) * g: that is the coupled-gate variant; the standard cell writes "
         "i * g, with its own input gate.":
             torch.cat(reference_lstm_step(*args, coupled=True), 1),
+        "You added the bias b twice (to x @ W_x.T and to h @ W_h.T, as torch.nn.LSTMCell's "
+        "bias_ih and bias_hh); there is one bias here: x @ W_x.T + h @ W_h.T + b.":
+            torch.cat(reference_lstm_step(*args, bias_twice=True), 1),
         **mistakes,
     }
     raw = call(student_fn, *args)
@@ -129,22 +134,27 @@ _GATES = {"rnn": 1, "lstm": 4}
 
 
 def reference_n_params(kind, input_size, hidden_sizes, output_size, *, readout=True,
-                       biases_per_gate=1, gates=True, same_input=False):
+                       biases_per_gate=1, gates=True, same_input=False, lstm_blocks=4,
+                       bias_per_layer=False, readout_from_first=False, last_layer_only=False):
     """Parameter count; the keyword arguments produce the typical mistakes.
 
     With the defaults it is the package's one formula, :func:`rnncourse.cells.param_count`.
     """
     from ..cells import param_count
 
-    if readout and biases_per_gate == 1 and gates and not same_input:
+    mistaken = (not readout or biases_per_gate != 1 or not gates or same_input or lstm_blocks != 4
+                or bias_per_layer or readout_from_first or last_layer_only)
+    if not mistaken:
         return param_count(kind, input_size, hidden_sizes, output_size)
     total, n_in = 0, input_size
     for H in hidden_sizes:
-        k = _GATES[kind] if gates else 1
-        total += k * (H * n_in + H * H + biases_per_gate * H)
+        k = (lstm_blocks if kind == "lstm" else _GATES[kind]) if gates else 1
+        layer = k * (H * n_in + H * H) + (1 if bias_per_layer else k * biases_per_gate) * H
+        total = layer if last_layer_only else total + layer
         n_in = input_size if same_input else H
     if readout:
-        total += output_size * hidden_sizes[-1] + output_size
+        H_read = hidden_sizes[0] if readout_from_first else hidden_sizes[-1]
+        total += output_size * H_read + output_size
     return total
 
 
@@ -178,6 +188,18 @@ def n_params(student_fn):
             [reference_n_params(*cfg, gates=False) for cfg in _CONFIGS],
         "A stacked layer's input is the previous layer's hidden state, not the network's input.":
             [reference_n_params(*cfg, same_input=True) for cfg in _CONFIGS],
+        "You counted one bias vector per LSTM layer; each of the four blocks (i, f, g, o) has "
+        "its own bias, 4 * H per layer.":
+            [reference_n_params(*cfg, bias_per_layer=True) for cfg in _CONFIGS],
+        "You counted three blocks per LSTM layer; there are four: the gates i, f, o and the "
+        "candidate g, each with its own weights and bias.":
+            [reference_n_params(*cfg, lstm_blocks=3) for cfg in _CONFIGS],
+        "Your readout is sized from the first layer; it reads the last layer's state, so it has "
+        "output_size * hidden_sizes[-1] weights plus output_size biases.":
+            [reference_n_params(*cfg, readout_from_first=True) for cfg in _CONFIGS],
+        "You counted only the last layer (did you write total = ... instead of total += ... in "
+        "the loop?); add up the weights of every layer.":
+            [reference_n_params(*cfg, last_layer_only=True) for cfg in _CONFIGS],
     }
     for (cfg, g, e) in zip(_CONFIGS, got, expected):
         if g != e:
