@@ -136,6 +136,11 @@ def sampling_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k:
     most likely set to 0, or outside the smallest set of most likely tokens whose probability
     reaches ``top_p``, and the rest renormalised. ``temperature = 0`` puts all the
     probability on the most likely token (ties: the first).
+
+    Ties at the cut of ``top_k``: every token whose probability equals the k-th largest is
+    kept, so more than ``top_k`` tokens keep some probability when several tie there (with
+    logits ``[1, 0, 0, -1]`` and ``top_k=2`` the three tokens 0, 1 and 2 stay). No token is
+    preferred for its index; only ``temperature = 0`` breaks ties, by taking the first.
     """
     tensor(logits, "logits", None, "sampling_distribution", "(..., vocab)")
     if not logits.is_floating_point() or logits.dim() == 0 or bool(torch.isnan(logits).any()):

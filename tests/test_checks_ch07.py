@@ -11,7 +11,8 @@ from rnncourse.checks import ch07
 # ---- exercise 7.1: one GRU step ------------------------------------------------------------
 
 def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bias=True,
-              swap_activations=False, swap_rz=False, reset_after_bias=False):
+              swap_activations=False, swap_rz=False, reset_after_bias=False, linear_candidate=False,
+              reset_in_mix=False):
     """A student's gru_step, right by default, with one of the typical mistakes on request."""
 
     def gru_step(x, h, W_x, W_h, b):
@@ -26,6 +27,11 @@ def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bia
         r = gate(x @ W_xr.T + h @ W_hr.T + (b_r if gate_bias else 0))
         z = gate(x @ W_xz.T + h @ W_hz.T + (b_z if gate_bias else 0))
         bn = b_n if candidate_bias else 0
+        if linear_candidate:                     # the tanh forgotten
+            squash = lambda a: a  # noqa: E731
+        if reset_in_mix:                         # r on the old state in the mix, not in n
+            n = squash(x @ W_xn.T + h @ W_hn.T + bn)
+            return z * (r * h) + (1 - z) * n
         if reset_after_bias:
             n = squash(x @ W_xn.T + r * (h @ W_hn.T + bn))
         elif reset_after:
@@ -72,6 +78,8 @@ def test_gru_step_stub_reports_not_implemented():
     (dict(candidate_bias=False), "candidate's bias b_n"),
     (dict(gate_bias=False), "gates' biases b_r and b_z"),
     (dict(swap_rz=True), "r and z are swapped"),
+    (dict(linear_candidate=True), "candidate looks linear"),
+    (dict(reset_in_mix=True), "applied in the final mix instead of the candidate"),
 ])
 def test_gru_step_names_the_mistake(mistake, words):
     result = ch07.gru_step(make_step(**mistake))

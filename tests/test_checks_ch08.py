@@ -1,5 +1,6 @@
 """The chapter 8 checks pass on the solutions and fail helpfully on the stubs and typical mistakes."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -42,6 +43,49 @@ def test_bidirectional_stub_reports_not_implemented():
 ])
 def test_bidirectional_names_the_mistake(kw, words):
     result = ch08.bidirectional(make_bidirectional(**kw))
+    assert not result and words in str(result), str(result)
+
+
+def _forward_twice(forward, backward, x):
+    out_f, _ = forward(x)
+    out_b, _ = forward(x.flip(1))                  # the slip: forward where backward was meant
+    return torch.cat([out_f, out_b.flip(1)], dim=-1)
+
+
+def _final_state_broadcast(forward, backward, x):
+    out_f, _ = forward(x)
+    _, states = backward(x.flip(1))                # the slip: the states, not the outputs
+    h_b = states[-1]                               # (batch, H), the final state
+    return torch.cat([out_f, h_b[:, None, :].expand_as(out_f)], dim=-1)
+
+
+def _both_final_states(forward, backward, x):
+    _, (h_f,) = forward(x)
+    _, (h_b,) = backward(x.flip(1))
+    T = x.shape[1]
+    return torch.cat([h_f, h_b], -1)[:, None, :].repeat(1, T, 1)
+
+
+def _flip_dims(dim_in, dim_out):
+    def bidirectional(forward, backward, x):
+        out_f, _ = forward(x)
+        out_b, _ = backward(x.flip(dim_in))
+        return torch.cat([out_f, out_b if dim_out is None else out_b.flip(dim_out)], dim=-1)
+    return bidirectional
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_forward_twice, "forward layer was used for both directions"),
+    (lambda f, b, x: torch.cat([f(x)[0], f(x)[0]], -1), "forward layer was used for both directions"),
+    (_final_state_broadcast, "final state repeated at every step"),
+    (_both_final_states, "final states repeated at every step"),
+    (_flip_dims(0, 0), "flipping along dim 0, the batch, both before and after"),  # = no flip at all
+    (_flip_dims(0, None), "along the batch (dim 0) instead of time"),
+    (_flip_dims(0, 1), "along the batch (dim 0) instead of time"),
+    (_flip_dims(1, 0), "along the batch (dim 0) instead of time"),
+])
+def test_bidirectional_names_more_slips(fn, words):
+    result = ch08.bidirectional(fn)
     assert not result and words in str(result), str(result)
 
 
@@ -107,6 +151,26 @@ def test_causal_bound_names_the_forgotten_guess_term_and_the_off_by_one():
     result = ch08.causal_bound(lambda agree, p, d: _bound(agree, p, d, from_zero=True))
     assert not result and "off by one" in str(result), str(result)
 
+
+
+def test_causal_bound_names_the_agree_term_only_and_an_unweighted_mean():
+    def agree_term_only(agree, p_distance, delay):       # the within-reach term forgotten
+        best = max(agree, 1 - agree)
+        return sum(p * best for j, p in enumerate(p_distance, start=1) if j > delay)
+
+    result = ch08.causal_bound(agree_term_only)          # an int 0 where every word is in reach
+    assert not result and "agree term only" in str(result), str(result)
+    result = ch08.causal_bound(lambda a, p, d: float(agree_term_only(a, p, d)))
+    assert not result and "agree term only" in str(result), str(result)
+    result = ch08.causal_bound(lambda a, p, d: max(a, 1 - a))
+    assert not result and "agree term alone" in str(result), str(result)
+
+    def unweighted(agree, p_distance, delay):
+        best = max(agree, 1 - agree)
+        return float(np.mean([1.0 if j <= delay else best for j in range(1, len(p_distance) + 1)]))
+
+    result = ch08.causal_bound(unweighted)
+    assert not result and "unweighted mean" in str(result), str(result)
 
 
 def test_causal_bound_refuses_a_non_probability_and_a_wrong_number():

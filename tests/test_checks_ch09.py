@@ -60,6 +60,51 @@ def test_sample_next_names_the_mistake(fn, words):
     assert words in str(result), str(result)
 
 
+def _no_zero_case(logits, temperature, generator=None):
+    probs = torch.softmax(logits / temperature, -1)        # T = 0: inf / nan, multinomial raises
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+
+def _inverse_temperature(logits, temperature, generator=None):
+    beta = 1 / temperature                                 # T = 0: ZeroDivisionError
+    probs = torch.softmax(logits * beta, -1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+
+def _top_k(k):
+    def sample_next(logits, temperature, generator=None):
+        if temperature == 0:
+            return logits.argmax(-1)
+        z = logits / temperature
+        kth = z.topk(k, dim=-1).values[:, -1:]
+        z = z.masked_fill(z < kth, float("-inf"))         # keeps only the k most likely
+        return torch.multinomial(torch.softmax(z, -1), 1, generator=generator).squeeze(1)
+    return sample_next
+
+
+def _max_pair(logits, temperature, generator=None):
+    if temperature == 0:
+        return torch.max(logits, dim=-1)                   # (values, indices)
+    return sample_next(logits, temperature, generator)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_no_zero_case, "at temperature 0 your code raised RuntimeError"),
+    (_inverse_temperature, "at temperature 0 your code raised ZeroDivisionError"),
+    (_top_k(2), "top-k sampling with k = 2"),
+    (_top_k(3), "top-k sampling with k = 3"),
+    (_top_k(4), "top-k sampling with k = 4"),
+    (_max_pair, "pair of tensors (float values, int indices)"),
+    (lambda l, T, g=None: sample_next(l, T, g) if T else l.topk(1, dim=-1), "pair of tensors (float values, int indices)"),
+])
+def test_sample_next_names_the_zero_temperature_crash_and_top_k(fn, words):
+    result = ch09.sample_next(fn)
+    assert not result
+    assert words in str(result), str(result)
+    if "temperature 0" in words:
+        assert "treat `temperature == 0` as its own case" in str(result)
+
+
 # ---- exercise 9.2: bits and perplexity --------------------------------------------------------
 
 def bits_and_perplexity(loss):
@@ -79,6 +124,17 @@ def test_bits_and_perplexity_passes_and_fails_helpfully():
     ]:
         result = ch09.bits_and_perplexity(fn)
         assert not result and words in str(result), str(result)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda l: (math.exp(l), l / math.log(2)), "wrong order: expected (bits, perplexity)"),
+    (lambda l: (l / math.log(10), math.exp(l)), "divided by ln 10"),
+    (lambda l: (l / math.log10(2), math.exp(l)), "divided by log10(2)"),
+    (lambda l: (l / math.log(2), 10 ** l), "10 ** loss"),
+])
+def test_bits_and_perplexity_names_the_swapped_pair_and_log10(fn, words):
+    result = ch09.bits_and_perplexity(fn)
+    assert not result and words in str(result), str(result)
 
 
 # ---- exercise 9.3: the bigram baseline --------------------------------------------------------
@@ -125,6 +181,39 @@ def test_bigram_passes_and_agrees_with_the_chapter_module():
 ])
 def test_bigram_names_the_mistake(fn, words):
     result = ch09.bigram_cross_entropy(fn)
+    assert not result and words in str(result), str(result)
+
+
+def _bigram_slip(accumulate=True, sign=-1, reduce="mean", lookup_swapped=False, alpha_used=True):
+    """A student's bigram_cross_entropy with one slip, written as a student would."""
+    def fn(train_ids, val_ids, V, alpha):
+        a = alpha if alpha_used else 0.0
+        counts = torch.zeros(V, V, dtype=torch.float64)
+        if accumulate:
+            for prev, nxt in zip(train_ids[:-1].tolist(), train_ids[1:].tolist()):
+                counts[prev, nxt] += 1
+        else:
+            counts[train_ids[:-1], train_ids[1:]] += 1      # repeated pairs counted once
+        p = (counts + a) / (counts.sum(1, keepdim=True) + a * V)
+        logp = torch.log(p[val_ids[1:], val_ids[:-1]] if lookup_swapped else p[val_ids[:-1], val_ids[1:]])
+        terms = -logp if sign < 0 else logp
+        return float(terms.sum() if reduce == "sum" else terms.mean())
+    return fn
+
+
+def test_bigram_slip_helper_is_right_by_default():
+    assert ch09.bigram_cross_entropy(_bigram_slip())
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(accumulate=False), "Repeated pairs were counted once"),
+    (dict(sign=1), "The sign is wrong"),
+    (dict(reduce="sum"), "This is the sum over the"),
+    (dict(lookup_swapped=True), "looked up the other way round"),
+    (dict(alpha_used=False), "smoothing left out"),
+])
+def test_bigram_names_more_slips(kw, words):
+    result = ch09.bigram_cross_entropy(_bigram_slip(**kw))
     assert not result and words in str(result), str(result)
 
 

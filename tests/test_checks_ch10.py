@@ -70,6 +70,60 @@ def test_attention_step_names_the_mistake(mistake, words):
     assert not result and words in result.message, result.message
 
 
+def _attention_slip(slip):
+    """A student's additive_attention with one more slip, written as a student would."""
+
+    def additive_attention(s, h, W_q, W_k, v, mask):
+        query = (s @ W_q.T)[:, None, :]                          # (batch, 1, A)
+        if slip == "no broadcast":
+            query = s @ W_q.T                                    # (batch, A): no time axis
+        if slip == "no query":
+            query = 0
+        scores = torch.tanh(h @ W_k.T + query) @ v               # (batch, T)
+        if slip == "inverted":
+            scores = scores.masked_fill(mask, float("-inf"))
+        elif slip == "inverted -1e9":
+            scores = scores.masked_fill(mask, -1e9)
+        elif slip == "times mask":
+            scores = scores * mask
+        elif slip == "fill 0":
+            scores = scores.masked_fill(~mask, 0.0)
+        else:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=1)
+        if slip == "mean":
+            context = (weights[:, :, None] * h).mean(dim=1)
+        elif slip == "matmul":
+            context = weights @ h                                # (batch, batch, Dk)
+        elif slip == "no squeeze":
+            context = torch.bmm(weights[:, None, :], h)          # (batch, 1, Dk)
+        else:
+            context = (weights[:, :, None] * h).sum(dim=1)
+        return weights, context
+
+    return additive_attention
+
+
+def test_attention_slip_helper_is_right_without_a_slip():
+    assert ch10.attention_step(_attention_slip(None))
+
+
+@pytest.mark.parametrize("slip, words", [
+    ("inverted", "mask is inverted"),
+    ("inverted -1e9", "mask is inverted"),
+    ("times mask", "set to 0, not -inf"),
+    ("fill 0", "set to 0, not -inf"),
+    ("no query", "query is missing"),
+    ("mean", "mean over the T positions"),
+    ("matmul", "every example's weights with every example's h"),
+    ("no squeeze", "squeeze it"),
+    ("no broadcast", "without a time axis"),
+])
+def test_attention_step_names_more_slips(slip, words):
+    result = ch10.attention_step(_attention_slip(slip))
+    assert not result and words in result.message, result.message
+
+
 # ---- exercise 10.2: exact match and per-character accuracy ------------------------------------
 
 def make_scores(any_right=False, counts=False, swap=False, drop_end=False):
@@ -115,4 +169,21 @@ def test_sequence_scores_stub_reports_not_implemented():
 ])
 def test_sequence_scores_names_the_mistake(mistake, words):
     result = ch10.sequence_scores(make_scores(**mistake))
+    assert not result and words in result.message, result.message
+
+
+@pytest.mark.parametrize("fn, words", [
+    # .all() over the whole batch and over dim 0 both give 0 on the check's data: one message
+    (lambda p, t: ((p == t).all().double().item(), (p == t).double().mean().item()), "exact_match is 0"),
+    (lambda p, t: ((p == t).all(dim=0).double().mean().item(), (p == t).double().mean().item()),
+     "exact_match is 0"),
+    (lambda p, t: (1 - (p == t).all(dim=1).double().mean().item(), (p != t).double().mean().item()),
+     "error rates"),
+    (lambda p, t: ((p != t).all(dim=1).double().mean().item(), (p != t).double().mean().item()),
+     "comparison is flipped"),
+    (lambda p, t: ((p == t).all(dim=1), (p == t).double().mean()), "one per output (right.all(dim=1) without"),
+    (lambda p, t: ((p == t).all(dim=1).double().mean(), (p == t).double().mean(dim=1)), "a mean over dim=1 only"),
+])
+def test_sequence_scores_names_more_slips(fn, words):
+    result = ch10.sequence_scores(fn)
     assert not result and words in result.message, result.message

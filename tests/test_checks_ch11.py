@@ -121,6 +121,55 @@ def test_caption_names_the_mistake(mistake, words):
     assert words in str(result), str(result)
 
 
+def _caption_slip(slip):
+    """The exercise's solution with one slip, written as a student would."""
+
+    def caption(objects):
+        order = ["red", "green", "blue", "yellow"]
+        objs = sorted(objects, key=lambda o: order.index(o["colour"]))
+        words = []
+        for k, o in enumerate(objs):
+            if slip == "colour first":
+                words += ["a", o["colour"], o["size"], o["shape"]]
+            elif slip == "no article":
+                words += [o["size"], o["colour"], o["shape"]]
+            else:
+                words += ["a", o["size"], o["colour"], o["shape"]]
+            if k + 1 < len(objs):
+                this, nxt = o, objs[k + 1]
+                if slip == "first":
+                    this = objs[0]
+                elif slip == "previous":
+                    nxt = objs[k - 1]
+                dr, dc = this["row"] - nxt["row"], this["col"] - nxt["col"]
+                if abs(dc) >= abs(dr):
+                    left = dc > 0 if slip == "left-right" else dc < 0
+                    words += ["left", "of"] if left else ["right", "of"]
+                else:
+                    above = dr > 0 if slip == "above-below" else dr < 0
+                    words.append("above" if above else "below")
+        return " ".join(words)
+
+    return caption
+
+
+def test_caption_slip_helper_is_right_without_a_slip():
+    assert ch11.caption(_caption_slip(None))
+
+
+@pytest.mark.parametrize("slip, words", [
+    ("colour first", "colour comes before the size"),
+    ("no article", "article is missing"),
+    ("first", "relative to the first shape's position"),
+    ("previous", "the one named before it"),
+    ("left-right", "Left and right are swapped"),
+    ("above-below", "Above and below are swapped"),
+])
+def test_caption_names_more_slips(slip, words):
+    result = ch11.caption(_caption_slip(slip))
+    assert not result and words in str(result), str(result)
+
+
 def test_caption_refuses_sorting_in_place():
     def in_place(objects):
         objects.sort(key=lambda o: list(chapter.COLOURS).index(o["colour"]))

@@ -42,6 +42,17 @@ def test_combine_names_the_mistake(fn, words):
     assert words in str(result), str(result)
 
 
+@pytest.mark.parametrize("fn, words", [
+    (lambda p, q: (q[0] * p[1] + q[1], q[0] * p[0]), "pair is in the wrong order: expected (a, b)"),
+    (lambda p, q: (q[0], q[0] * p[1] + q[1]), "slope is a2 alone"),
+    (lambda p, q: (p[0], q[0] * p[1] + q[1]), "slope is a1 alone"),
+    (lambda p, q: (q[0] * p[0], p[0] * p[1] + q[1]), "multiplied by its own slope"),
+])
+def test_combine_names_more_slips(fn, words):
+    result = ch12.combine(fn)
+    assert not result and words in str(result), str(result)
+
+
 def test_combine_other_failures_are_explained():
     result = ch12.combine(lambda p, q: q[0] * p[1] + q[1])          # b only
     assert not result and "pair (a, b)" in str(result)
@@ -149,6 +160,47 @@ def test_scan_names_the_mistake(fn, words):
     result = ch12.scan(fn)
     assert not result
     assert words in str(result), str(result)
+
+
+def _scan_slip(slip):
+    """The exercise's solution with one slip, written as a student would."""
+
+    def scan(a, b):
+        T, k = a.shape[1], 1
+        while k < T:
+            if slip == "from the right":
+                a_left = torch.cat([a[:, k:], torch.ones_like(a[:, :k])], dim=1)
+                b_left = torch.cat([b[:, k:], torch.zeros_like(b[:, :k])], dim=1)
+            else:
+                a_left = torch.cat([torch.ones_like(a[:, :k]), a[:, :-k]], dim=1)
+                pad = torch.ones_like if slip == "b padded with ones" else torch.zeros_like
+                b_left = torch.cat([pad(b[:, :k]), b[:, :-k]], dim=1)
+            if slip == "sequential":
+                a = a * a_left
+                b = a * b_left + b                 # uses the a just updated
+            elif slip == "self first":
+                a, b = a * a_left, a_left * b + b_left
+            else:
+                a, b = a * a_left, a * b_left + b
+            k *= 2
+        return b
+
+    return scan
+
+
+def test_scan_slip_helper_is_right_without_a_slip():
+    assert ch12.scan(_scan_slip(None))
+
+
+@pytest.mark.parametrize("slip, words", [
+    ("sequential", "b was updated with the new a"),
+    ("self first", "combined in the wrong order"),
+    ("b padded with ones", "padded with ones"),
+    ("from the right", "neighbours come from the right"),
+])
+def test_scan_names_more_slips(slip, words):
+    result = ch12.scan(_scan_slip(slip))
+    assert not result and words in str(result), str(result)
 
 
 def test_scan_other_failures_are_explained():

@@ -130,6 +130,21 @@ def test_sampling_distribution_temperature_top_k_top_p():
             sampling_distribution(logits, **bad)
 
 
+def test_top_k_keeps_every_token_tied_at_the_kth_value():
+    from rnncourse.decode import sampling_distribution
+    logits = torch.tensor([[1.0, 0.0, 0.0, -1.0]], dtype=torch.float64)
+    p = torch.softmax(logits, -1)[0]
+    k2 = sampling_distribution(logits, top_k=2)[0]      # tokens 1 and 2 tie for second place
+    assert (k2 > 0).tolist() == [True, True, True, False]
+    assert torch.allclose(k2[:3], p[:3] / p[:3].sum()) and k2[1] == k2[2]
+    tied_top = sampling_distribution(torch.tensor([2.0, 2.0, 0.0], dtype=torch.float64), top_k=1)
+    assert tied_top[0] == tied_top[1] == 0.5 and tied_top[2] == 0    # both kept, not the first
+    # without a tie, exactly k tokens are kept
+    assert int((sampling_distribution(torch.tensor([3.0, 2.0, 1.0, 0.0]), top_k=2) > 0).sum()) == 2
+    # temperature 0 does break a tie: by index, the first
+    assert sampling_distribution(torch.tensor([2.0, 2.0, 0.0]), 0).tolist() == [1.0, 0.0, 0.0]
+
+
 def test_sample_draws_from_the_model_and_is_seeded():
     from rnncourse.decode import sample
     start = torch.full((4000,), START)

@@ -11,7 +11,8 @@ __all__ = ["gru_step", "after_pulse_and_at_rest"]
 
 def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate_bias=True,
                  candidate_bias=True, swap_activations=False, swap_rz=False,
-                 untransposed=False, no_reset=False, reset_input=False, reset_after_bias=False):
+                 untransposed=False, no_reset=False, reset_input=False, reset_after_bias=False,
+                 linear_candidate=False, reset_in_mix=False):
     """One GRU step with switches that reproduce the usual mistakes (the reference: defaults)."""
     H = h.shape[1]
     gate = torch.tanh if swap_activations else torch.sigmoid
@@ -29,7 +30,9 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
         W_hr, W_hz, W_hn = W_hr.T, W_hz.T, W_hn.T
     r = gate(x @ W_xr.T + h @ W_hr.T + b_r)  # (batch, H)
     z = gate(x @ W_xz.T + h @ W_hz.T + b_z)  # (batch, H)
-    if no_reset:
+    if linear_candidate:             # the candidate's tanh forgotten
+        squash = lambda a: a  # noqa: E731
+    if no_reset or reset_in_mix:
         n = squash(x @ W_xn.T + h @ W_hn.T + b_n)
     elif reset_input:
         n = squash(r * (x @ W_xn.T) + h @ W_hn.T + b_n)
@@ -39,6 +42,8 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
         n = squash(x @ W_xn.T + r * (h @ W_hn.T) + b_n)
     else:
         n = squash(x @ W_xn.T + (r * h) @ W_hn.T + b_n)
+    if reset_in_mix:                 # r moved from the candidate to the final mix
+        h = r * h
     if convention == "cho":
         return z * h + (1 - z) * n            # (batch, H)
     return (1 - z) * h + z * n
@@ -90,6 +95,13 @@ def gru_step(student_fn):
         "The reset gate multiplies W_hn h_{t-1} + b_n, PyTorch's reset-after form with the "
         "bias inside; here it acts on h_{t-1} before the weights, W_hn (r * h_{t-1}) + b_n.":
             _gru_variant(x, h, W_x, W_h, b, reset_after_bias=True),
+        "The candidate looks linear: expected h~_t = tanh(W_xn x_t + W_hn (r * h_{t-1}) + "
+        "b_n); your answer matches the same sum without the tanh.":
+            _gru_variant(x, h, W_x, W_h, b, linear_candidate=True),
+        "The reset gate is applied in the final mix instead of the candidate: expected "
+        "h~_t = tanh(W_xn x_t + W_hn (r * h_{t-1}) + b_n) and h_t = z * h_{t-1} + (1 - z) * "
+        "h~_t; your answer matches h~_t computed from h_{t-1} and h_t = z * (r * h_{t-1}) + "
+        "(1 - z) * h~_t.": _gru_variant(x, h, W_x, W_h, b, reset_in_mix=True),
         "r and z are swapped and the other convention for z is used.":
             _gru_variant(x, h, W_x, W_h, b, swap_rz=True, convention="chung"),
     }

@@ -37,15 +37,41 @@ def bidirectional(student_fn):
         out_f = fwd(x)[0]                                                   # (batch, time, H)
         out_b_rev = bwd(x.flip(1))[0]                # backward outputs in reversed time order
         out_b_fwd = bwd(x)[0]                        # the "backward" cell run forward in time
+        out_f_rev = fwd(x.flip(1))[0].flip(1)        # the forward layer used backward too
+        out_b_batch = bwd(x.flip(0))[0]              # flipped along the batch, not time
+        T_ = x.shape[1]
+        last_b = out_b_rev[:, -1:].expand(-1, T_, -1)    # the backward layer's final state
+        last_f = out_f[:, -1:].expand(-1, T_, -1)
+    batch_flip = ("A flip is along the batch (dim 0) instead of time: x has shape (batch, "
+                  "time, input), so expected x.flip(1) for the backward layer's input and "
+                  ".flip(1) on its outputs; your answer matches ")
     mistakes = {
         "The backward outputs are still in reversed time order: flip them back (.flip(1)) so "
         "that step t holds the state that has read x_T ... x_t.": torch.cat([out_f, out_b_rev], -1),
-        "The backward layer read the sequence forward: give it x reversed in time, x.flip(1).":
-            torch.cat([out_f, out_b_fwd], -1),
+        "The backward layer read the sequence forward: give it x reversed in time, x.flip(1) "
+        "(flipping along dim 0, the batch, both before and after gives this too: time is "
+        "dim 1).": torch.cat([out_f, out_b_fwd], -1),
         "The backward layer read the sequence forward, then its outputs were flipped: reverse "
         "the input, not only the output.": torch.cat([out_f, out_b_fwd.flip(1)], -1),
         "The halves are swapped: the forward outputs come first, [h_fwd; h_bwd].":
             torch.cat([out_b_rev.flip(1), out_f], -1),
+        "The forward layer was used for both directions: expected the second half from "
+        "`backward` run on x.flip(1); your second half is `forward` run on the reversed "
+        "sequence.": torch.cat([out_f, out_f_rev], -1),
+        "The forward layer was used for both directions: expected the second half from "
+        "`backward` run on x.flip(1); your two halves are the same forward outputs.":
+            torch.cat([out_f, out_f], -1),
+        "The backward half is the backward layer's final state repeated at every step: "
+        "expected its outputs (the first item that a Recurrent layer returns), flipped back "
+        "with .flip(1), one per step.": torch.cat([out_f, last_b], -1),
+        "Both halves are the final states repeated at every step: expected the outputs (the "
+        "first item that a Recurrent layer returns), one per step, not the states.":
+            torch.cat([last_f, last_b], -1),
+        batch_flip + "x.flip(0) and no flip back.": torch.cat([out_f, out_b_batch], -1),
+        batch_flip + "x.flip(0), then .flip(1) on the outputs.":
+            torch.cat([out_f, out_b_batch.flip(1)], -1),
+        batch_flip + "x.flip(1), then .flip(0) on the outputs.":
+            torch.cat([out_f, out_b_rev.flip(0)], -1),
     }
     compare(got, expected, "the outputs", rtol=1e-6, atol=1e-9, mistakes=mistakes)
     return "your layer matches rc.layers.Recurrent(..., bidirectional=True) with the same cells"
@@ -63,12 +89,15 @@ def _whole(value) -> bool:
 
 
 def _bound(agree, p, delay, *, chance=False, strict=False, no_max=False, reach_only=False,
-           from_zero=False):
+           from_zero=False, guess_only=False, unweighted=False, constant=False):
     q = 0.5 if chance else (agree if no_max else max(agree, 1 - agree))
+    if constant:                                 # the agree term alone, whatever the delay
+        return q
     total = 0.0
     for j, pj in enumerate(p, start=0 if from_zero else 1):
         seen = j < delay if strict else j <= delay
-        total += pj * (1.0 if seen else (0.0 if reach_only else q))
+        term = (0.0 if guess_only else 1.0) if seen else (0.0 if reach_only else q)
+        total += (1.0 / len(p) if unweighted else pj) * term
     return total
 
 
@@ -90,6 +119,11 @@ def causal_bound(student_fn):
                  "modifiers out of reach still count: each is tagged by the rating, right with "
                  "probability max(agree, 1 - agree). Add that term for every distance beyond "
                  "the delay.")
+        if _whole(raw) and raw == 0 and d >= len(p):
+            fail(f"{what} returned 0: at delay {d} every sentiment word is within reach, so "
+                 "expected 1.0 (each such modifier is tagged for sure); your 0 looks like the "
+                 "agree term only, summed over the distances beyond the delay (none here). Add "
+                 "p_distance[j - 1] for every distance j <= delay.")
         if _whole(raw):
             reject(f"{what} returned the whole number {raw!r}, so the fractions were lost; "
                    "expected a floating-point accuracy such as 0.75")
@@ -114,6 +148,18 @@ def causal_bound(student_fn):
         "by the rating, right with probability max(agree, 1 - agree).": variant(reach_only=True),
         "Your distances are off by one: p_distance[0] is the fraction at distance 1 "
         "(enumerate(p_distance, start=1)).": variant(from_zero=True),
+        "You kept the agree term only: expected the modifiers within reach (distance <= "
+        "delay) to count too, each tagged for sure, sum of p_distance[j - 1] * 1.0; your "
+        "bound counts only those beyond the delay.": variant(guess_only=True),
+        "Your bound is the agree term alone, max(agree, 1 - agree), whatever the delay: "
+        "expected it only for the modifiers beyond the delay, and 1 for those within reach, "
+        "each weighted by p_distance.": variant(constant=True),
+        "Your bound is agree alone, whatever the delay: expected max(agree, 1 - agree) for "
+        "the modifiers beyond the delay and 1 for those within reach, each weighted by "
+        "p_distance.": variant(constant=True, no_max=True),
+        "Your bound is an unweighted mean over the distances: expected each distance's "
+        "accuracy weighted by the fraction p_distance[j - 1] of modifiers at that distance "
+        "(a sum of p * accuracy, not a mean).": variant(unweighted=True),
     }
     compare(got, expected, f"your bounds for {len(_CASES)} cases", rtol=1e-9, atol=1e-9,
             mistakes=mistakes)

@@ -3,10 +3,13 @@
 - :func:`sample_next`: draw one character per row from ``softmax(logits / T)``; checked
   statistically (20,000 draws per temperature against the exact probabilities), and
   temperature 0 must give the arg-max. The check names the distribution a wrong answer
-  matches (temperature ignored, multiplied instead of divided, always the arg-max, uniform).
-- :func:`bits_and_perplexity`: a loss in nats as bits per character and as perplexity.
+  matches (temperature ignored, multiplied instead of divided, always the arg-max, uniform,
+  cut to the k most likely ids as in top-k sampling) and a crash at temperature 0.
+- :func:`bits_and_perplexity`: a loss in nats as bits per character and as perplexity (names
+  the pair swapped and ln 10 or log10(2) for ln 2).
 - :func:`bigram_cross_entropy`: the bigram baseline, compared with
-  :func:`rnncourse.chapters.ch09.ngram_cross_entropy`.
+  :func:`rnncourse.chapters.ch09.ngram_cross_entropy` (names, among others, repeated pairs
+  counted once, the sign, a sum for the mean, the pair looked up backwards, no smoothing).
 - :func:`sample_text`: the generation loop (read the prompt, then draw a character and feed it
   back, carrying the state), run on two toy language models: one whose next character depends
   on how many characters it has read (greedy decoding must match exactly), and one with a fixed
@@ -22,7 +25,7 @@ import math
 import numpy as np
 import torch
 
-from . import as_array, as_number, call, check, compare, describe, fail, reject, unpack
+from . import BadAnswer, as_array, as_number, call, check, compare, describe, fail, reject, unpack
 
 __all__ = ["sample_next", "bits_and_perplexity", "bigram_cross_entropy", "sample_text"]
 
@@ -33,6 +36,11 @@ _TOLERANCE = 0.02       # total variation; the sampling noise of 20,000 draws is
 
 def _ids(got, what: str, batch: int, vocab: int) -> np.ndarray:
     """The student's draw as an int array of shape (batch,), or a rejection saying why not."""
+    if (isinstance(got, tuple) and len(got) == 2 and all(isinstance(v, torch.Tensor) for v in got)
+            and got[0].is_floating_point() and not got[1].is_floating_point()):
+        reject(f"{what} is a pair of tensors (float values, int indices), which looks like what "
+               "torch.max(logits, dim) and torch.topk return; expected the indices alone, a "
+               f"tensor of {batch} ids (logits.argmax(-1))")
     if isinstance(got, (list, tuple)):
         reject(f"{what} is {describe(got)}; expected a tensor of {batch} ids, one per row "
                "(torch.multinomial(probs, 1).squeeze(1))")
@@ -93,6 +101,14 @@ def sample_next(student_fn):
             "the draws are uniform: sample from the softmax of the logits, not uniformly":
                 np.full(V, 1 / V),
         }
+        ranked = np.sort(want)[::-1]
+        for k in range(2, V):                     # sampling cut to the k most likely ids
+            cut = np.where(want >= ranked[k - 1], want, 0.0)
+            if _tv(cut / cut.sum(), want) <= _TOLERANCE:
+                continue                          # too close to the right answer to tell
+            suspects[f"only the {k} most likely ids were ever drawn, as in top-k sampling with "
+                     f"k = {k}; expected draws from the whole softmax(logits / T), every id "
+                     "with its own probability (no top_k cut)"] = cut / cut.sum()
         if T == 1.0:
             suspects.pop("the temperature is ignored: divide the logits by it before the softmax")
             suspects.pop("the logits are multiplied by the temperature; divide them by it (a low "
@@ -107,7 +123,12 @@ def sample_next(student_fn):
     # temperature 0: the arg-max of every row, for rows with different maxima
     gen = torch.Generator().manual_seed(3)
     rows = torch.randn(40, V, generator=gen, dtype=torch.float64)
-    got = call(student_fn, rows.clone(), 0.0, torch.Generator().manual_seed(0))
+    try:
+        got = call(student_fn, rows.clone(), 0.0, torch.Generator().manual_seed(0))
+    except BadAnswer as e:
+        fail(f"at temperature 0 {e}. Dividing by a temperature of 0 gives inf and NaN; "
+             "expected the arg-max of each row at temperature 0, as the exercise says: treat "
+             "`temperature == 0` as its own case (return logits.argmax(-1)) before dividing")
     ids = _ids(got, "sample_next(logits, 0.0, generator)", 40, V)
     if not np.array_equal(ids, rows.argmax(-1).numpy()):
         fail("at temperature 0 every row must give its most likely character (the arg-max of "
@@ -140,27 +161,42 @@ def bits_and_perplexity(student_fn):
         reject(f"bits_and_perplexity returned the same {'bits' if len(set(got_bits)) == 1 else 'perplexity'} "
                f"for the losses {[round(v, 3) for v in losses]}; it must depend on the loss")
     L = np.array(losses)
+    if (np.allclose(got_bits, np.exp(L), rtol=1e-6)
+            and np.allclose(got_ppl, L / math.log(2), rtol=1e-6)):
+        fail("The pair is in the wrong order: expected (bits, perplexity); your first value is "
+             "the perplexity e ** loss and your second the bits, loss / ln 2.")
     compare(got_bits, L / math.log(2), f"the bits for the losses {[round(v, 3) for v in losses]}",
             mistakes={"You multiplied by ln 2; a bit is ln 2 nats, so divide by ln 2.": L * math.log(2),
                       "You took log2 of the loss; the loss is already a logarithm: bits = nats / "
-                      "ln 2.": np.log2(L)})
+                      "ln 2.": np.log2(L),
+                      "You divided by ln 10 (a log10 for log2 slip): expected bits = loss / ln 2, "
+                      "since a bit is ln 2 nats (math.log(2), not math.log(10)).": L / math.log(10),
+                      "You divided by log10(2): expected bits = loss / ln 2, the natural log of "
+                      "2 (math.log(2), not math.log10(2)).": L / math.log10(2)})
     compare(got_ppl, np.exp(L), f"the perplexities for the losses {[round(v, 3) for v in losses]}",
             mistakes={"You computed 2 ** loss; the loss is in nats, so perplexity = e ** loss "
                       "(or 2 ** bits).": 2.0 ** L,
                       "You computed e ** bits; perplexity is e ** nats = 2 ** bits.":
-                          np.exp(L / math.log(2))})
+                          np.exp(L / math.log(2)),
+                      "You computed 10 ** loss: expected perplexity = e ** loss, since the loss "
+                      "is in nats (natural log), not in decimal digits.": 10.0 ** L})
     return "bits = nats / ln 2 and perplexity = e ** nats (ln 76 nats: perplexity 76, uniform guessing)"
 
 
 def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, denominator=True,
-                      axis=1):
+                      axis=1, accumulate=True, sign=-1, reduce="mean", lookup_swapped=False):
     counts = np.zeros((V, V))
-    np.add.at(counts, (train[:-1], train[1:]), 1)
+    if accumulate:
+        np.add.at(counts, (train[:-1], train[1:]), 1)
+    else:                                        # counts[prev, next] += 1: each pair once
+        counts[train[:-1], train[1:]] += 1
     if transpose:
         counts = counts.T
     row = counts.sum(axis, keepdims=True).reshape(-1, 1) + (alpha * V if denominator else 0)
     p = (counts + alpha) / row
-    return float(-log(p[val[:-1], val[1:]]).mean())
+    looked_up = p[val[1:], val[:-1]] if lookup_swapped else p[val[:-1], val[1:]]
+    terms = sign * log(looked_up)
+    return float(terms.sum() if reduce == "sum" else terms.mean())
 
 
 @check("9.3", expects="bigram_cross_entropy(train_ids, val_ids, vocab_size, alpha) returning one "
@@ -184,6 +220,12 @@ def bigram_cross_entropy(student_fn):
         train = train[:-1]
     alpha = 0.5
     got = call(student_fn, train.clone(), val.clone(), V, alpha)
+    number = as_number(got, "bigram_cross_entropy(...)", finite=False)
+    if number == float("inf"):
+        fail("your bigram cross-entropy is infinite: some pair of the validation text never "
+             "occurs in the training text, so its probability is 0 and -ln 0 = inf. That looks "
+             "like the smoothing left out: expected p = (n(prev, next) + alpha) / (n(prev) + "
+             "alpha * V), which is never 0.")
     value = _fraction(got, "bigram_cross_entropy(...)")
     tr, va = train.numpy(), val.numpy()
     expected = _bigram_reference(tr, va, V, alpha)
@@ -203,6 +245,17 @@ def bigram_cross_entropy(student_fn):
             float(unigram[va[1:]].mean()),
         "This is the unigram cross-entropy (over every character): condition on the previous "
         "character.": float(unigram[va].mean()),
+        "Repeated pairs were counted once: expected n(prev, next) to count every occurrence, "
+        "but `counts[prev_ids, next_ids] += 1` adds 1 once per distinct pair (indexing with "
+        "repeated indices does not accumulate); use counts.index_put_(..., accumulate=True), "
+        "np.add.at or a loop.": _bigram_reference(tr, va, V, alpha, accumulate=False),
+        "The sign is wrong: expected the mean of -ln p(c_t | c_{t-1}), a positive number; "
+        "yours is the mean of ln p.": _bigram_reference(tr, va, V, alpha, sign=1),
+        f"This is the sum over the {len(va) - 1} validation pairs: expected the mean "
+        "(cross-entropy per character).": _bigram_reference(tr, va, V, alpha, reduce="sum"),
+        "The pairs are looked up the other way round: expected p[prev, next], i.e. "
+        "p[val_ids[:-1], val_ids[1:]]; yours reads p[val_ids[1:], val_ids[:-1]].":
+            _bigram_reference(tr, va, V, alpha, lookup_swapped=True),
     }
     compare(value, expected, "your bigram cross-entropy", rtol=1e-6, mistakes=mistakes)
     return f"your bigram cross-entropy matches the reference ({expected:.4f} nats on a test chain)"

@@ -100,8 +100,12 @@ def sentence_bleu(student_fn):
          f"{got_a[k]:.4f}")
 
 
-def _caption(objects, *, order="colour", reverse=False, tie="horizontal"):
-    """The reference caption with switches for the usual mistakes."""
+def _caption(objects, *, order="colour", reverse=False, tie="horizontal", colour_first=False,
+             article=True, anchor="next", flip=None):
+    """The reference caption with switches for the usual mistakes: ``anchor`` "first" relates
+    the first shape (not the current one) to the next, "previous" relates the current shape
+    to the one named before it; ``flip`` "horizontal" or "vertical" swaps left / right or
+    above / below."""
     from ..chapters.ch11 import COLOURS
 
     colours = list(COLOURS)
@@ -110,15 +114,18 @@ def _caption(objects, *, order="colour", reverse=False, tie="horizontal"):
         objs = sorted(objects, key=lambda o: (o["row"], o["col"]))
     words = []
     for k, o in enumerate(objs):
-        words += ["a", o["size"], o["colour"], o["shape"]]
+        sized = [o["colour"], o["size"]] if colour_first else [o["size"], o["colour"]]
+        words += (["a"] if article else []) + sized + [o["shape"]]
         if k + 1 < len(objs):
-            a, b = (objs[k + 1], o) if reverse else (o, objs[k + 1])
+            other = {"next": objs[k + 1], "first": objs[k + 1], "previous": objs[k - 1]}[anchor]
+            this = objs[0] if anchor == "first" else o
+            a, b = (other, this) if reverse else (this, other)
             dr, dc = a["row"] - b["row"], a["col"] - b["col"]
             horizontal = abs(dc) >= abs(dr) if tie == "horizontal" else abs(dc) > abs(dr)
             if horizontal:
-                words += ["left", "of"] if dc < 0 else ["right", "of"]
+                words += ["left", "of"] if (dc < 0) != (flip == "horizontal") else ["right", "of"]
             else:
-                words += ["above"] if dr < 0 else ["below"]
+                words += ["above"] if (dr < 0) != (flip == "vertical") else ["below"]
     return " ".join(words)
 
 
@@ -157,6 +164,22 @@ def caption(student_fn):
         "left).": dict(reverse=True),
         "A diagonal (as many rows as columns apart) counts as horizontal: use >= when "
         "comparing the column offset with the row offset.": dict(tie="vertical"),
+        "The colour comes before the size: expected \"a SIZE COLOUR SHAPE\", e.g. 'a small "
+        "red circle'; yours reads 'a red small circle'.": dict(colour_first=True),
+        "The article is missing: expected every shape as \"a SIZE COLOUR SHAPE\", e.g. 'a "
+        "small red circle'; yours reads 'small red circle'.": dict(article=False),
+        "The article is missing and the colour comes before the size: expected \"a SIZE "
+        "COLOUR SHAPE\", e.g. 'a small red circle'.": dict(article=False, colour_first=True),
+        "The relations after the second shape are relative to the first shape's position: "
+        "expected where the shape just named lies relative to the next one; yours says where "
+        "the first shape lies.": dict(anchor="first"),
+        "The relations compare each shape with the one named before it (objs[k - 1]): "
+        "expected where the shape just named lies relative to the next one, objs[k + 1].":
+            dict(anchor="previous"),
+        "Left and right are swapped: expected 'left of' when the shape just named has the "
+        "smaller column (dc < 0); above and below are right.": dict(flip="horizontal"),
+        "Above and below are swapped: expected 'above' when the shape just named has the "
+        "smaller row (row 0 is the top; dr < 0); left and right are right.": dict(flip="vertical"),
     }
     for message, kw in mistakes.items():
         if got == [_caption(o, **kw) for o in scenes]:

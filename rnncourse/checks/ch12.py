@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
@@ -30,17 +31,29 @@ def combine(student_fn):
             and torch.equal(args[1][0], a2) and torch.equal(args[1][1], b2)):
         fail("combine changed one of its inputs in place; compute new tensors instead")
     a, b = unpack(got, 2, "combine", ("a", "b"))
-    as_array(a, "a", tensor=True, finite=False)
-    as_array(b, "b", tensor=True, finite=False)
+    a_arr = as_array(a, "a", tensor=True, finite=False)
+    b_arr = as_array(b, "b", tensor=True, finite=False)
+    with np.errstate(invalid="ignore"):
+        swapped = (a_arr.shape == b_arr.shape == tuple(a1.shape)
+                   and np.allclose(a_arr, (a2 * b1 + b2).numpy()) and np.allclose(b_arr, (a2 * a1).numpy()))
+    if swapped:
+        fail("The pair is in the wrong order: expected (a, b), the slope first; your first "
+             "value is the offset a2 b1 + b2 and your second the slope a2 a1.")
     compare(a, a2 * a1, "a (the slope of the composed map)",
             mistakes={"You added the slopes; composing h -> a1 h + b1 and h -> a2 h + b2 "
-                      "multiplies them: a = a2 a1.": a1 + a2})
+                      "multiplies them: a = a2 a1.": a1 + a2,
+                      "The slope is a2 alone: expected a = a2 a1, since h -> a2 (a1 h + b1) + b2 "
+                      "multiplies h by both slopes.": a2,
+                      "The slope is a1 alone: expected a = a2 a1, since h -> a2 (a1 h + b1) + b2 "
+                      "multiplies h by both slopes.": a1})
     compare(b, a2 * b1 + b2, "b (the offset of the composed map)", mistakes={
         "The order is reversed: you applied `second` first. `first` acts on h first, so its "
         "offset b1 is the one multiplied by the second slope: b = a2 b1 + b2.": a1 * b2 + b1,
         "The offset of the first map must pass through the second map's slope: b = a2 b1 + b2, "
         "not b1 + b2.": b1 + b2,
         "You multiplied the new offset by a2 as well: b = a2 b1 + b2, not a2 (b1 + b2).": a2 * (b1 + b2),
+        "The first offset is multiplied by its own slope: expected b = a2 b1 + b2 (b1 passes "
+        "through the second map's slope a2); yours is a1 b1 + b2.": a1 * b1 + b2,
     })
     # associativity on three maps, with the student's own function
     p, q, r = [_inputs((3,), s) for s in (3, 4, 5)]
@@ -60,16 +73,29 @@ def _loop(a, b):
     return torch.stack(out, 1)                        # (batch, time, D)
 
 
-def _doubling(a, b, *, roll=False, max_steps=None):
-    """Doubling scans with the usual slips: ``roll`` wraps around instead of padding."""
+def _doubling(a, b, *, roll=False, max_steps=None, sequential=False, self_first=False,
+              b_pad=0.0, from_right=False):
+    """Doubling scans with the usual slips: ``roll`` wraps around instead of padding,
+    ``sequential`` updates b with the already updated a, ``self_first`` combines in the wrong
+    order (combine(self, left)), ``b_pad`` pads b's left edge with another value than 0,
+    ``from_right`` takes the neighbours k steps to the right."""
     T, k, steps = a.shape[1], 1, 0
     while k < T and (max_steps is None or steps < max_steps):
         if roll:
             a_left, b_left = a.roll(k, 1), b.roll(k, 1)
+        elif from_right:
+            a_left = torch.cat([a[:, k:], torch.ones_like(a[:, :k])], 1)
+            b_left = torch.cat([b[:, k:], torch.zeros_like(b[:, :k])], 1)
         else:
             a_left = torch.cat([torch.ones_like(a[:, :k]), a[:, :-k]], 1)
-            b_left = torch.cat([torch.zeros_like(b[:, :k]), b[:, :-k]], 1)
-        a, b = a * a_left, a * b_left + b
+            b_left = torch.cat([torch.full_like(b[:, :k], b_pad), b[:, :-k]], 1)
+        if sequential:
+            a = a * a_left
+            b = a * b_left + b
+        elif self_first:
+            a, b = a * a_left, a_left * b + b_left
+        else:
+            a, b = a * a_left, a * b_left + b
         k, steps = 2 * k, steps + 1
     return b
 
@@ -118,6 +144,17 @@ def scan(student_fn):
             "than T (ceil(log2 T) steps).": _doubling(a, b, max_steps=max((T - 1).bit_length() - 1, 0)),
             "You returned the products of the a's (the slopes), not the states: h_t is the "
             "offset b of the composed map.": torch.cumprod(a, 1),
+            "b was updated with the new a: `a = a * a_left` on its own line comes first, so "
+            "`b = a * b_left + b` uses the composed slope. Expected both from the old values, "
+            "a, b = a * a_left, a * b_left + b (one assignment).": _doubling(a, b, sequential=True),
+            "The pairs are combined in the wrong order: expected combine(left, self), "
+            "b = a * b_left + b (the left map acts first); yours looks like combine(self, "
+            "left), a_left * b + b_left.": _doubling(a, b, self_first=True),
+            "The left edge of b is padded with ones: expected the identity pair (a = 1, b = 0), "
+            "so b_left starts with zeros (torch.zeros_like), not ones.": _doubling(a, b, b_pad=1.0),
+            "The neighbours come from the right (a[:, k:], b[:, k:]): expected those k steps "
+            "to the left, a[:, :-k] and b[:, :-k] after the identity padding, since h_t "
+            "depends on the past.": _doubling(a, b, from_right=True),
         }
         compare(got, expected, f"h for T = {T}", rtol=1e-10, atol=1e-12, mistakes=mistakes)
     # the long case: a loop over time and the cumprod / cumsum closed form both fail here
