@@ -5,8 +5,9 @@
 #   bash scripts/test_python_versions.sh                 # python3.10, python3.12, python3.13
 #   bash scripts/test_python_versions.sh python3.12 /opt/py/bin/python3.13
 #
-# Each environment installs the CPU build of torch (a download of about 200 MB per version;
-# more without the CPU index) and requirements.txt, then runs
+# Each environment installs torch 2.13.0 (the version CI uses): the CPU build from
+# PyTorch's index when that is reachable (about 200 MB), otherwise PyPI's CUDA build (several GB,
+# which also runs on a CPU), then requirements.txt, then runs
 # `pytest -m "not chapter" -p no:xdist tests` from the repository. CI does not run this (it tests
 # the Python that scripts/env.sh picks); the README says which versions were run.
 set -uo pipefail
@@ -26,7 +27,9 @@ for py in "${pythons[@]}"; do
     env="$tmp/venv-$version"
     echo "== Python $version ($py): $env"
     if "$py" -m venv "$env" \
-        && "$env/bin/python" -m pip install --quiet torch --index-url https://download.pytorch.org/whl/cpu \
+        && { "$env/bin/python" -m pip install --quiet torch==2.13.0 \
+                 --index-url https://download.pytorch.org/whl/cpu --timeout 15 --retries 0 \
+             || "$env/bin/python" -m pip install --quiet torch==2.13.0; } \
         && "$env/bin/python" -m pip install --quiet -r requirements.txt \
         && "$env/bin/python" -m pytest -q -m "not chapter" -p no:xdist tests; then
         summary+=("Python $version: passed")

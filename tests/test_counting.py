@@ -117,6 +117,17 @@ def test_recall_run_open_forget_gate_lets_more_gradient_reach_the_cue():
     assert open_.weights == shut.weights == 4 * (8 * 4 + 8 * 8 + 8) + 8 * 4 + 4
 
 
+def test_recall_cue_gradient_is_recall_runs_measurement_without_training():
+    from rnncourse.chapters.ch06 import recall_cue_gradient, recall_run
+
+    kw = dict(delay=5, hidden=6, n_train=40, seed=3, forget_bias=1.0)
+    run = recall_run("lstm", epochs=1, n_test=5, **kw)
+    weights, cue = recall_cue_gradient("lstm", **kw)
+    assert weights == run.weights and cue == run.cue_gradient      # the same model, untrained
+    with pytest.raises(ValueError, match="forget_bias applies to an LSTM"):
+        recall_cue_gradient("rnn", forget_bias=2.0)
+
+
 def test_recall_run_refuses_bad_arguments():
     from rnncourse.chapters.ch06 import recall_run
 

@@ -30,6 +30,7 @@ from .._validate import positive_int
 
 
 __all__ = ["ALPHABET", "counting_strings", "encode", "running_count", "counting_data", "gate_trace",
+           "recall_cue_gradient",
            "RecallRun", "recall_run"]
 
 ALPHABET = "ab "  # the characters of the task, in the order of the one-hot code
@@ -128,6 +129,46 @@ class RecallRun:
     cue_gradient: float    # at initialisation: ||dL/dx_0|| / ||dL/dx_T|| (the cue against the last input)
 
 
+def _recall_setup(kind, delay, seed, forget_bias, hidden, n_train):
+    """The training data and the initialised classifier that :func:`recall_run` trains."""
+    from ..data import first_input_recall
+    from ..layers import Recurrent, set_forget_bias
+    from ..models import LastStepClassifier
+    from ..utils import set_seed
+
+    if kind not in ("rnn", "lstm", "gru"):
+        raise ValueError(f"kind must be 'rnn', 'lstm' or 'gru', got {kind!r}")
+    if forget_bias is not None and kind != "lstm":
+        raise ValueError(f"forget_bias applies to an LSTM, got kind {kind!r}")
+    delay = positive_int(delay, "delay")
+    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
+    set_seed(seed)
+    model = LastStepClassifier(Recurrent(kind, 4, positive_int(hidden, "hidden"), fast=True), 4)
+    if forget_bias is not None:
+        set_forget_bias(model.rnn, forget_bias)
+    return model, x_tr, y_tr
+
+
+def _cue_gradient(model, x, y) -> float:
+    """||dL/dx_0|| / ||dL/dx_T|| for the cross-entropy of ``model`` on ``(x, y)``."""
+    import torch.nn.functional as F
+
+    x_grad = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(x_grad), y), x_grad)  # (n, delay + 1, 4)
+    return float(g[:, 0].norm() / g[:, -1].norm())
+
+
+def recall_cue_gradient(kind: str, delay: int = 50, seed: int = 0,
+                        forget_bias: float | None = None, hidden: int = 32,
+                        n_train: int = 1000) -> tuple[int, float]:
+    """The untrained half of :func:`recall_run`: ``(weights, cue_gradient)`` of the model that
+    ``recall_run`` with the same arguments would train, without training it."""
+    from ..utils import count_params
+
+    model, x_tr, y_tr = _recall_setup(kind, delay, seed, forget_bias, hidden, n_train)
+    return count_params(model), _cue_gradient(model, x_tr, y_tr)
+
+
 def recall_run(kind: str, delay: int = 50, seed: int = 0, forget_bias: float | None = None,
                hidden: int = 32, epochs: int = 100, n_train: int = 1000, n_test: int = 1000,
                lr: float = 1e-2, device=None) -> RecallRun:
@@ -146,26 +187,13 @@ def recall_run(kind: str, delay: int = 50, seed: int = 0, forget_bias: float | N
     import torch.nn.functional as F
 
     from ..data import first_input_recall
-    from ..layers import Recurrent, set_forget_bias
     from ..metrics import accuracy
-    from ..models import LastStepClassifier
     from ..train import fit
-    from ..utils import count_params, set_seed
+    from ..utils import count_params
 
-    if kind not in ("rnn", "lstm", "gru"):
-        raise ValueError(f"kind must be 'rnn', 'lstm' or 'gru', got {kind!r}")
-    if forget_bias is not None and kind != "lstm":
-        raise ValueError(f"forget_bias applies to an LSTM, got kind {kind!r}")
-    delay = positive_int(delay, "delay")
-    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
+    model, x_tr, y_tr = _recall_setup(kind, delay, seed, forget_bias, hidden, n_train)
     x_te, y_te = first_input_recall(positive_int(n_test, "n_test"), delay, noise=1.0, seed=2)
-    set_seed(seed)
-    model = LastStepClassifier(Recurrent(kind, 4, positive_int(hidden, "hidden"), fast=True), 4)
-    if forget_bias is not None:
-        set_forget_bias(model.rnn, forget_bias)
-    x_grad = x_tr.clone().requires_grad_(True)
-    (g,) = torch.autograd.grad(F.cross_entropy(model(x_grad), y_tr), x_grad)  # (n, delay + 1, 4)
-    cue_gradient = float(g[:, 0].norm() / g[:, -1].norm())
+    cue_gradient = _cue_gradient(model, x_tr, y_tr)
     history = fit(model, (x_tr, y_tr), loss_fn=F.cross_entropy, epochs=positive_int(epochs, "epochs"),
                   lr=lr, clip_norm=1.0, seed=seed, device=device)
     return RecallRun(accuracy(model, x_te, y_te), float(history.loss[-1]), count_params(model),
