@@ -11,6 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/install.sh
+# pytest and nbval run two notebooks at a time, one per core: one torch thread each. Two threads
+# each would make four on two cores, and torch's threads wait for each other by spinning (a
+# chapter measured 8x slower that way); a chapter run alone on idle cores uses torch's default.
+export OMP_NUM_THREADS=1
 start=$(date +%s)
 "$PYTHON" scripts/lint_workflows.py   # .github/workflows, with actionlint
 # The Colab notebooks in colab/ are generated from the chapters: generate them into a temporary
