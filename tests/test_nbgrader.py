@@ -1,4 +1,5 @@
-"""nbgrader end to end on two quick chapters (scripts/nbgrader_roundtrip.py runs any): a scratch
+"""nbgrader end to end on the quickest chapter (scripts/nbgrader_roundtrip.py runs any chapter;
+all 12 pass, but each autograde executes the chapter, so CI runs only chapter 1): a scratch
 course in a temporary folder with the instructors' configuration, ``generate_assignment`` from
 the generated source notebook, then ``autograde`` on the solution notebook (full marks), the
 untouched released notebook (zero) and the release with only its first exercise solved (exactly
@@ -33,9 +34,9 @@ def test_source_notebook_metadata():
 
 
 @pytest.mark.chapter
-@pytest.mark.parametrize("number", ["01", "02"])
+@pytest.mark.parametrize("number", ["01"])
 def test_autograde_solution_full_marks_stub_zero_one_exercise_its_points(number, tmp_path):
-    """scripts/nbgrader_roundtrip.py on two quick chapters: the instructors' configuration, the
+    """scripts/nbgrader_roundtrip.py on chapter 1: the instructors' configuration, the
     solution gets full marks, the untouched release zero, the first exercise alone its points."""
     import nbgrader_roundtrip
 
