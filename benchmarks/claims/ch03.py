@@ -147,3 +147,21 @@ def _sine_group(seeds: tuple, budget: float) -> dict:
 def sine_needs_a_state(seed: int, budget: float) -> dict[str, float]:
     group = next((g for g in ((0, 1, 2), (100, 101, 102)) if seed in g), (seed,))
     return _sine_group(group, budget)[seed]
+
+
+ONLINE_LRS = (0.003, 0.01, 0.03)
+
+
+@claim(chapter=3, sentence="on the validation block (train 1712-1900, score 1901-1920) neither "
+       "0.003 nor 0.03 scores better than the online loop's 0.01 by more than the spread over "
+       "seeds (the larger sample std of the two), at 150 epochs",
+       book_seeds=(0, 1, 2), budget="online, 150 epochs at each learning rate",
+       holds=lambda v: all(v[f"val lr {lr}"].mean() > v["val lr 0.01"].mean()
+                           - max(_spread(v["val lr 0.01"]), _spread(v[f"val lr {lr}"]))
+                           for lr in ONLINE_LRS if lr != 0.01))
+def online_lr_on_validation(seed: int, budget: float) -> dict[str, float]:
+    """The online loop's setting checked without the test years (chapter 2's validation block)."""
+    return {f"val lr {lr}": float(ch03.train_elman(
+                seed, mode="online", epochs=scaled(150, budget), lr=lr,
+                periods=ts.VALIDATION_PERIODS)[1]["validation"])
+            for lr in ONLINE_LRS}
