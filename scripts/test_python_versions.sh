@@ -23,7 +23,10 @@ for py in "${pythons[@]}"; do
         summary+=("$py: not found, skipped")
         continue
     fi
-    version=$("$py" -c 'import platform; print(platform.python_version())')
+    if ! version=$("$py" -c 'import platform; print(platform.python_version())' 2>/dev/null); then
+        summary+=("$py: does not run (a pyenv shim without that version?), skipped")
+        continue
+    fi
     env="$tmp/venv-$version"
     echo "== Python $version ($py): $env"
     if "$py" -m venv "$env" \
