@@ -197,3 +197,91 @@ def test_attention_on_shapes_is_a_fraction_of_the_shape_words():
     n_words = sum(len(o) for o in data.objects)
     in_cell0 = sum(1 for objs in data.objects for o in objs if o["row"] == 0 and o["col"] == 0)
     assert ch11.attention_on_shapes(model, data) == pytest.approx(in_cell0 / n_words)
+
+
+SHIPPED = [(v, s) for v in ("attention", "split") for s in ch11.SHIPPED_SEEDS]
+
+
+def test_shipped_captioners_are_listed_hashed_and_packaged():
+    """Every shipped weight file has its SHA-256 in rnncourse.data.SHA256 and in SOURCES.md, and
+    pyproject's package data takes it into the wheel (and so to Colab)."""
+    import fnmatch
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    from conftest import ROOT
+    from rnncourse import data
+
+    sources = (ROOT / "rnncourse" / "data" / "SOURCES.md").read_text()
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["rnncourse.data"]
+    for variant, seed in SHIPPED:
+        name = f"ch11_{variant}_seed{seed}.pt"
+        assert (ROOT / "rnncourse" / "data" / name).stat().st_size < 200_000, name
+        assert data.SHA256[name] in sources and name in sources, name
+        assert any(fnmatch.fnmatch(name, p) for p in patterns), (name, patterns)
+
+
+def test_load_captioner_gives_the_trained_models_of_the_recipe(one_thread):
+    import io
+
+    from rnncourse import data
+
+    test = ch11.shapes(40, "test", seed=0)
+    for variant, seed in SHIPPED:
+        model = ch11.load_captioner(variant, seed)
+        assert model.inject == "attention" and not model.training
+        assert isinstance(model.encoder, ch11.SplitEncoder) == (variant == "split")
+        assert all(p.dtype == torch.float32 for p in model.parameters())
+        saved = torch.load(io.BytesIO(data.read_shipped(f"ch11_{variant}_seed{seed}.pt")),
+                           weights_only=True)
+        assert all(v.dtype == torch.float16 for v in saved["state_dict"].values())
+        recipe = saved["recipe"]       # the notebook's SCALE >= 2 path trains with these
+        assert (recipe["updates"], recipe["lr"], recipe["seed"]) == \
+            (ch11.ATTENTION_UPDATES, ch11.ATTENTION_LR[variant], seed), recipe
+        if seed == 0:                  # trained: new images of familiar combinations captioned
+            captions = ch11.generate(model, test.images)
+            assert np.mean([h == r for h, r in zip(captions, test.captions)]) > 0.9
+
+
+def test_load_captioner_refuses_a_changed_file_and_unknown_names(monkeypatch):
+    from rnncourse import data
+
+    monkeypatch.setitem(data.SHA256, "ch11_split_seed1.pt", "0" * 64)
+    with pytest.raises(ValueError, match=r"rnncourse/data/ch11_split_seed1.pt has SHA-256 [0-9a-f]{64}, "
+                                         r"expected 0{64}: the shipped file was modified or damaged"):
+        ch11.load_captioner("split", 1)
+    with pytest.raises(ValueError, match=r"no shipped captioner for seed 3: expected one of \(0, 1, 2\)"):
+        ch11.load_captioner("attention", 3)
+    with pytest.raises(ValueError, match="variant must be 'attention' or 'split', got 'slots'"):
+        ch11.load_captioner("slots", 0)
+
+
+def test_attention_on_shapes_reads_the_step_of_the_chosen_word(one_thread):
+    """A model that always looks at cell 0 is right for every shape there, at every word; and
+    the step of each word is the right one (three before the shape word for "a")."""
+    data = ch11.shapes(20, "test", seed=4)
+    model = ch11.Captioner("attention").eval()
+    with torch.no_grad():
+        model.score.weight.zero_()                     # uniform weights: argmax is cell 0
+    n_words = sum(len(o) for o in data.objects)
+    in_cell0 = sum(1 for objs in data.objects for o in objs if o["row"] == 0 and o["col"] == 0)
+    for word in ("a", "size", "colour", "shape"):
+        assert ch11.attention_on_shapes(model, data, word) == pytest.approx(in_cell0 / n_words)
+    # weights that look at cell 3 only while reading the size word (predicting the colour)
+    size_ids = torch.tensor([ch11.VOCAB.index(s) for s in ch11.SIZES])
+
+    def looks(images, tokens):
+        w = torch.zeros(tokens.shape[0], tokens.shape[1] - 1, 4)
+        w[..., 0] = 1
+        reading_size = torch.isin(tokens[:, :-1], size_ids)
+        w[reading_size] = torch.tensor([0.0, 0, 0, 1])
+        return w
+    model.attention = looks
+    in_cell3 = sum(1 for objs in data.objects for o in objs if o["row"] == 1 and o["col"] == 1)
+    assert ch11.attention_on_shapes(model, data, "colour") == pytest.approx(in_cell3 / n_words)
+    assert ch11.attention_on_shapes(model, data, "size") == pytest.approx(in_cell0 / n_words)
+    with pytest.raises(ValueError, match="word must be one of"):
+        ch11.attention_on_shapes(model, data, "relation")

@@ -47,21 +47,29 @@ def init_vs_step(seed: int, budget: float) -> dict[str, float]:
     return out
 
 
-@claim(chapter=11, book_seeds=(0,), budget="1200 updates (ch11.ATTENTION_UPDATES)",
-       sentence="attention alone captions new images near perfectly and still fails the held-out "
-                "combinations; separate slots lift held-out exact match above zero, not to one half",
-       holds=lambda v: (v["attention_test"].min() > 0.98 and v["attention_held"].mean() < 0.05
-                        and v["slots_held"].mean() > v["attention_held"].mean() + 0.1
-                        and v["slots_held"].mean() < 0.5))
+@claim(chapter=11, book_seeds=(0, 1, 2), budget="1200 updates (ch11.ATTENTION_UPDATES)",
+       sentence="attention alone captions new images near perfectly in every seed, gets no held-out "
+                "combination right, and looks at a shape's cell while it writes the shape's size; "
+                "separate slots raise held-out shape accuracy in every seed above the plain "
+                "model's, and held-out exact match above zero",
+       holds=lambda v: (v["attention_test"].min() > 0.97 and v["attention_held"].max() < 0.05
+                        and v["attention_size_cell"].min() > 0.9
+                        and v["slots_shape"].min() > v["attention_shape"].max()
+                        and v["slots_held"].min() > 0))
 def attention_and_slots(seed: int, budget: float) -> dict[str, float]:
+    """The book loads these models (rnncourse/data, trained by scripts/train_ch11_attention.py
+    with this recipe); the claim retrains them."""
     from rnncourse.chapters import ch11
 
     torch.set_num_threads(1)
     train, test, held = _data()
     out = {}
-    for name, split in (("attention", False), ("slots", True)):
-        model, _, _ = ch11.train_captioner("attention", train, seed=seed, split=split,
+    for name, variant in (("attention", "attention"), ("slots", "split")):
+        model, _, _ = ch11.train_captioner("attention", train, seed=seed, split=variant == "split",
+                                           lr=ch11.ATTENTION_LR[variant],
                                            updates=scaled(ch11.ATTENTION_UPDATES, budget))
+        held_scores = _scores(model, held)
         out[f"{name}_test"] = _scores(model, test)["exact"]
-        out[f"{name}_held"] = _scores(model, held)["exact"]
+        out[f"{name}_held"], out[f"{name}_shape"] = held_scores["exact"], held_scores["shape"]
+        out[f"{name}_size_cell"] = ch11.attention_on_shapes(model, held, "size")
     return out

@@ -19,7 +19,10 @@ forcing. Three ways to give the decoder the image (``inject``):
 - ``"step"``: the feature vector is part of the input at every step (as in Donahue et al.'s
   LRCN);
 - ``"attention"``: at every step the decoder looks at the 2 x 2 map through additive attention
-  (Xu et al. 2015) and reads the weighted mix of the cells' vectors.
+  (Xu et al. 2015) and reads the weighted mix of the cells' vectors. The chapter's attention
+  captioners (plain and with separate slots, seeds 0-2) take longer to train than its budget
+  allows on a CPU: ``scripts/train_ch11_attention.py`` trained them, their weights ship in
+  ``rnncourse/data`` and :func:`load_captioner` loads them (SHA-256 checked).
 
 Decoding uses the shared :func:`rnncourse.decode.greedy` and :func:`rnncourse.decode.beam_search`
 through :meth:`Captioner.step`. :func:`caption_scores` gives exact match, per-attribute accuracy
@@ -45,7 +48,8 @@ __all__ = ["COLOURS", "SHAPES", "SIZES", "RELATIONS", "HELD_OUT", "VOCAB", "PAD"
            "CaptionData", "Encoder", "SplitEncoder", "shapes", "render", "describe", "relation", "encode", "decode_tokens",
            "parse", "Captioner", "generate", "caption_scores", "bleu", "train_captioner",
            "clips", "ActivityNet", "ACTIONS", "train_activity", "held_out_shapes",
-           "attention_on_shapes", "ATTENTION_UPDATES"]
+           "attention_on_shapes", "ATTENTION_UPDATES", "ATTENTION_LR", "SHIPPED_SEEDS",
+           "load_captioner"]
 
 IMAGE = 24                  # pixels per side
 GRID = 2                    # the image is a GRID x GRID grid of cells, one shape per cell
@@ -63,6 +67,9 @@ VOCAB = (PAD, START, END, "a", *SIZES, *COLOURS, *SHAPES, "left", "right", "of",
 _INDEX = {w: i for i, w in enumerate(VOCAB)}
 MAX_WORDS = 3 * 4 + 2 * 2   # three shapes of four words, two relations of up to two
 ATTENTION_UPDATES = 1200    # the attention captioners' budget (scripts/train_ch11_attention.py)
+# their first-stage learning rates, chosen on a validation split by that script (see its doc)
+ATTENTION_LR = {"attention": 0.01, "split": 0.01}
+SHIPPED_SEEDS = (0, 1, 2)   # the seeds of the attention captioners shipped in rnncourse/data
 
 
 # ------------------------------------------------------------------ the images and captions
@@ -485,11 +492,18 @@ def train_captioner(inject: str, train: CaptionData, *, updates: int, seed: int 
 
 
 
-def attention_on_shapes(model: Captioner, data: CaptionData) -> float:
-    """How often the attention looks at the right cell to name a shape: over every shape word of
-    the references, the fraction of teacher-forced steps that predict it with their largest
-    weight on the cell that holds that shape (the cells in the order of ``flatten``: row by
-    row)."""
+_PHRASE = ("a", "size", "colour", "shape")   # the four words that name one shape
+
+
+def attention_on_shapes(model: Captioner, data: CaptionData, word: str = "shape") -> float:
+    """How often the attention looks at the right cell while it names a shape: over every shape
+    of the references, the fraction of teacher-forced steps that predict the shape's ``word``
+    (``"shape"``, or ``"a"``, ``"size"``, ``"colour"``: the other words of "a small red circle")
+    with their largest weight on the cell that holds that shape (the cells in the order of
+    ``flatten``: row by row)."""
+    if word not in _PHRASE:
+        raise ValueError(f"word must be one of {_PHRASE}, got {word!r}")
+    back = len(_PHRASE) - 1 - _PHRASE.index(word)                   # steps before the shape word
     dev = next(model.parameters()).device
     weights = model.attention(data.images.to(dev), data.tokens.to(dev)).cpu()   # (n, T, 4)
     shape_ids = torch.tensor([_INDEX[s] for s in SHAPES])
@@ -499,8 +513,35 @@ def attention_on_shapes(model: Captioner, data: CaptionData) -> float:
         objs = sorted(objects, key=lambda o: order.index(o["colour"]))   # caption order
         steps = torch.nonzero(torch.isin(data.tokens[i], shape_ids))[:, 0] - 1   # predicting rows
         for o, t in zip(objs, steps.tolist()):
-            hits.append(int(weights[i, t].argmax()) == GRID * o["row"] + o["col"])
+            hits.append(int(weights[i, t - back].argmax()) == GRID * o["row"] + o["col"])
     return float(np.mean(hits))
+
+
+def load_captioner(variant: str, seed: int, device=None) -> Captioner:
+    """One of the attention captioners that ``scripts/train_ch11_attention.py`` trained and that
+    ship in ``rnncourse/data`` (``ch11_<variant>_seed<seed>.pt``, see its SOURCES.md), for
+    chapter 11 at SCALE = 1, where training them would take longer than the chapter's budget.
+
+    ``variant`` is ``"attention"`` (the plain :class:`Encoder`) or ``"split"`` (separate slots,
+    :class:`SplitEncoder`); ``seed`` one of :data:`SHIPPED_SEEDS`. The file's SHA-256 is checked
+    first (:func:`rnncourse.data.read_shipped`: a ``ValueError`` for a changed or damaged file);
+    its float16 weights are loaded as float32 into ``Captioner("attention", split=...)``, which
+    trained for :data:`ATTENTION_UPDATES` updates at ``ATTENTION_LR[variant]``.
+    """
+    import io
+
+    from .. import data
+
+    if variant not in ("attention", "split"):
+        raise ValueError(f"variant must be 'attention' or 'split', got {variant!r}")
+    if isinstance(seed, bool) or seed not in SHIPPED_SEEDS:
+        raise ValueError(f"no shipped captioner for seed {seed!r}: expected one of {SHIPPED_SEEDS}")
+    blob = data.read_shipped(f"ch11_{variant}_seed{seed}.pt")
+    saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    model = Captioner(**saved["config"])
+    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    model.eval()
+    return model.to(device) if device is not None else model
 
 # ------------------------------------------------------------------ activity recognition
 
