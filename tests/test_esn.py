@@ -118,3 +118,14 @@ def test_exploding_run_reports_divergence_as_none():
     losses, acc = ch05.exploding_run(seed=0, epochs=1, n_train=16, hidden=8, delay=5,
                                      clip_norm=1.0)
     assert acc is not None and len(losses) == 1
+
+
+def test_ar_baseline_matches_the_memoryless_readout_and_improves_with_lags():
+    ch05 = rc.chapters.ch05
+    assert ch05.ar_one_step(1) == pytest.approx(ch05.linear_one_step())
+    errors = [ch05.ar_one_step(k) for k in (1, 2, 5, 10)]
+    assert all(a > b for a, b in zip(errors, errors[1:])), errors   # more past values help
+    with pytest.raises(ValueError, match="order"):
+        ch05.ar_one_step(0)
+    with pytest.raises(ValueError, match="washout"):
+        ch05.ar_one_step(300, washout=200)

@@ -56,11 +56,12 @@ def irnn_at_chance(seed, budget):
     return {"irnn": _acc(IRNN, 50, seed, e), "skip": _acc(SKIP, 50, seed, e)}
 
 
-@claim(chapter=5, book_seeds=(0,), budget="60 epochs of plain SGD at lr 0.1",
-       sentence="linear RNN with rho = 1.2: unclipped SGD diverges within 3 epochs; clipped by "
-                "norm and by value both train (acc > 0.5) to a similar accuracy (gap < 0.15)",
-       holds=lambda v: (v["unclipped_epochs"].max() <= 3 and v["norm"].min() > 0.5
-                        and v["value"].min() > 0.5 and np.all(np.abs(v["norm"] - v["value"]) < 0.15)))
+@claim(chapter=5, book_seeds=(0, 1, 2), budget="60 epochs of plain SGD at lr 0.1",
+       sentence="linear RNN with rho = 1.2: unclipped SGD diverges within a few epochs (at most "
+                "5 finite); clipped by norm and by value both train (acc > 0.35, chance 0.25), "
+                "with the same seed within 0.15 of each other",
+       holds=lambda v: (v["unclipped_epochs"].max() <= 5 and v["norm"].min() > 0.35
+                        and v["value"].min() > 0.35 and np.all(np.abs(v["norm"] - v["value"]) < 0.15)))
 def clipping_trains(seed, budget):
     e = scaled(60, budget)
     model = ch05.exploding_model(32, seed)
@@ -75,15 +76,17 @@ def clipping_trains(seed, budget):
 
 @claim(chapter=5, book_seeds=(0,), budget="no training loop (ridge regression); budget unused",
        sentence="ESN rho = 0.95 (any reservoir draw): one-step NMSE more than 1e6 times below the "
-                "linear readout; rho = 0.5 some 50 to 100 times worse (40-150x); the rho = 0.95 "
-                "free run stays within 10% for at least 200 of 300 steps",
-       holds=lambda v: (np.all(v["gain_over_linear"] > 1e6)
+                "readout of x_t alone and more than 100 times below AR(10); rho = 0.5 some 50 to "
+                "100 times worse (40-150x); the rho = 0.95 free run stays within 10% for at "
+                "least 200 of 300 steps",
+       holds=lambda v: (np.all(v["gain_over_linear"] > 1e6) and np.all(v["gain_over_ar10"] > 100)
                         and np.all((40 < v["rho05_ratio"]) & (v["rho05_ratio"] < 150))
                         and np.all(v["valid_095"] >= 200)))
 def esn_mackey_glass(seed, budget):
     res = {rho: ch05.esn_scores(rho, seed=seed)[1] for rho in (0.5, 0.95, 1.2)}
     best = res[0.95]["one_step"]
     return {"gain_over_linear": ch05.linear_one_step() / best,
+            "gain_over_ar10": ch05.ar_one_step(10) / best,
             "rho05_ratio": res[0.5]["one_step"] / best,
             "valid_095": res[0.95]["valid"],
             "rho12_ratio": res[1.2]["one_step"] / best}

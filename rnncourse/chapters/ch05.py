@@ -492,11 +492,26 @@ def esn_scores(rho: float, seed: int = 0, *, n_fit: int = 2000, washout: int = 2
 
 def linear_one_step(n_fit: int = 2000, washout: int = 200) -> float:
     """The baseline: the ESN's ridge readout fed ``[1; x_t]`` alone, no reservoir (one-step NMSE)."""
+    return ar_one_step(1, n_fit, washout)
+
+
+def ar_one_step(order: int, n_fit: int = 2000, washout: int = 200) -> float:
+    """A linear autoregressive baseline AR(``order``): the ESN's ridge readout fed
+    ``[1; x_t; x_{t-1}; ...; x_{t-order+1}]``, the last ``order`` values and no reservoir.
+
+    Same series, fit span (``washout`` to ``n_fit``), ridge and test span as
+    :func:`esn_scores`; returns the one-step NMSE on the test span.
+    """
     from ..data import mackey_glass
     from ..metrics import nmse
 
+    order = positive_int(order, "order")
+    if order > washout:
+        raise ValueError(f"expected order <= washout ({washout}), got {order}")
     series = mackey_glass(3000, seed=0) - 1.0
     u, y = series[:, :-1], series[:, 1:]
-    feats = torch.cat([torch.ones_like(u), u], dim=2).double()[0]          # (time, 2)
+    x = u[0, :, 0].double()                                                  # (time,)
+    lagged = [torch.cat([x.new_zeros(j), x[:len(x) - j]]) for j in range(order)]  # x_{t-j}
+    feats = torch.stack([torch.ones_like(x), *lagged], dim=1)               # (time, 1 + order)
     W = ridge_regression(feats[washout:n_fit], y[0, washout:n_fit].double(), 1e-8)
     return nmse(y[:, n_fit:], (feats[n_fit:] @ W.T)[None])
