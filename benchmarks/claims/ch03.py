@@ -80,31 +80,26 @@ def bptt_level_late(seed: int, budget: float) -> dict[str, float]:
             "bptt t2": b[f"{T2}@long"], "detached t2": d[f"{T2}@long"]}
 
 
-def _se_diff(a, b):
-    """The standard error of the difference of two means (Welch's, unequal variances)."""
-    return (_spread(a) ** 2 / len(a) + _spread(b) ** 2 / len(b)) ** 0.5
-
-
 @claim(chapter=3, sentence="with the same recipe (600 steps) both fit-trained Elman networks have a "
-       "lower mean NMSE than the time-delay MLP on 1956-1979; for BPTT by more than two standard "
-       "errors of the difference",
+       "lower mean NMSE than the time-delay MLP on 1956-1979 (at the book's seeds by more than "
+       "three standard errors of the difference, which the notebook asserts; the lead shrinks "
+       "at twice the budget)",
        book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: (v["bptt t2"].mean() < v["mlp t2"].mean()
-                        - 2 * _se_diff(v["bptt t2"], v["mlp t2"])
-                        and v["detached t2"].mean() < v["mlp t2"].mean()))
+       holds=lambda v: all(v[f"{k} t2"].mean() < v["mlp t2"].mean() for k in ("bptt", "detached")))
 def elman_beats_mlp_late_period(seed: int, budget: float) -> dict[str, float]:
-    b, d, m = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached"), _mlp(seed, budget)
+    b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
+    m = _mlp(seed, budget)
     return {"bptt t2": b[f"{T2}@long"], "detached t2": d[f"{T2}@long"], "mlp t2": m[T2]}
 
 
-@claim(chapter=3, sentence="after 600 steps both fit-trained Elman networks are slightly behind the "
-       "MLP on 1921-1955 on average, by less than one sample std (the larger of the two)",
+@claim(chapter=3, sentence="both fit-trained Elman networks are behind the MLP on 1921-1955 on "
+       "average (after 600 steps at the book's seeds by less than one sample std, which the "
+       "notebook asserts; trained twice as long by more)",
        book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: all(0 <= v[f"{k} t1"].mean() - v["mlp t1"].mean()
-                           < max(_spread(v[f"{k} t1"]), _spread(v["mlp t1"]))
-                           for k in ("bptt", "detached")))
-def elman_level_with_mlp_t1(seed: int, budget: float) -> dict[str, float]:
-    b, d, m = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached"), _mlp(seed, budget)
+       holds=lambda v: all(v[f"{k} t1"].mean() > v["mlp t1"].mean() for k in ("bptt", "detached")))
+def elman_behind_mlp_t1(seed: int, budget: float) -> dict[str, float]:
+    b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
+    m = _mlp(seed, budget)
     return {"bptt t1": b[f"{T1}@long"], "detached t1": d[f"{T1}@long"], "mlp t1": m[T1]}
 
 
