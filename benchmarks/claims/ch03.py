@@ -80,29 +80,34 @@ def bptt_level_late(seed: int, budget: float) -> dict[str, float]:
             "bptt t2": b[f"{T2}@long"], "detached t2": d[f"{T2}@long"]}
 
 
-@claim(chapter=3, sentence="with the same recipe (600 steps) the BPTT-trained Elman network beats "
-       "the time-delay MLP on 1956-1979 by more than the MLP's spread",
+@claim(chapter=3, sentence="with the same recipe (600 steps) both fit-trained Elman networks have a "
+       "lower mean NMSE than the time-delay MLP on 1956-1979 (at the book's seeds by more than "
+       "three standard errors of the difference, which the notebook asserts; the lead shrinks "
+       "at twice the budget)",
        book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: v["bptt t2"].mean() < v["mlp t2"].mean() - _spread(v["mlp t2"]))
+       holds=lambda v: all(v[f"{k} t2"].mean() < v["mlp t2"].mean() for k in ("bptt", "detached")))
 def elman_beats_mlp_late_period(seed: int, budget: float) -> dict[str, float]:
-    b, m = _elman_fit(seed, budget, "bptt"), _mlp(seed, budget)
-    return {"bptt t2": b[f"{T2}@long"], "mlp t2": m[T2]}
+    b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
+    m = _mlp(seed, budget)
+    return {"bptt t2": b[f"{T2}@long"], "detached t2": d[f"{T2}@long"], "mlp t2": m[T2]}
 
 
-@claim(chapter=3, sentence="after 600 steps the BPTT-trained Elman network is level with the MLP "
-       "on 1921-1955 (within one sample std); BUDGET-DEPENDENT: trained twice as long it overfits",
+@claim(chapter=3, sentence="both fit-trained Elman networks are behind the MLP on 1921-1955 on "
+       "average (after 600 steps at the book's seeds by less than one sample std, which the "
+       "notebook asserts; trained twice as long by more)",
        book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: abs(v["bptt t1"].mean() - v["mlp t1"].mean())
-       < max(_spread(v["bptt t1"]), _spread(v["mlp t1"])))
-def elman_level_with_mlp_t1(seed: int, budget: float) -> dict[str, float]:
-    b, m = _elman_fit(seed, budget, "bptt"), _mlp(seed, budget)
-    return {"bptt t1": b[f"{T1}@long"], "mlp t1": m[T1]}
+       holds=lambda v: all(v[f"{k} t1"].mean() > v["mlp t1"].mean() for k in ("bptt", "detached")))
+def elman_behind_mlp_t1(seed: int, budget: float) -> dict[str, float]:
+    b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
+    m = _mlp(seed, budget)
+    return {"bptt t1": b[f"{T1}@long"], "detached t1": d[f"{T1}@long"], "mlp t1": m[T1]}
 
 
-@claim(chapter=3, sentence="trained twice as long (1200 steps) BPTT's 1921-1955 error rises above "
-       "its value after 600 steps while its training error keeps falling: it overfits",
+@claim(chapter=3, sentence="trained twice as long (1200 steps) BPTT's training error keeps falling "
+       "and its 1921-1955 error rises above its value after 600 steps on most seeds (mostly by a "
+       "little; the mean is pulled up by the seeds that become unstable)",
        book_seeds=SUNSPOT_SEEDS, budget="600 and 1200 Adam steps at lr 0.01",
-       holds=lambda v: (v["t1 @1200"].mean() > v["t1 @600"].mean()
+       holds=lambda v: ((v["t1 @1200"] > v["t1 @600"]).mean() > 0.5
                         and v["train @1200"].mean() < v["train @600"].mean()))
 def bptt_overfits_later(seed: int, budget: float) -> dict[str, float]:
     b = _elman_fit(seed, budget, "bptt")
@@ -139,10 +144,10 @@ def _sine_group(seeds: tuple, budget: float) -> dict:
 
 
 @claim(chapter=3, sentence="on the sine, an Elman network (Elman's gradient, Adam) on x_t alone "
-       "ends below a fifth of the bound that no function of x_t can beat, on every seed; the MLP "
+       "ends below a third of the bound that no function of x_t can beat, on every seed; the MLP "
        "on x_t sits within 0.01 of the bound",
        book_seeds=(0, 1, 2), budget="300 Adam steps (Elman and MLPs)",
-       holds=lambda v: (v["elman / bound"].max() < 0.2
+       holds=lambda v: (v["elman / bound"].max() < 1 / 3
                         and (abs(v["mlp x_t"] - v["bound"]) < 0.01).all()))
 def sine_needs_a_state(seed: int, budget: float) -> dict[str, float]:
     group = next((g for g in ((0, 1, 2), (100, 101, 102)) if seed in g), (seed,))
