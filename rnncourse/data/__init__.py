@@ -30,6 +30,10 @@ __all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall",
 SHA256 = {
     "sunspots.csv": "f67889b1d9002cd5227f0e0ef54e35b419cdd85a31279adef6f73fb41e5c0a9b",
     "shakespeare.txt.gz": "bd19dbdcd69621be740429b8364178faa6c30cbf866cbed0eb9b7e77ef965156",
+    # chapter 10's fixed-context models (scripts/train_ch10_fixed.py; rnncourse.chapters.ch10.load_fixed)
+    "ch10_fixed_seed0.pt": "d7391b3db37cc6c333599f0fcbca24f995d99daa364468f2dad1f29e715edd9e",
+    "ch10_fixed_seed1.pt": "68e81bc88751b3aaf5792c26a3c507024d13063b019c30ccadbffdadede19879",
+    "ch10_fixed_seed2.pt": "230daaf97c7917052adbd2a534cdcbbaf09bc111b90b7033f8fbac787f2229b1",
 }
 
 
