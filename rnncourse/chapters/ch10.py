@@ -150,9 +150,12 @@ class AttentionSeq2Seq(nn.Module):
     compares the two on inputs longer than the training inputs).
     Step ``t`` scores every encoder output against the previous decoder state, takes their
     weighted mean as the context ``c_t``, feeds ``[embedding(y_{t-1}); c_t]`` to a GRU cell, and
-    predicts ``y_t`` from ``[s_t; c_t]``. The decoder state carried between steps is the tuple
-    ``(s, encoder outputs, their projections, mask)``, all batch-first, so beam search can
-    repeat and reorder it.
+    predicts ``y_t`` from ``[s_t; c_t]``. The GRU cell is ``torch.nn.GRUCell``, in PyTorch's
+    convention like the fused ``torch.nn.GRU`` of :class:`Seq2Seq` (chapter 7): the reset gate
+    acts after the recurrent weights, and every block has two bias vectors (``bias_ih`` and
+    ``bias_hh``) where the course's equations have one. The decoder state carried between steps
+    is the tuple ``(s, encoder outputs, their projections, mask)``, all batch-first, so beam
+    search can repeat and reorder it.
     """
 
     def __init__(self, embedding: int = 16, hidden: int = 32, attention: int = 32,
