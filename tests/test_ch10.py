@@ -194,3 +194,57 @@ def test_train_scores_and_translate_check_their_arguments():
         ch10.translate(model, x.float())
     with pytest.raises(ValueError, match="reverse_padded expects .* lengths"):
         ch10.reverse_padded(x, torch.full((8,), 99))
+
+
+def test_load_fixed_gives_the_shipped_models(one_thread):
+    """The shipped fixed-context models load, are trained, and leave the global seed alone."""
+    rng = torch.random.get_rng_state()
+    models = {}
+    for k in ch10.FIXED_UPDATES:
+        models[k], info = ch10.load_fixed(0, k)
+        assert info["updates"] == k and len(info["loss"]) == len(info["epoch_seconds"]) == k // 100
+        assert info["seconds"] == pytest.approx(sum(info["epoch_seconds"]))
+        assert info["seconds_per_update"] == pytest.approx(info["seconds"] / k)
+        assert info["file"] == "ch10_fixed_seed0.pt" and info["kept"] == {}
+        assert "train_ch10_fixed.py" in info["command"] and info["machine"] and info["torch"]
+    assert torch.equal(torch.random.get_rng_state(), rng)
+    assert isinstance(models[400], ch10.Seq2Seq) and not models[400].training
+    assert rc.count_params(models[400]) == rc.count_params(ch10.make_model("fixed"))
+    p = {k: torch.cat([v.flatten() for v in m.state_dict().values()]) for k, m in models.items()}
+    assert not torch.equal(p[200], p[400]) and not torch.equal(p[400], p[800])
+    again, _ = ch10.load_fixed(0, 400)
+    assert torch.equal(torch.cat([v.flatten() for v in again.state_dict().values()]), p[400])
+    # a trained model: the 800-update one writes most held-out dates right, the 200-update one few
+    x, y = dates.encode_pairs(rc.data.date_pairs(200, seed=1, split="test", filler=(0, 6)))
+    late = ch10.scores(ch10.translate(models[800], x), y)["exact"]
+    early = ch10.scores(ch10.translate(models[200], x), y)["exact"]
+    assert late > 0.9 and early < 0.2, (early, late)
+
+
+def test_load_fixed_refuses_a_wrong_hash_and_a_damaged_file(monkeypatch, tmp_path):
+    name = ch10.fixed_file(1)
+    good = rc.data.SHA256[name]
+    monkeypatch.setitem(rc.data.SHA256, name, "0" * 64)
+    with pytest.raises(ValueError, match=rf"rnncourse/data/{name} has SHA-256 {good}, "
+                                         rf"expected {'0' * 64}"):
+        ch10.load_fixed(1, 400)
+    monkeypatch.setitem(rc.data.SHA256, name, good)
+    blob = bytearray(rc.data.read_shipped(name))
+    blob[len(blob) // 2] ^= 1                                  # one bit of one weight flipped
+    (tmp_path / name).write_bytes(bytes(blob))
+    monkeypatch.setattr(rc.data.resources, "files", lambda package: tmp_path)
+    with pytest.raises(ValueError, match=rf"rnncourse/data/{name} has SHA-256 [0-9a-f]{{64}}, "
+                                         rf"expected {good}: the shipped file was modified"):
+        ch10.load_fixed(1, 400)
+
+
+@pytest.mark.parametrize("seed, updates, match", [
+    (3, 400, r"seed must be one of the shipped seeds \(0, 1, 2\), got 3"),
+    (True, 400, r"seed must be one of the shipped seeds \(0, 1, 2\), got True"),
+    (0.0, 400, r"seed must be one of the shipped seeds \(0, 1, 2\), got 0.0"),
+    (0, 300, r"updates must be one of \(200, 400, 800\), the copies each shipped file holds, got 300"),
+    (0, "400", r"updates must be one of \(200, 400, 800\), .* got '400'"),
+])
+def test_load_fixed_checks_its_arguments(seed, updates, match):
+    with pytest.raises(ValueError, match=match):
+        ch10.load_fixed(seed, updates)

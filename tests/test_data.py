@@ -104,3 +104,25 @@ def test_pulses_are_seeded_and_inverse_is_swapped_and_reversed():
 def test_pulses_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         rc.data.pulses(**kwargs)
+
+
+def test_every_shipped_file_is_packaged_and_documented():
+    """Each file of data.SHA256 exists, matches its hash, is in the wheel (pyproject's
+    package-data patterns) and has its SHA-256 in SOURCES.md."""
+    import fnmatch
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10 (requirements.txt installs tomli there)
+        import tomli as tomllib
+
+    from conftest import ROOT
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["rnncourse.data"]
+    sources = (ROOT / "rnncourse" / "data" / "SOURCES.md").read_text()
+    for name, digest in data.SHA256.items():
+        assert data.read_shipped(name)
+        assert any(fnmatch.fnmatch(name, p) for p in patterns), (name, patterns)
+        assert f"`{name}`" in sources or f"## {name}" in sources, name
+        assert digest in sources, name

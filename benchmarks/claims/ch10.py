@@ -36,9 +36,11 @@ def _exact(model, data) -> float:
 
 @claim(chapter=10, book_seeds=(0, 1, 2), budget="800 updates (twice the comparison's 400)",
        sentence="trained twice as long (800 updates), the fixed-context model learns the dates "
-                "of the training lengths (test exact match above 0.9) and loses a clear part of "
-                "it on the longer inputs of the extrapolation set (at least 4 points)",
-       holds=lambda v: v["test"].mean() > 0.9 and (v["test"] - v["extrapolation"]).mean() > 0.04)
+                "of the training lengths in every seed (test exact match above 0.9) and loses a "
+                "clear part of it on the longer inputs of the extrapolation set in every seed "
+                "(more than 3 points; trained longer still, the gap narrows but stays); the book "
+                "loads these models (ch10.load_fixed) and asserts more than 8 points at its seeds",
+       holds=lambda v: v["test"].min() > 0.9 and (v["test"] - v["extrapolation"]).min() > 0.03)
 def fixed_context_longer(seed: int, budget: float) -> dict[str, float]:
     from rnncourse.chapters import ch10
 

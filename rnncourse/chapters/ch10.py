@@ -16,6 +16,10 @@ Both compute their own teacher-forced loss, ``logits, loss = model(src, tgt)``, 
 with ``rc.train.fit(model, (x, y), loss_fn=None)``, and both have
 ``step(tokens, state) -> (log_probs, state)`` so that :mod:`rnncourse.decode` runs greedy and
 beam search on them. :func:`translate` and :func:`scores` wrap those for the notebook.
+
+:func:`load_fixed` loads the shipped fixed-context models (seeds 0, 1, 2 after 200, 400 and
+800 updates), which ``scripts/train_ch10_fixed.py`` trained with the notebook's data and
+recipe; the notebook loads them at ``SCALE = 1`` to stay within its time budget.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from ..train import fit
 
 __all__ = ["reverse_padded", "Encoder", "Seq2Seq", "AttentionSeq2Seq", "make_model", "translate", "scores",
            "teacher_forced_accuracy", "train", "error_after_error", "filler_characters",
-           "attention_mass_outside", "by_length", "TARGET_LENGTH"]
+           "attention_mass_outside", "by_length", "TARGET_LENGTH", "FIXED_SEEDS", "FIXED_UPDATES",
+           "fixed_file", "load_fixed"]
 
 TARGET_LENGTH = 11            # ten ISO characters and the end token
 
@@ -145,9 +150,12 @@ class AttentionSeq2Seq(nn.Module):
     compares the two on inputs longer than the training inputs).
     Step ``t`` scores every encoder output against the previous decoder state, takes their
     weighted mean as the context ``c_t``, feeds ``[embedding(y_{t-1}); c_t]`` to a GRU cell, and
-    predicts ``y_t`` from ``[s_t; c_t]``. The decoder state carried between steps is the tuple
-    ``(s, encoder outputs, their projections, mask)``, all batch-first, so beam search can
-    repeat and reorder it.
+    predicts ``y_t`` from ``[s_t; c_t]``. The GRU cell is ``torch.nn.GRUCell``, in PyTorch's
+    convention like the fused ``torch.nn.GRU`` of :class:`Seq2Seq` (chapter 7): the reset gate
+    acts after the recurrent weights, and every block has two bias vectors (``bias_ih`` and
+    ``bias_hh``) where the course's equations have one. The decoder state carried between steps
+    is the tuple ``(s, encoder outputs, their projections, mask)``, all batch-first, so beam
+    search can repeat and reorder it.
     """
 
     def __init__(self, embedding: int = 16, hidden: int = 32, attention: int = 32,
@@ -273,7 +281,8 @@ def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64,
     these inputs, which are 30 characters long on average and padded to 67. The model trains
     on ``device`` (default: the CPU) and is returned there, like the kept copies.
     Returns ``(model, info)``: ``info`` holds ``seconds`` (training time), ``updates``,
-    ``seconds_per_update``, ``loss`` (per epoch) and ``kept`` (``{k: model after k updates}``).
+    ``seconds_per_update``, ``loss`` and ``epoch_seconds`` (one number per epoch) and ``kept``
+    (``{k: model after k updates}``).
     """
     from .._validate import int_tensor, one_of, positive_int
     one_of(kind, ("fixed", "attention"), "kind")
@@ -302,20 +311,72 @@ def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64,
     if device is not None:
         model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    kept, done, seconds, losses = {}, 0, 0.0, []
+    kept, done, epoch_seconds, losses = {}, 0, [], []
     for epoch in range(updates // per_epoch):
         # one fit call per epoch, seeded by the epoch: where the run stops does not change the
         # batches it has seen
         h = fit(model, (x, y), loss_fn=None, epochs=1, optimizer=opt, batch_size=batch_size,
                 clip_norm=1.0, seed=seed * 1000 + epoch, lengths=lengths)
-        seconds += h.seconds
+        epoch_seconds.append(h.seconds)
         losses += h.loss
         done += per_epoch
         if done in keep:
             kept[done] = copy.deepcopy(model).eval()
+    seconds = sum(epoch_seconds)
     info = dict(seconds=seconds, updates=done, seconds_per_update=seconds / done, loss=losses,
-                kept=kept)
+                epoch_seconds=epoch_seconds, kept=kept)
     return model.eval(), info
+
+
+FIXED_SEEDS = (0, 1, 2)            # the shipped fixed-context models (scripts/train_ch10_fixed.py)
+FIXED_UPDATES = (200, 400, 800)    # the update counts each shipped file holds a model for
+
+
+def fixed_file(seed: int) -> str:
+    """The name, in ``rnncourse/data``, of the shipped fixed-context models of ``seed``."""
+    return f"ch10_fixed_seed{seed}.pt"
+
+
+def load_fixed(seed: int, updates: int = 400, device=None):
+    """The shipped fixed-context model of ``seed`` after ``updates`` updates, and its ``info``.
+
+    ``scripts/train_ch10_fixed.py`` trained it exactly as the notebook would: ``train("fixed",
+    ...)`` on the chapter's 6400 training pairs, batches of 64, learning rate 0.003, seeds 0, 1
+    and 2 for 800 updates, keeping copies after 200 and 400 (a kept copy is the model a shorter
+    run gives). The file (``rnncourse/data/ch10_fixed_seed<seed>.pt``, float32 weights) is
+    checked against its SHA-256 first, as all shipped data is (``rc.data.read_shipped``).
+    Returns ``(model, info)`` like :func:`train`: the model in eval mode on ``device`` (default:
+    the CPU), and ``info`` with ``updates``, ``seconds`` and ``seconds_per_update`` (the
+    training time of the first ``updates`` updates in the run that made the file), ``loss`` and
+    ``epoch_seconds`` (per epoch, up to ``updates``), ``kept`` (empty), and ``machine``,
+    ``command``, ``torch`` and ``file``: where, how and with what it was trained.
+    """
+    import io
+
+    from .. import data as rcdata
+    from .._validate import _is_int
+    if not _is_int(seed) or int(seed) not in FIXED_SEEDS:
+        raise ValueError(f"load_fixed: seed must be one of the shipped seeds {FIXED_SEEDS}, got "
+                         f"{seed!r} (train other seeds with ch10.train)")
+    if not _is_int(updates) or int(updates) not in FIXED_UPDATES:
+        raise ValueError(f"load_fixed: updates must be one of {FIXED_UPDATES}, the copies each "
+                         f"shipped file holds, got {updates!r}")
+    seed, updates = int(seed), int(updates)
+    name = fixed_file(seed)
+    blob = rcdata.read_shipped(name)                               # raises on a wrong SHA-256
+    saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    with torch.random.fork_rng(devices=[]):                       # leave the global seed alone
+        model = Seq2Seq(**saved["config"])
+    model.load_state_dict(saved["state_dicts"][updates])
+    run = saved["info"]
+    epochs = updates // run["updates_per_epoch"]
+    seconds = float(sum(run["epoch_seconds"][:epochs]))
+    info = dict(seconds=seconds, updates=updates, seconds_per_update=seconds / updates,
+                loss=list(run["loss"][:epochs]), epoch_seconds=list(run["epoch_seconds"][:epochs]),
+                kept={}, machine=run["machine"], command=run["command"], torch=run["torch"],
+                file=name)
+    model.eval()
+    return (model.to(device) if device is not None else model), info
 
 
 def error_after_error(pred: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:

@@ -37,6 +37,10 @@ SHA256 = {
     "ch11_split_seed0.pt": "939ce732b74da53414080b8181e15a53034ceb63039c98ff294655266f2459c0",
     "ch11_split_seed1.pt": "d986cf97e7eb962cc289ceb8205fc13920004abbb7ddba306930775bda691b0e",
     "ch11_split_seed2.pt": "881f1983bd8114cdbdcfd374171de92997ef85d26b1779a2e7f785c5788c33b6",
+    # chapter 10's fixed-context models (scripts/train_ch10_fixed.py; rnncourse.chapters.ch10.load_fixed)
+    "ch10_fixed_seed0.pt": "d7391b3db37cc6c333599f0fcbca24f995d99daa364468f2dad1f29e715edd9e",
+    "ch10_fixed_seed1.pt": "68e81bc88751b3aaf5792c26a3c507024d13063b019c30ccadbffdadede19879",
+    "ch10_fixed_seed2.pt": "230daaf97c7917052adbd2a534cdcbbaf09bc111b90b7033f8fbac787f2229b1",
 }
 
 
