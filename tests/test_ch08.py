@@ -3,6 +3,7 @@ targets, the lookup task and the gradient through a stack."""
 
 import pytest
 import torch
+from torch.nn import functional as F
 
 import rnncourse as rc
 from rnncourse.chapters import ch08
@@ -126,6 +127,19 @@ def test_bidirectional_char_model_sees_the_future_and_sampling_runs():
         assert bool(differs) == bi
         assert ch08.sample(m, ids[:, :2], 4, seed=0).shape == (2, 4)
     assert ch08.valid_word_fraction(["the movie xq", "good"], ["the", "movie", "good"]) == 0.75
+
+
+def test_left_to_right_sampling_carries_the_state_and_draws_as_rereading_would():
+    torch.manual_seed(1)
+    m = ch08.CharLM(6, 8)
+    prompt = torch.randint(0, 6, (3, 2))
+    got = ch08.sample(m, prompt, 15, seed=4, temperature=0.8)
+    g, ids = torch.Generator().manual_seed(4), prompt.clone()    # reread the whole text each step
+    with torch.no_grad():
+        for _ in range(15):
+            p = F.softmax(m(ids)[:, -1] / 0.8, -1)
+            ids = torch.cat([ids, torch.multinomial(p, 1, generator=g)], 1)
+    assert torch.equal(got, ids[:, 2:])
 
 
 @pytest.mark.parametrize("kwargs, error, message", [

@@ -59,20 +59,24 @@ def _smaller(n: int, budget: float) -> int:
 
 def _taggers(seed, budget):
     train, test = ch08.reviews(_smaller(2000, budget), seed=1), ch08.reviews(2000, seed=2)
-    out = {"bound": ch08.bayes_bound(test, 0)}
+    out = {"bound": ch08.bayes_bound(test, 0), "bound 1 late": ch08.bayes_bound(test, 1)}
     for name, kw in (("bidirectional", dict(bidirectional=True)), ("left-to-right", {}),
-                     ("2 late", dict(delay=2))):
-        _, acc, _ = ch08.train_tagger(train, test, epochs=scaled(6, budget), batch_size=32,
+                     ("1 late", dict(delay=1)), ("2 late", dict(delay=2))):
+        _, acc, _ = ch08.train_tagger(train, test, epochs=scaled(4, budget), batch_size=32,
                                       lr=0.02, seed=seed, **kw)
         out[name] = acc["modifiers"]
     return out
 
 
 @claim(chapter=8, sentence="the left-to-right tagger sits near its Bayes bound (0.75) on the "
-       "modifiers, the bidirectional one and the one answering two steps late reach 0.99",
-       book_seeds=(0, 1, 2), budget="6 epochs over 2000 reviews",
+       "modifiers, the one answering one step late near its higher bound (0.92), the "
+       "bidirectional one and the one answering two steps late reach 0.99",
+       book_seeds=(0, 1, 2), budget="4 epochs over 2000 reviews",
        holds=lambda v: abs(v["left-to-right"].mean() - 0.75) < 0.04
-       and v["left-to-right"].max() < 0.765 and v["bidirectional"].min() >= 0.99
+       and v["left-to-right"].max() < 0.765
+       and abs(v["1 late"].mean() - v["bound 1 late"].mean()) < 0.03
+       and v["1 late"].max() < v["bound 1 late"].mean() + 0.015
+       and v["bidirectional"].min() >= 0.99
        and v["2 late"].mean() >= 0.99)
 def taggers_and_bound(seed: int, budget: float) -> dict[str, float]:
     return _taggers(seed, budget)
@@ -97,3 +101,25 @@ def gradient_through_depth(seed: int, budget: float) -> dict[str, float]:
     g = ch08.gradient_by_depth("rnn", (1, 16), width=32, length=16, seeds=(seed,))
     return {"plain 16/1": float(g[(16, False)][0] / g[(1, False)][0]),
             "residual 16/1": float(g[(16, True)][0] / g[(1, True)][0])}
+
+
+_SMALL: dict = {}
+
+
+@claim(chapter=8, sentence="exercise ex-ch08-budget: with a table of 256 entries (k = 4) and "
+       "passes of 100 updates, at equal time the single layer (four passes) reaches 0.99 and is "
+       "at least as accurate as the plain 4-layer stack (one pass); at this budget the stack is "
+       "still below it, at twice the budget both reach the top (the prose says so)",
+       book_seeds=(0, 1, 2), budget="passes of 100 updates of 128 lookup sequences (k = 4)",
+       holds=lambda v: v["1 layer, 4 passes"].min() > 0.99
+       and v["1 layer, 4 passes"].mean() >= v["4 layers, 1 pass"].mean() - 0.002)
+def small_table_single_layer(seed: int, budget: float) -> dict[str, float]:
+    updates = scaled(100, budget)
+    if updates not in _SMALL:
+        _SMALL[updates] = (ch08.lookup_task(128 * updates, 16, k=4, seed=1),
+                           ch08.lookup_task(2000, 16, k=4, seed=2))
+    train, test = _SMALL[updates]
+    return {f"{d} layer{'s' if d > 1 else ''}, {p} pass{'es' if p > 1 else ''}":
+            ch08.depth_run(d, False, seed, train, test, updates=updates,
+                           time_updates=p * updates)["equal time"]
+            for d, p in ((1, 4), (4, 1))}

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -364,12 +365,13 @@ def sample(model: CharLM, prompt: torch.Tensor, n_steps: int, seed: int = 0,
            temperature: float = 1.0) -> torch.Tensor:
     """Generate ``n_steps`` characters after ``prompt`` ``(batch, time)``, one at a time.
 
-    At every step the model reads the whole text generated so far and the next character is
-    sampled from its output at the last position. A left-to-right model could carry its state
-    instead; a bidirectional one cannot, because its backward half starts from the end, so
-    for both we rerun the prefix (the same distributions for the left-to-right model).
-    The draws are made on the CPU with a generator seeded by ``seed``, so they are the same
-    wherever the model is; the characters are returned on the prompt's device.
+    The next character is sampled from the model's output at the last position of the text
+    generated so far. A left-to-right model carries its state from step to step, reading each
+    new character once; a bidirectional one cannot, because its backward half starts from the
+    end of the text, so it rereads the whole text at every step (which is what makes it so
+    poor a generator). The draws are made on the CPU with a generator seeded by ``seed``, so
+    they are the same wherever the model is; the characters are returned on the prompt's
+    device.
     """
     from .. import _validate as V
     if not isinstance(model, nn.Module):
@@ -384,10 +386,17 @@ def sample(model: CharLM, prompt: torch.Tensor, n_steps: int, seed: int = 0,
     model.eval()
     g = torch.Generator().manual_seed(int(seed))
     ids = prompt.clone()
+    carry = isinstance(model, CharLM) and not model.rnn.bidirectional
+    new, state = ids, None                          # what the model has not read yet, its state
     for _ in range(positive_int(n_steps, "n_steps")):
-        logits = model(ids)[:, -1] / temperature                # (batch, chars)
+        if carry:                                   # read only the new characters
+            h, state = model.rnn(F.one_hot(new, model.n_chars).float(), state)
+            logits = model.readout(h[:, -1]) / temperature              # (batch, chars)
+        else:                                       # reread the whole text
+            logits = model(ids)[:, -1] / temperature
         nxt = torch.multinomial(F.softmax(logits, -1).cpu(), 1, generator=g)  # (batch, 1)
-        ids = torch.cat([ids, nxt.to(ids.device)], 1)
+        new = nxt.to(ids.device)
+        ids = torch.cat([ids, new], 1)
     model.train(was)
     return ids[:, prompt.shape[1]:]
 
@@ -398,6 +407,17 @@ def char_windows(text: str, char_id: dict, length: int = 48):
     ids = torch.tensor([char_id[c] for c in text])
     n = (len(ids) - 1) // length
     return ids[:n * length].view(n, length), ids[1:n * length + 1].view(n, length)
+
+
+@functools.lru_cache(maxsize=4)
+def _lm_data(n_reviews: int):
+    """The language-model trap's text, the same for every seed (so made once): ``(chars,
+    training windows, held-out windows)``, the windows as in :func:`char_windows`."""
+    text = review_text(reviews(n_reviews, seed=3))
+    held_out = review_text(reviews(200, seed=4))
+    chars = sorted(set(text + held_out))
+    char_id = {c: i for i, c in enumerate(chars)}
+    return chars, char_windows(text, char_id), char_windows(held_out, char_id)
 
 
 def lm_trap(seed: int, *, n_reviews: int = 1000, epochs: int = 2, hidden: int = 64,
@@ -413,12 +433,9 @@ def lm_trap(seed: int, *, n_reviews: int = 1000, epochs: int = 2, hidden: int = 
     from ..train import evaluate, fit
     from ..utils import set_seed
 
-    text = review_text(reviews(n_reviews, seed=3))
-    held_out = review_text(reviews(200, seed=4))
-    vocab = ReviewGenerator().vocab
-    chars = sorted(set(text + held_out))
+    chars, train, val = _lm_data(positive_int(n_reviews, "n_reviews"))
     char_id = {c: i for i, c in enumerate(chars)}
-    train, val = char_windows(text, char_id), char_windows(held_out, char_id)
+    vocab = ReviewGenerator().vocab
     out = {}
     for name, bi in (("left-to-right", False), ("bidirectional", True)):
         set_seed(seed)
