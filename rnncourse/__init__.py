@@ -48,7 +48,7 @@ from . import (
     timeseries,
     train,
 )
-from .utils import count_params, device, scale, set_seed, to_numpy
+from .utils import count_params, device, scale, set_seed, show_source, to_numpy
 
 __version__ = "0.2.0"
 
@@ -69,6 +69,7 @@ __all__ = [
     "pulse",
     "scale",
     "set_seed",
+    "show_source",
     "tables",
     "timeseries",
     "to_numpy",

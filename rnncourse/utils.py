@@ -125,3 +125,56 @@ def count_params(module: torch.nn.Module) -> int:
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"count_params expects a torch.nn.Module, got {type(module).__name__}")
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+class Source(str):
+    """The source code of a package object, as :func:`show_source` returns it: a string that a
+    notebook shows as a highlighted code block (HTML) and everything else as plain text."""
+
+    def __new__(cls, text: str, where: str):
+        self = super().__new__(cls, text)
+        self.where = where
+        return self
+
+    def __repr__(self) -> str:                     # plain text: the code itself, not a quoted string
+        return f"# {self.where}\n{self}"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+        try:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
+        except ImportError:                        # no pygments: a plain preformatted block
+            body = f"<pre>{escape(str(self))}</pre>"
+        else:
+            body = highlight(str(self), PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+        return f"<div><small><code>{escape(self.where)}</code></small>{body}</div>"
+
+
+def show_source(obj) -> Source:
+    """The source of a package function, class or method, to show in a chapter's page.
+
+    A chapter that trains a model from the package shows that model's code this way, so a reader
+    sees the code that runs rather than a copy of it (a copy can drift; this cannot). Put it last
+    in a code cell: ``rc.show_source(ch10.Seq2Seq)``. The header names the file and first line.
+    """
+    import inspect
+    import os
+
+    if inspect.ismodule(obj) or not (inspect.isclass(obj) or inspect.isroutine(obj)):
+        raise TypeError(f"show_source expects a function, class or method of the package, got "
+                        f"{type(obj).__name__} {obj!r:.60}")
+    target = inspect.unwrap(obj)
+    try:
+        lines, first = inspect.getsourcelines(target)
+        path = inspect.getsourcefile(target) or "?"
+    except (OSError, TypeError) as err:
+        raise TypeError(f"show_source: no Python source for {obj!r:.60} ({err}); it shows code "
+                        "written in Python, such as rnncourse's functions and classes") from None
+    parts = os.path.normpath(path).split(os.sep)
+    short = "/".join(parts[parts.index("rnncourse"):]) if "rnncourse" in parts else parts[-1]
+    name = getattr(obj, "__qualname__", getattr(obj, "__name__", "?"))
+    import textwrap
+
+    return Source(textwrap.dedent("".join(lines)).rstrip("\n"), f"{name}: {short}, line {first}")

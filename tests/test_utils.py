@@ -61,3 +61,21 @@ def test_scale_reads_the_environment(monkeypatch):
         monkeypatch.setenv("RNNCOURSE_SCALE", bad)
         with pytest.raises(ValueError, match="RNNCOURSE_SCALE must be a positive whole number"):
             rc.scale()
+
+
+def test_show_source_shows_the_code_that_runs_with_its_place():
+    src = rc.show_source(rc.train.fit)
+    assert src.startswith("def fit(")
+    assert "rnncourse/train.py, line " in src.where and src.where.startswith("fit:")
+    assert repr(src).startswith("# fit: rnncourse/train.py") and "loss.backward()" in repr(src)
+    html = src._repr_html_()
+    assert "rnncourse/train.py" in html and "backward" in html
+    method = rc.show_source(rc.layers.Recurrent.forward)
+    assert method.startswith("def forward(")   # dedented: a method reads like a function
+    assert "Recurrent.forward" in method.where
+
+
+@pytest.mark.parametrize("bad", [rc.train, 3, "fit", None, len])
+def test_show_source_says_what_it_expects(bad):
+    with pytest.raises(TypeError, match="show_source"):
+        rc.show_source(bad)
