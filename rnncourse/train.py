@@ -1,7 +1,7 @@
 """The one training loop of the course (first used in chapter 2).
 
 :func:`fit` trains any model on ``(inputs, targets)`` and returns a :class:`History`. The model
-is called in one of four ways, chosen by two arguments:
+is called in one of three ways, chosen by two arguments:
 
 ==================  =====================  ===================================================
 ``loss_fn``         ``chunk_length``        what ``fit`` calls and minimises
@@ -11,23 +11,21 @@ a function          ``None``               ``loss_fn(model(x), y)``
                                            own loss, e.g. with teacher forcing; minGPT's form)
 a function          an int ``k``           ``output, state = model(x_chunk, state)``;
                                            ``loss_fn(output, y_chunk)``
-``None``            an int ``k``           ``output, loss, state = model(x_chunk, y_chunk, state)``
 ==================  =====================  ===================================================
 
 With ``chunk_length = k`` the sequences of a batch ``(batch, time, ...)`` are walked in chunks
 of ``k`` steps: one update per chunk, and the final state of a chunk, detached, is the initial
 state of the next (stateful truncated BPTT, chapter 4). Each batch starts from ``state=None``.
 
-Also here: mini-batches drawn in a seeded order, validation after every epoch, gradient
-clipping by norm or by value, a progress bar that is quiet in CI, and one
-:class:`TrainingDiverged` for every way training can blow up (a non-finite loss, gradient,
-validation loss or final weights; NaN in the data is named as such). ``fit`` leaves the model's
-mode and the optimizer's learning rates as it found them, and on Ctrl-C re-raises the
-``KeyboardInterrupt`` with the training so far as its ``history``.
+The module reads top to bottom: :func:`fit`, the loop; then the pieces it calls (the forward
+pass, clipping, detaching, chunks and batches, :func:`evaluate`); then its bookkeeping
+(history, clock, budgets, learning-rate schedule, and :class:`TrainingDiverged` for every way
+training can blow up); last, the checks of its arguments.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import sys
@@ -38,6 +36,7 @@ from typing import Callable, Iterator
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from ._validate import available_device, positive_int, positive_number, same_dtype
 
@@ -45,29 +44,7 @@ __all__ = ["History", "TrainingDiverged", "fit", "evaluate", "clip_gradients", "
            "chunks", "show_progress", "lr_factor", "LR_SCHEDULES", "bucketed_order"]
 
 LR_SCHEDULES = ("constant", "cosine", "onecycle")
-
-
-def lr_factor(schedule: str | None, update: int, total: int) -> float:
-    """The factor the learning rate is multiplied by before weight update ``update`` of ``total``.
-
-    ``"constant"`` (or None): 1. ``"cosine"``: ``(1 + cos(pi u / U)) / 2``, from 1 down to 0.
-    ``"onecycle"``: a linear warm-up from 1/25 to 1 over the first 30 % of the updates, then
-    the cosine down to 0 (the one-cycle schedule of Smith and Topin, without its momentum
-    cycle). Chapters 6 and 7 train the pulse converter with it.
-    """
-    import math
-
-    if schedule in (None, "constant"):
-        return 1.0
-    if schedule not in LR_SCHEDULES:
-        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES} or None, got {schedule!r}")
-    u = min(max(update, 0), total) / max(total, 1)
-    if schedule == "cosine":
-        return 0.5 * (1 + math.cos(math.pi * u))
-    warm = 0.3
-    if u < warm:
-        return 0.04 + 0.96 * u / warm
-    return 0.5 * (1 + math.cos(math.pi * (u - warm) / (1 - warm)))
+BUCKET_POOL = 8   # batches per pool when fit buckets by length
 
 
 @dataclass
@@ -101,13 +78,106 @@ class TrainingDiverged(FloatingPointError):
         self.history = history
 
 
-def show_progress(progress: bool | None) -> bool:
-    """Progress bars by default only where a person watches: a terminal or Colab, not CI."""
-    if progress is not None:
-        return bool(progress)
-    if os.environ.get("CI"):
-        return False
-    return sys.stderr.isatty() or "google.colab" in sys.modules
+def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functional.mse_loss,
+        epochs: int = 100, lr: float = 1e-2, optimizer: torch.optim.Optimizer | None = None,
+        batch_size: int | None = None, chunk_length: int | None = None,
+        carry_state: bool = True, clip_norm: float | None = None,
+        clip_value: float | None = None, val_data=None, device: torch.device | None = None,
+        seed: int | None = None, progress: bool | None = None, max_updates: int | None = None,
+        max_seconds: float | None = None,
+        lr_schedule: str | Callable[[int], float] | None = None,
+        lengths: torch.Tensor | None = None) -> History:
+    """Train ``model`` on ``train_data = (x, y)`` and return the :class:`History`.
+
+    - ``loss_fn`` and ``chunk_length`` choose how the model is called (module docstring);
+      ``loss_fn=None``: the model computes its own loss.
+    - Adam at learning rate ``lr``, or ``optimizer``. ``batch_size=None`` trains on the full
+      batch, otherwise on mini-batches in an order drawn by a generator seeded with ``seed``.
+    - ``chunk_length``: stateful truncated BPTT (chapter 4); ``carry_state=False`` starts every
+      chunk from ``state=None`` instead. Validation runs whole sequences, the state flowing.
+    - ``clip_norm`` / ``clip_value`` clip the gradients (:func:`clip_gradients`).
+    - ``val_data``: evaluated after every epoch with :func:`evaluate`.
+    - ``device``: where to train (default: where the model is); the data moves batch by batch.
+    - ``progress``: a tqdm bar; by default only in a terminal or in Colab, never in CI.
+    - ``max_updates``: stop after that many weight updates (a budget in steps, chapter 9);
+      ``max_seconds``: after the first update that ends past that much training time (for
+      benchmarks). Both stop inside an epoch too; the unfinished epoch is recorded (its mean
+      loss so far, and a validation), and ``history.stopped`` names the budget.
+    - ``lr_schedule``: multiplies the learning rate before each update by ``"cosine"`` or
+      ``"onecycle"`` (:func:`lr_factor`, over the planned updates) or by ``f(u)``, a function
+      of the number of updates done; ``None`` keeps it constant.
+    - ``lengths``: the real length of each input, padded on the right along axis 1. Batches
+      hold inputs of similar length (:func:`bucketed_order`) and are cut after their longest
+      input, so the model runs over little padding (chapter 10).
+
+    A loss, gradient, validation loss or (at the end) weight that is not finite raises
+    :class:`TrainingDiverged`, before the step that would spread it. ``fit`` puts back the
+    model's train/eval mode and the optimizer's learning rates however it ends. On Ctrl-C the
+    ``KeyboardInterrupt`` is raised again with the training so far as its ``history``
+    (``except KeyboardInterrupt as stop: stop.history``; in a notebook,
+    ``sys.last_value.history``), the weights those after the last finished update.
+    """
+    x, y, lengths, device = _check_fit(**locals())       # every argument, before training
+    model.to(device)
+    if optimizer is None:
+        optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    gen = torch.Generator().manual_seed(0 if seed is None else int(seed))    # the batch order
+    bs = x.shape[0] if batch_size is None else min(batch_size, x.shape[0])
+    stateful = chunk_length is not None
+    per_epoch = -(-x.shape[0] // bs) * (-(-x.shape[1] // chunk_length) if stateful else 1)
+    with _Run(model, optimizer, epochs, per_epoch, max_updates, max_seconds, lr_schedule,
+              progress) as run:
+        for _ in run.epochs():
+            model.train()
+            for xb, yb in _batches(x, y, bs, gen, lengths):
+                xb, yb = xb.to(device), yb.to(device)
+                state = None                                   # each batch starts from zeros
+                for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
+                    optimizer.zero_grad(set_to_none=True)
+                    run.set_lr()                               # lr_schedule's factor, if any
+                    loss, state = _forward(model, loss_fn, xc, yc, state, stateful)
+                    loss.backward()
+                    norm = clip_gradients(model.parameters(), clip_norm, clip_value)
+                    run.guard(loss, norm, xc, yc)              # not finite: stop, no step
+                    optimizer.step()
+                    state = detach_state(state) if carry_state else None  # cut the gradient
+                    run.record(loss, norm, xc.shape[0] * (xc.shape[1] if stateful else 1))
+                    if run.history.stopped:                    # max_updates or max_seconds
+                        break
+                if run.history.stopped:
+                    break
+            run.end_epoch()
+            if val_data is not None:
+                run.validate(evaluate(model, val_data, loss_fn, chunk_length=chunk_length,
+                                      stateful=stateful), val_data)
+            if run.history.stopped:
+                break
+        run.check_weights()
+    return run.history
+
+
+# --------------------------------------------------------------------------- the loop's steps
+
+def _forward(model, loss_fn, x, y, state, stateful: bool):
+    """One forward pass in the calling form of the module docstring: ``(loss, new_state)``."""
+    if loss_fn is None:                                  # the model computes its own loss
+        out = model(x, y)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise TypeError("with loss_fn=None the model computes its own loss and must return "
+                            "(output, loss)")
+        out, loss = out
+    else:
+        out = model(x, state) if stateful else model(x)
+        if stateful:
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise TypeError("with chunk_length, the model must return (output, state)")
+            out, state = out
+        _check_output(out, y)
+        loss = loss_fn(out, y)
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise TypeError(f"the loss must be a scalar tensor, got {got}")
+    return loss, state
 
 
 def clip_gradients(parameters, max_norm: float | None = None, max_value: float | None = None) -> float:
@@ -163,88 +233,18 @@ def chunks(x: torch.Tensor, y: torch.Tensor, chunk_length: int | None) -> Iterat
         yield x[:, start:start + k], y[:, start:start + k]
 
 
-def _check_data(data, name: str):
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(f"{name} must be a pair (inputs, targets) of tensors, got {type(data).__name__}")
-    x, y = data
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError(f"{name} must hold torch tensors, got {type(x).__name__}, {type(y).__name__}")
-    if x.dim() == 0 or x.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it has 0 examples")
-    if y.dim() == 0 or x.shape[0] != y.shape[0]:
-        raise ValueError(f"{name}: inputs and targets must have the same number of examples "
-                         f"(first axis), got shapes {tuple(x.shape)} and {tuple(y.shape)}")
-    return x, y
-
-
-def _check_output(out, y: torch.Tensor) -> None:
-    """Float targets must have the output's shape: broadcasting would train on a wrong loss."""
-    if isinstance(out, torch.Tensor) and y.is_floating_point() and out.shape != y.shape:
-        hint = ""
-        if out.dim() == y.dim() - 1 and y.shape[-1] == 1:
-            hint = "; drop the targets' last axis with y.squeeze(-1)"
-        elif y.dim() == out.dim() - 1 and out.shape[-1] == 1:
-            hint = "; add the feature axis to the targets with y.unsqueeze(-1)"
-        raise ValueError(f"the model's output has shape {tuple(out.shape)} but the targets have "
-                         f"shape {tuple(y.shape)}: they must match{hint}")
-
-
-def _loss_of(model, loss_fn, xb, yb, state, stateful: bool):
-    """One forward pass; returns ``(loss, new_state)`` for any of the four calling forms."""
-    if stateful:
-        if loss_fn is None:
-            out = model(xb, yb, state)
-            if not isinstance(out, (tuple, list)) or len(out) != 3:
-                raise TypeError("with loss_fn=None and chunk_length, the model must return "
-                                "(output, loss, state)")
-            return out[1], out[2]
-        out = model(xb, state)
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise TypeError("with chunk_length, the model must return (output, state)")
-        _check_output(out[0], yb)
-        return loss_fn(out[0], yb), out[1]
-    if loss_fn is None:
-        out = model(xb, yb)
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise TypeError("with loss_fn=None the model computes its own loss and must return "
-                            "(output, loss)")
-        return out[1], None
-    out = model(xb)
-    _check_output(out, yb)
-    return loss_fn(out, yb), None
-
-
-def _check_signature(model, loss_fn, stateful: bool) -> None:
-    """Say which calling form fit will use if the model's forward cannot take it."""
-    import inspect
-
-    args = (["x", "y"] if loss_fn is None else ["x"]) + (["state"] if stateful else [])
-    try:
-        inspect.signature(model.forward).bind(*args)
-    except TypeError:
-        ret = ("(output, loss" if loss_fn is None else "(output") + (", state)" if stateful else ")")
-        how = ("loss_fn=None means the model computes its own loss" if loss_fn is None
-               else "fit computes loss_fn(output, target)")
-        raise TypeError(f"fit will call model({', '.join(args)}) and expects {ret if loss_fn is None or stateful else 'output'}"
-                        f" ({how}{'; chunk_length carries the state' if stateful else ''}), but "
-                        f"{type(model).__name__}.forward cannot take those arguments") from None
-    except ValueError:     # a forward without an inspectable signature: let the call decide
+def _batches(x, y, bs: int, gen: torch.Generator | None, lengths: torch.Tensor | None = None):
+    """The mini-batches of an epoch: in ``gen``'s order (by length, with ``lengths``), or in
+    order without ``gen``; the whole data as one batch when ``bs`` covers it."""
+    n = x.shape[0]
+    if lengths is not None and gen is not None and bs < n:
+        for idx in bucketed_order(lengths, bs, gen):
+            yield x[idx, :int(lengths[idx].max())], y[idx]
         return
-    if loss_fn is None and not stateful:
-        params = list(inspect.signature(model.forward).parameters)
-        if len(params) > 1 and params[1] in _STATE_NAMES:
-            raise TypeError(f"loss_fn=None means the model computes its own loss: fit would call "
-                            f"model(x, y), but the second argument of {type(model).__name__}.forward "
-                            f"is {params[1]!r}, not the targets; give fit a loss_fn (for example "
-                            "torch.nn.functional.mse_loss or rc.metrics.sequence_cross_entropy)")
-
-
-_STATE_NAMES = ("state", "states", "hidden", "h", "h0", "hx", "context")
-_REGRESSION_LOSSES = (nn.functional.mse_loss, nn.functional.l1_loss, nn.functional.smooth_l1_loss,
-                      nn.functional.huber_loss)
-
-
-BUCKET_POOL = 8   # batches per pool when fit buckets by length
+    order = torch.randperm(n, generator=gen) if gen is not None and bs < n else torch.arange(n)
+    for i in range(0, n, bs):
+        idx = order[i:i + bs]
+        yield (x, y) if bs >= n else (x[idx], y[idx])
 
 
 def bucketed_order(lengths: torch.Tensor, batch_size: int, gen: torch.Generator,
@@ -269,16 +269,300 @@ def bucketed_order(lengths: torch.Tensor, batch_size: int, gen: torch.Generator,
     return [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
 
 
-def _batches(x, y, bs: int, gen: torch.Generator | None, lengths: torch.Tensor | None = None):
+@torch.no_grad()
+def evaluate(model: nn.Module, data, loss_fn: Callable | None = nn.functional.mse_loss, *,
+             batch_size: int | None = None, chunk_length: int | None = None,
+             stateful: bool | None = None) -> float:
+    """Mean loss of ``model`` on ``data = (x, y)``, without gradients, in eval mode.
+
+    The model is called as in :func:`fit`. With ``stateful=True`` (implied by ``chunk_length``)
+    the state flows through every chunk of a sequence; ``chunk_length=None`` with
+    ``stateful=True`` runs each whole sequence at once (no truncation at test time).
+    """
+    x, y = _check_data(data, "data")
+    stateful = chunk_length is not None if stateful is None else bool(stateful)
+    if stateful and loss_fn is None:
+        raise ValueError(_OWN_LOSS_IS_NOT_STATEFUL)
+    dev = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
     n = x.shape[0]
-    if lengths is not None and gen is not None and bs < n:
-        for idx in bucketed_order(lengths, bs, gen):
-            yield x[idx, :int(lengths[idx].max())], y[idx]
+    bs = n if batch_size is None else positive_int(batch_size, "batch_size")
+    total, weight = 0.0, 0
+    try:
+        for xb, yb in _batches(x, y, bs, None):
+            xb, yb = xb.to(dev), yb.to(dev)
+            state = None
+            for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
+                loss, state = _forward(model, loss_fn, xc, yc, state, stateful)
+                w = xc.shape[0] * (xc.shape[1] if stateful else 1)
+                total += float(loss) * w
+                weight += w
+    finally:
+        model.train(was_training)
+    return total / weight
+
+
+# --------------------------------------------------------------------------- the bookkeeping
+
+class _Run:
+    """The bookkeeping of one call of :func:`fit`, kept out of the loop: the history and its
+    clock, the budgets, the learning-rate schedule, the checks that training is still finite,
+    and, as a context manager, putting back the model's mode and the optimizer's learning
+    rates however training ends (Ctrl-C included: the interrupt gets the history)."""
+
+    def __init__(self, model, optimizer, epochs: int, per_epoch: int, max_updates, max_seconds,
+                 lr_schedule, progress):
+        self.model, self.optimizer, self.schedule = model, optimizer, lr_schedule
+        self.max_updates, self.max_seconds = max_updates, max_seconds
+        self.planned = epochs * per_epoch if max_updates is None else min(epochs * per_epoch,
+                                                                          max_updates)
+        self.base_lrs = _base_lrs(optimizer) if lr_schedule not in (None, "constant") else []
+        self.was_training = model.training
+        self.history = History()
+        self.tick, self.in_epoch = time.perf_counter(), False
+        self.total, self.weight, self.norms = 0.0, 0, []      # the epoch's running sums
+        self.bar = tqdm(range(epochs), disable=not show_progress(progress), desc="training",
+                        leave=False)
+
+    def __enter__(self) -> "_Run":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            if self.in_epoch:                            # record the unfinished epoch
+                self.history.seconds += time.perf_counter() - self.tick
+                if self.weight:
+                    self._append_epoch()
+            self.history.stopped = "interrupted"
+            error.history = self.history
+        self.bar.close()
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base
+        self.model.train(self.was_training)
+        return False                                     # the exception, if any, goes on
+
+    def epochs(self):
+        """The epochs, on the progress bar; each starts the clock and the running means."""
+        for epoch in self.bar:
+            self.tick, self.in_epoch = time.perf_counter(), True
+            self.total, self.weight, self.norms = 0.0, 0, []
+            yield epoch
+
+    def set_lr(self) -> None:
+        """Every group's learning rate: its base times the schedule's factor for this update."""
+        if self.schedule in (None, "constant"):
+            return
+        u = self.history.updates
+        factor = (lr_factor(self.schedule, u, self.planned) if isinstance(self.schedule, str)
+                  else self.schedule(u))
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 0 \
+                or factor == float("inf"):
+            raise ValueError(f"lr_schedule({u}) must return a finite number >= 0, got {factor!r}")
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base * float(factor)
+
+    def guard(self, loss: torch.Tensor, norm: float, xb, yb) -> None:
+        """Raise :class:`TrainingDiverged` if the loss or the gradients are not finite."""
+        epoch = len(self.history.loss) + 1
+        if not torch.isfinite(loss):
+            what = f"the loss became {float(loss.detach())} in epoch {epoch}"
+        elif not math.isfinite(norm) and any(_nonfinite(p.grad) for p in self.model.parameters()
+                                             if p.grad is not None):
+            what = (f"the gradients became {norm} at update {self.history.updates + 1} (epoch "
+                    f"{epoch}) although the loss was finite ({float(loss.detach()):.4g}); the "
+                    "weights were not updated")
+        else:
+            return
+        self.history.seconds += time.perf_counter() - self.tick
+        raise TrainingDiverged(what + _why_not_finite(self.model, xb, yb, "training batch"),
+                               self.history)
+
+    def record(self, loss: torch.Tensor, norm: float, weight: int) -> None:
+        """Count an update, add its loss (``weight`` values) to the epoch's mean; note a budget
+        that is spent in ``history.stopped``."""
+        self.history.updates += 1
+        self.total += float(loss.detach()) * weight
+        self.weight += weight
+        self.norms.append(norm)
+        if self.max_updates is not None and self.history.updates >= self.max_updates:
+            self.history.stopped = "max_updates"
+        elif self.max_seconds is not None and \
+                self.history.seconds + time.perf_counter() - self.tick >= self.max_seconds:
+            self.history.stopped = "max_seconds"
+
+    def end_epoch(self) -> None:
+        """Stop the epoch's clock and record its mean loss and gradient norm."""
+        self.history.seconds += time.perf_counter() - self.tick
+        self.in_epoch = False
+        self._append_epoch()
+        self.bar.set_postfix(loss=f"{self.history.loss[-1]:.4g}")
+
+    def _append_epoch(self) -> None:
+        self.history.loss.append(self.total / self.weight)
+        self.history.grad_norm.append(sum(self.norms) / len(self.norms))
+        self.history.epoch_seconds.append(self.history.seconds)
+
+    def validate(self, val_loss: float, val_data) -> None:
+        """Record the epoch's validation loss; raise if it is not finite."""
+        self.history.val_loss.append(val_loss)
+        if not math.isfinite(val_loss):
+            raise TrainingDiverged(
+                f"the validation loss became {val_loss} after epoch {len(self.history.loss)} "
+                f"(training loss {self.history.loss[-1]:.4g})"
+                f"{_why_not_finite(self.model, *val_data, 'validation data')}", self.history)
+
+    def check_weights(self) -> None:
+        """After the last update: raise if a weight is not finite."""
+        bad = [name for name, p in self.model.named_parameters() if _nonfinite(p.detach())]
+        if bad:
+            raise TrainingDiverged(
+                f"the weights {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''} are no longer "
+                f"finite after the last update ({self.history.updates}); try a smaller learning "
+                "rate or gradient clipping", self.history)
+
+
+def lr_factor(schedule: str | None, update: int, total: int) -> float:
+    """The factor the learning rate is multiplied by before weight update ``update`` of ``total``.
+
+    ``"constant"`` (or None): 1. ``"cosine"``: ``(1 + cos(pi u / U)) / 2``, from 1 down to 0.
+    ``"onecycle"``: a linear warm-up from 1/25 to 1 over the first 30 % of the updates, then
+    the cosine down to 0 (the one-cycle schedule of Smith and Topin, without its momentum
+    cycle). Chapters 6 and 7 train the pulse converter with it.
+    """
+    if schedule in (None, "constant"):
+        return 1.0
+    if schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES} or None, got {schedule!r}")
+    u = min(max(update, 0), total) / max(total, 1)
+    if schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * u))
+    warm = 0.3
+    if u < warm:
+        return 0.04 + 0.96 * u / warm
+    return 0.5 * (1 + math.cos(math.pi * (u - warm) / (1 - warm)))
+
+
+def show_progress(progress: bool | None) -> bool:
+    """Progress bars by default only where a person watches: a terminal or Colab, not CI."""
+    if progress is not None:
+        return bool(progress)
+    if os.environ.get("CI"):
+        return False
+    return sys.stderr.isatty() or "google.colab" in sys.modules
+
+
+def _base_lrs(optimizer: torch.optim.Optimizer) -> list[float]:
+    """The learning rate of every parameter group, which a schedule scales (and fit restores)."""
+    for i, group in enumerate(optimizer.param_groups):
+        if "lr" not in group:
+            raise ValueError(
+                f"lr_schedule scales the optimizer's learning rate, but parameter group {i} of "
+                f"{type(optimizer).__name__} has no 'lr' (its keys: {sorted(group)}); give the "
+                "optimizer a learning rate (defaults={'lr': ...}) or leave lr_schedule=None")
+    return [group["lr"] for group in optimizer.param_groups]
+
+
+# --------------------------------------------------------------------------- checks and messages
+
+_STATE_NAMES = ("state", "states", "hidden", "h", "h0", "hx", "context")
+_REGRESSION_LOSSES = (nn.functional.mse_loss, nn.functional.l1_loss, nn.functional.smooth_l1_loss,
+                      nn.functional.huber_loss)
+_OWN_LOSS_IS_NOT_STATEFUL = (
+    "loss_fn=None (a model that computes its own loss) cannot be walked in chunks with the state "
+    "carried: with chunk_length (or stateful=True), the model is called as "
+    "model(x_chunk, state) -> (output, state) and needs a loss_fn")
+
+
+def _check_fit(model, train_data, *, loss_fn, epochs, lr, optimizer, batch_size, chunk_length,
+               carry_state, clip_norm, clip_value, val_data, device, seed, progress, max_updates,
+               max_seconds, lr_schedule, lengths):
+    """Every check of :func:`fit`'s arguments, before anything trains. Returns ``(x, y, lengths,
+    device)``: the training data, the lengths as int64 (or None) and where to train."""
+    positive_int(epochs, "epochs")
+    if optimizer is None:
+        positive_number(lr, "lr")
+    elif not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if batch_size is not None:
+        positive_int(batch_size, "batch_size")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function loss_fn(output, target) or None, got "
+                        f"{type(loss_fn).__name__}")
+    for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value),
+                        ("max_seconds", max_seconds)):
+        if value is not None:
+            positive_number(value, name)
+    if max_updates is not None:
+        positive_int(max_updates, "max_updates")
+    if isinstance(lr_schedule, str):
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update "
+                             f"count, or None; got {lr_schedule!r}")
+    elif lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update count "
+                        f"returning a factor, or None; got {type(lr_schedule).__name__}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ValueError(f"seed must be an int (or None), got {seed!r}")
+    if device is not None:
+        device = available_device(device)
+    stateful = chunk_length is not None
+    if stateful and loss_fn is None:
+        raise ValueError(_OWN_LOSS_IS_NOT_STATEFUL)
+    _check_signature(model, loss_fn, stateful)
+    x, y = _check_data(train_data, "train_data")
+    if loss_fn in _REGRESSION_LOSSES and not y.is_floating_point():
+        raise TypeError(f"the targets are {str(y.dtype).replace('torch.', '')} but "
+                        f"{loss_fn.__name__} compares numbers: give float targets (y.float()), or "
+                        "for class labels a classification loss such as "
+                        "torch.nn.functional.cross_entropy")
+    if stateful:
+        next(chunks(x, y, chunk_length))              # validates the shapes and chunk_length
+    if val_data is not None:
+        _check_data(val_data, "val_data")
+    if lengths is not None:
+        lengths = _check_lengths(lengths, x, stateful)
+    if next(model.parameters(), None) is None:
+        raise ValueError("the model has no parameters to train")
+    same_dtype(x, model, "fit")
+    return x, y, lengths, device if device is not None else next(model.parameters()).device
+
+
+def _check_data(data, name: str):
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"{name} must be a pair (inputs, targets) of tensors, got {type(data).__name__}")
+    x, y = data
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError(f"{name} must hold torch tensors, got {type(x).__name__}, {type(y).__name__}")
+    if x.dim() == 0 or x.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 examples")
+    if y.dim() == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"{name}: inputs and targets must have the same number of examples "
+                         f"(first axis), got shapes {tuple(x.shape)} and {tuple(y.shape)}")
+    return x, y
+
+
+def _check_signature(model, loss_fn, stateful: bool) -> None:
+    """Say which calling form fit will use if the model's forward cannot take it."""
+    args = ["x", "y"] if loss_fn is None else ["x", "state"] if stateful else ["x"]
+    try:
+        inspect.signature(model.forward).bind(*args)
+    except TypeError:
+        expects = ("(output, loss) (loss_fn=None means the model computes its own loss)"
+                   if loss_fn is None else
+                   "(output, state) (fit computes loss_fn(output, target); chunk_length carries "
+                   "the state)" if stateful else "output (fit computes loss_fn(output, target))")
+        raise TypeError(f"fit will call model({', '.join(args)}) and expects {expects}, but "
+                        f"{type(model).__name__}.forward cannot take those arguments") from None
+    except ValueError:     # a forward without an inspectable signature: let the call decide
         return
-    order = torch.randperm(n, generator=gen) if gen is not None and bs < n else torch.arange(n)
-    for i in range(0, n, bs):
-        idx = order[i:i + bs]
-        yield (x, y) if bs >= n else (x[idx], y[idx])
+    if loss_fn is None:
+        params = list(inspect.signature(model.forward).parameters)
+        if len(params) > 1 and params[1] in _STATE_NAMES:
+            raise TypeError(f"loss_fn=None means the model computes its own loss: fit would call "
+                            f"model(x, y), but the second argument of {type(model).__name__}.forward "
+                            f"is {params[1]!r}, not the targets; give fit a loss_fn (for example "
+                            "torch.nn.functional.mse_loss or rc.metrics.sequence_cross_entropy)")
 
 
 def _check_lengths(lengths, x: torch.Tensor, stateful: bool) -> torch.Tensor:
@@ -297,36 +581,16 @@ def _check_lengths(lengths, x: torch.Tensor, stateful: bool) -> torch.Tensor:
     return lengths.long()
 
 
-@torch.no_grad()
-def evaluate(model: nn.Module, data, loss_fn: Callable | None = nn.functional.mse_loss, *,
-             batch_size: int | None = None, chunk_length: int | None = None,
-             stateful: bool | None = None) -> float:
-    """Mean loss of ``model`` on ``data = (x, y)``, without gradients, in eval mode.
-
-    The model is called as in :func:`fit`. With ``stateful=True`` (implied by ``chunk_length``)
-    the state flows through every chunk of a sequence; ``chunk_length=None`` with
-    ``stateful=True`` runs each whole sequence at once (no truncation at test time).
-    """
-    x, y = _check_data(data, "data")
-    stateful = chunk_length is not None if stateful is None else bool(stateful)
-    dev = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    n = x.shape[0]
-    bs = n if batch_size is None else positive_int(batch_size, "batch_size")
-    total, weight = 0.0, 0
-    try:
-        for xb, yb in _batches(x, y, bs, None):
-            xb, yb = xb.to(dev), yb.to(dev)
-            state = None
-            for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
-                loss, state = _loss_of(model, loss_fn, xc, yc, state, stateful)
-                w = xc.shape[0] * (xc.shape[1] if stateful else 1)
-                total += float(loss) * w
-                weight += w
-    finally:
-        model.train(was_training)
-    return total / weight
+def _check_output(out, y: torch.Tensor) -> None:
+    """Float targets must have the output's shape: broadcasting would train on a wrong loss."""
+    if isinstance(out, torch.Tensor) and y.is_floating_point() and out.shape != y.shape:
+        hint = ""
+        if out.dim() == y.dim() - 1 and y.shape[-1] == 1:
+            hint = "; drop the targets' last axis with y.squeeze(-1)"
+        elif y.dim() == out.dim() - 1 and out.shape[-1] == 1:
+            hint = "; add the feature axis to the targets with y.unsqueeze(-1)"
+        raise ValueError(f"the model's output has shape {tuple(out.shape)} but the targets have "
+                         f"shape {tuple(y.shape)}: they must match{hint}")
 
 
 def _nonfinite(t: torch.Tensor) -> str:
@@ -353,232 +617,3 @@ def _why_not_finite(model: nn.Module, xb: torch.Tensor, yb: torch.Tensor, name: 
                 "weights that were NaN before fit began); re-initialise the model and try a "
                 "smaller learning rate or gradient clipping")
     return "; try a smaller learning rate or gradient clipping"
-
-
-def _base_lrs(optimizer: torch.optim.Optimizer) -> list[float]:
-    """The learning rate of every parameter group, which a schedule scales (and fit restores)."""
-    for i, group in enumerate(optimizer.param_groups):
-        if "lr" not in group:
-            raise ValueError(
-                f"lr_schedule scales the optimizer's learning rate, but parameter group {i} of "
-                f"{type(optimizer).__name__} has no 'lr' (its keys: {sorted(group)}); give the "
-                "optimizer a learning rate (defaults={'lr': ...}) or leave lr_schedule=None")
-    return [group["lr"] for group in optimizer.param_groups]
-
-
-def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functional.mse_loss,
-        epochs: int = 100, lr: float = 1e-2, optimizer: torch.optim.Optimizer | None = None,
-        batch_size: int | None = None, chunk_length: int | None = None,
-        carry_state: bool = True, clip_norm: float | None = None,
-        clip_value: float | None = None, val_data=None, device: torch.device | None = None,
-        seed: int | None = None, progress: bool | None = None, max_updates: int | None = None,
-        max_seconds: float | None = None,
-        lr_schedule: str | Callable[[int], float] | None = None,
-        lengths: torch.Tensor | None = None) -> History:
-    """Train ``model`` on ``train_data = (x, y)`` and return the :class:`History`.
-
-    - ``loss_fn`` and ``chunk_length`` choose how the model is called (module docstring);
-      ``loss_fn=None`` means the model computes its own loss.
-    - Adam at learning rate ``lr`` by default; pass ``optimizer`` to use another.
-    - ``batch_size=None`` trains on the full batch; otherwise mini-batches in an order shuffled
-      by a generator seeded with ``seed``.
-    - ``chunk_length``: stateful truncated BPTT over the time axis (state carried, detached);
-      ``carry_state=False`` starts every chunk from ``state=None`` instead (the ablation of
-      chapter 4; validation still carries the state through whole sequences).
-    - ``clip_norm`` / ``clip_value`` clip the gradients (:func:`clip_gradients`).
-    - ``val_data``: evaluated after every epoch with :func:`evaluate` (whole sequences, the
-      state flowing through, when ``chunk_length`` is set).
-    - ``device``: where to train; by default where the model's parameters are. The data is
-      moved batch by batch, so it can stay on the CPU.
-    - ``progress``: a tqdm bar; by default only in a terminal or in Colab, never in CI.
-    - ``max_updates``: stop after this many weight updates, even inside an epoch (a budget in
-      steps, the same on every machine; chapter 9). The unfinished epoch is recorded (its
-      mean loss so far, and a validation) like a whole one.
-    - ``max_seconds``: stop after the first update that ends past this much training time
-      (a wall-clock budget for benchmarks; ``history.updates`` says how many steps it bought).
-      ``history.stopped`` names the budget that ended training, if one did.
-    - ``lr_schedule``: multiplies the learning rate of every parameter group before each
-      update. A name, ``"cosine"`` or ``"onecycle"`` (:func:`lr_factor`, over all the planned
-      updates of the run), or a function of the number of updates done, ``u = 0, 1, ...``,
-      returning the factor; ``None`` keeps the learning rate constant.
-    - ``lengths``: the number of real (not padding) steps of each input, for inputs padded on
-      the right along axis 1. Mini-batches are then drawn by :func:`bucketed_order`, inputs of
-      similar length together, and each batch's inputs are cut after its longest length, so
-      the model runs over little padding (chapter 10). The targets are not cut.
-
-    If the loss, the gradients, the validation loss or (after the last update) the weights
-    stop being finite, :class:`TrainingDiverged` is raised, before the step that would spread
-    the NaN into the weights; its ``history`` holds the epochs completed before.
-
-    ``fit`` leaves things as it found them: the model's train/eval mode, and the learning rate
-    of every parameter group of ``optimizer`` after an ``lr_schedule`` (restored at the end, also
-    when training stops on an error). On Ctrl-C (``KeyboardInterrupt``) the interrupt is raised
-    again, carrying the training so far as its ``history`` attribute (``stopped="interrupted"``;
-    an unfinished epoch is recorded with its mean loss so far and no validation). In a notebook
-    ``sys.last_value.history`` is that History; in a script, catch it:
-    ``except KeyboardInterrupt as stop: history = stop.history``. The weights are those after
-    the last update that finished.
-    """
-    positive_int(epochs, "epochs")
-    if optimizer is None:
-        positive_number(lr, "lr")
-    elif not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    if batch_size is not None:
-        positive_int(batch_size, "batch_size")
-    if loss_fn is not None and not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function loss_fn(output, target) or None, got "
-                        f"{type(loss_fn).__name__}")
-    if max_updates is not None:
-        positive_int(max_updates, "max_updates")
-    if max_seconds is not None:
-        positive_number(max_seconds, "max_seconds")
-    if isinstance(lr_schedule, str):
-        if lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update "
-                             f"count, or None; got {lr_schedule!r}")
-    elif lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError(f"lr_schedule must be one of {LR_SCHEDULES}, a function of the update count "
-                        f"returning a factor, or None; got {type(lr_schedule).__name__}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise ValueError(f"seed must be an int (or None), got {seed!r}")
-    if device is not None:
-        device = available_device(device)
-    stateful = chunk_length is not None
-    _check_signature(model, loss_fn, stateful)
-    x, y = _check_data(train_data, "train_data")
-    if loss_fn in _REGRESSION_LOSSES and not y.is_floating_point():
-        raise TypeError(f"the targets are {str(y.dtype).replace('torch.', '')} but "
-                        f"{loss_fn.__name__} compares numbers: give float targets (y.float()), or "
-                        "for class labels a classification loss such as "
-                        "torch.nn.functional.cross_entropy")
-    if stateful:
-        next(chunks(x, y, chunk_length))              # validates the shapes and chunk_length
-    if val_data is not None:
-        _check_data(val_data, "val_data")
-    if lengths is not None:
-        lengths = _check_lengths(lengths, x, stateful)
-    if next(model.parameters(), None) is None:
-        raise ValueError("the model has no parameters to train")
-    if device is not None:
-        model.to(device)
-    same_dtype(x, model, "fit")
-    dev = next(model.parameters()).device
-    if optimizer is None:
-        optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-    gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
-    n = x.shape[0]
-    bs = n if batch_size is None else min(batch_size, n)
-    history = History()
-    train_seconds = 0.0
-    scheduled = lr_schedule not in (None, "constant")
-    base_lrs = _base_lrs(optimizer) if scheduled else []
-    was_training = model.training
-    per_epoch = -(-n // bs) * (-(-x.shape[1] // chunk_length) if stateful else 1)
-    total_updates = epochs * per_epoch if max_updates is None else min(epochs * per_epoch, max_updates)
-
-    def set_lr(update: int) -> None:
-        if isinstance(lr_schedule, str):
-            factor = lr_factor(lr_schedule, update, total_updates)
-        else:
-            factor = lr_schedule(update)
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 0 \
-                or factor == float("inf"):
-            raise ValueError(f"lr_schedule({update}) must return a finite number >= 0, got {factor!r}")
-        for group, base in zip(optimizer.param_groups, base_lrs):
-            group["lr"] = base * float(factor)
-
-    def budget_spent(seconds: float) -> str:
-        if max_updates is not None and history.updates >= max_updates:
-            return "max_updates"
-        if max_seconds is not None and seconds >= max_seconds:
-            return "max_seconds"
-        return ""
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(range(epochs), disable=not show_progress(progress), desc="training", leave=False)
-    total, weight, norms, tick, in_epoch = 0.0, 0, [], time.perf_counter(), False
-    try:
-        for _ in bar:
-            model.train()
-            tick = time.perf_counter()
-            total, weight, norms, in_epoch = 0.0, 0, [], True
-            for xb, yb in _batches(x, y, bs, gen, lengths):
-                xb, yb = xb.to(dev), yb.to(dev)
-                state = None
-                for xc, yc in (chunks(xb, yb, chunk_length) if stateful else [(xb, yb)]):
-                    optimizer.zero_grad(set_to_none=True)
-                    if scheduled:
-                        set_lr(history.updates)
-                    loss, state = _loss_of(model, loss_fn, xc, yc, state, stateful)
-                    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
-                        raise TypeError(f"the loss must be a scalar tensor, got "
-                                        f"{tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__}")
-                    if not torch.isfinite(loss):
-                        history.seconds = train_seconds + time.perf_counter() - tick
-                        raise TrainingDiverged(
-                            f"the loss became {float(loss.detach())} in epoch {len(history.loss) + 1}"
-                            f"{_why_not_finite(model, xc, yc, 'training batch')}", history)
-                    loss.backward()
-                    norms.append(clip_gradients(model.parameters(), clip_norm, clip_value))
-                    if not math.isfinite(norms[-1]) and any(
-                            _nonfinite(p.grad) for p in model.parameters() if p.grad is not None):
-                        history.seconds = train_seconds + time.perf_counter() - tick
-                        raise TrainingDiverged(
-                            f"the gradients became {norms[-1]} at update {history.updates + 1} "
-                            f"(epoch {len(history.loss) + 1}) although the loss was finite "
-                            f"({float(loss.detach()):.4g}); the weights were not updated"
-                            f"{_why_not_finite(model, xc, yc, 'training batch')}", history)
-                    optimizer.step()
-                    history.updates += 1
-                    state = detach_state(state) if carry_state else None  # keep values, cut gradient
-                    w = xc.shape[0] * (xc.shape[1] if stateful else 1)
-                    total += float(loss.detach()) * w
-                    weight += w
-                    history.stopped = budget_spent(train_seconds + time.perf_counter() - tick)
-                    if history.stopped:
-                        break
-                if history.stopped:
-                    break
-            train_seconds += time.perf_counter() - tick
-            in_epoch = False
-            history.loss.append(total / weight)
-            history.grad_norm.append(sum(norms) / len(norms))
-            history.epoch_seconds.append(train_seconds)
-            if val_data is not None:
-                history.val_loss.append(evaluate(model, val_data, loss_fn, chunk_length=chunk_length,
-                                                 stateful=stateful))
-                if not math.isfinite(history.val_loss[-1]):
-                    history.seconds = train_seconds
-                    raise TrainingDiverged(
-                        f"the validation loss became {history.val_loss[-1]} after epoch "
-                        f"{len(history.loss)} (training loss {history.loss[-1]:.4g})"
-                        f"{_why_not_finite(model, *val_data, 'validation data')}", history)
-            bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
-            if history.stopped:
-                break
-        history.seconds = train_seconds
-        bad = [name for name, p in model.named_parameters() if _nonfinite(p.detach())]
-        if bad:
-            raise TrainingDiverged(
-                f"the weights {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''} are no longer "
-                f"finite after the last update ({history.updates}); try a smaller learning rate or "
-                "gradient clipping", history)
-    except KeyboardInterrupt as interrupt:
-        if in_epoch:
-            train_seconds += time.perf_counter() - tick
-            if weight:
-                history.loss.append(total / weight)
-                history.grad_norm.append(sum(norms) / len(norms))
-                history.epoch_seconds.append(train_seconds)
-        history.seconds = train_seconds
-        history.stopped = "interrupted"
-        interrupt.history = history
-        raise
-    finally:
-        bar.close()
-        for group, base in zip(optimizer.param_groups, base_lrs):
-            group["lr"] = base
-        model.train(was_training)
-    return history

@@ -143,6 +143,25 @@ def test_fit_with_a_model_that_computes_its_own_loss():
         rc.train.fit(torch.nn.Linear(3, 1), (x, y), loss_fn=None, epochs=1)
 
 
+def test_a_model_with_its_own_loss_is_not_walked_in_chunks():
+    """Three calling forms: no chapter needs an own-loss model with the state carried."""
+    x = torch.randn(4, 6, 1)
+
+    class OwnLossStateful(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = rc.models.ElmanNetwork(1, 3, 1)
+
+        def forward(self, x, y, state=None):
+            out, state = self.net(x, state)
+            return out, torch.nn.functional.mse_loss(out, y), state
+
+    with pytest.raises(ValueError, match="loss_fn=None .* cannot be walked in chunks"):
+        rc.train.fit(OwnLossStateful(), (x, x), loss_fn=None, chunk_length=2, epochs=1)
+    with pytest.raises(ValueError, match="needs a loss_fn"):
+        rc.train.evaluate(OwnLossStateful(), (x, x), None, stateful=True)
+
+
 # --------------------------------------------------------------------------- bad input
 
 def test_fit_refuses_targets_that_would_broadcast():
@@ -222,6 +241,8 @@ def test_fit_applies_the_schedule_per_update():
     assert abs(seen[0] - 0.1) < 1e-12 and all(a > b for a, b in zip(seen, seen[1:]))
     with pytest.raises(ValueError, match="lr_schedule"):
         rc.train.fit(model, (x, y), epochs=1, lr_schedule="nope")
+
+
 def test_fit_stops_after_max_updates_inside_an_epoch():
     torch.manual_seed(0)
     x, y = _linear_problem()
@@ -288,6 +309,9 @@ def test_fit_lr_schedule_sets_the_rate_of_every_update():
     (dict(lr_schedule=0.5), "lr_schedule must be one of"),
     (dict(lr_schedule=lambda u: -1.0), r"lr_schedule\(0\) must return"),
     (dict(lr_schedule=lambda u: "fast"), r"lr_schedule\(0\) must return"),
+    (dict(clip_norm=0), "clip_norm must be a positive"),          # before any update
+    (dict(clip_value=-1.0), "clip_value must be a positive"),
+    (dict(loss_fn=lambda out, y: (out - y) ** 2), r"the loss must be a scalar tensor, got \(64, 1\)"),
 ])
 def test_fit_refuses_bad_budgets_and_schedules(kwargs, message):
     x, y = _linear_problem()
