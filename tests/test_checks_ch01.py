@@ -250,3 +250,8 @@ def test_a_check_given_too_few_answers_blames_the_call_not_itself():
     assert not result.passed
     assert "report this to your instructor" not in result.message
     assert "takes 2 answer(s), count_window_mlp, count_rnn" in result.message
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"recursive_filter": (rf_solution,), "moving_average": (ma_solution,),
+             "parameter_counts": (mlp_solution, rnn_solution)}

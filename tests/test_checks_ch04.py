@@ -216,3 +216,7 @@ def test_cd_round_off_restore_is_named():
         pytest.skip("no round-off left with these numbers")
     r = ch04.central_difference(restored_by_arithmetic)
     assert not r and "rounding error" in r.message, r.message
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"bptt_step": (solution_step,), "central_difference": (solution_cd,)}

@@ -189,3 +189,12 @@ def test_clip_by_norm_solutions_and_stub():
 def test_clip_by_norm_mistakes(wrong, words):
     r = ch05.clip_by_norm(wrong)
     assert not r and words in r.message, r.message
+
+
+def gradient_norm(rho, lag):
+    return rho ** lag
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"scale_to_radius": (scale_ok,), "predicted_gradient_norm": (gradient_norm,),
+             "clip_by_norm": (clip_ok,)}

@@ -170,3 +170,7 @@ def test_lstm_step_transposed_answer_is_named():
 def test_lstm_step_float32_gets_a_precision_hint():
     r = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*[t.float() for t in a]))
     assert not r and "float32" in r.message
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"lstm_step": (lstm_step,), "n_params": (n_params,)}

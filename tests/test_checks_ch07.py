@@ -162,3 +162,7 @@ def test_after_pulse_and_at_rest_rejects_garbage():
     assert not result and "expected" in str(result)
     result = ch07.after_pulse_and_at_rest(lambda z, x, w: 1 / (1 - z))
     assert not result and "two tensors" in str(result)
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"gru_step": (make_step(),), "after_pulse_and_at_rest": (after_pulse_and_at_rest,)}

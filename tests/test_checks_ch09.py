@@ -295,3 +295,8 @@ def test_sample_text_names_the_mistake(fn, words):
     result = ch09.sample_text(fn)
     assert not result
     assert words in str(result), str(result)
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"sample_next": (sample_next,), "bits_and_perplexity": (bits_and_perplexity,),
+             "bigram_cross_entropy": (bigram_cross_entropy,), "sample_text": (_sample_text(),)}

@@ -182,3 +182,7 @@ def test_caption_refuses_sorting_in_place():
 def test_caption_other_wrong_answer_says_expected():
     result = ch11.caption(lambda objects: "a small red circle")
     assert not result and "expected" in str(result)
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"sentence_bleu": (bleu_ok,), "caption": (caption_ok,)}

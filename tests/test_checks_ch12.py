@@ -225,3 +225,7 @@ def test_tensor_answers_refuse_numpy_arrays():
     import numpy as np
     with pytest.raises(CheckFailed, match="expected a torch tensor"):
         as_array(np.zeros(3), "h", tensor=True)
+
+
+# the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
+SOLUTIONS = {"combine": (combine_ok,), "scan": (scan_ok,)}

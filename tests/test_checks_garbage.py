@@ -7,84 +7,105 @@ complex number, NaN, a tensor that requires grad), garbage derived from its refe
 answer (None inside the tuple, one example's state instead of the batch's, integer, boolean
 and complex dtypes, NaN, lists instead of tensors) and broken functions (missing or extra
 arguments, raising, not a function). The reference solutions of the chapter tests still pass.
+
+The checks are found, not listed: every ``@check`` in ``rnncourse/checks/chNN.py`` declares
+the kinds of answer it accepts (``accepts=("numbers", "tuple of 2", "tensor")``, words from
+``rc.checks.ANSWER_KINDS``), which choose the spoiled answers it is fed, and
+``tests/test_checks_chNN.py`` gives its reference solution in ``SOLUTIONS`` (check name ->
+the student functions it is called with). A check without either fails
+``test_every_check_declares_what_it_accepts_and_has_a_solution``, which names it.
 """
 
+import importlib
 import inspect
 import math
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-import rnncourse as rc
-from rnncourse.checks import CheckResult, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12
-
-from test_checks_ch01 import ma_solution, mlp_solution, rf_solution, rnn_solution
-from test_checks_ch02 import fit_ar_ok, nmse_ok
-from test_checks_ch03 import online_ok, step_ok
-from test_checks_ch04 import solution_cd, solution_step
-from test_checks_ch05 import clip_ok, scale_ok
-from test_checks_ch06 import lstm_step, n_params
-from test_checks_ch07 import after_pulse_and_at_rest, make_step
-from test_checks_ch08 import make_bidirectional, make_bound
-from test_checks_ch12 import combine_ok, scan_ok
-from test_checks_ch11 import bleu_ok, caption_ok
-from test_checks_ch09 import _sample_text, bigram_cross_entropy, bits_and_perplexity, sample_next
-from test_checks_ch10 import make_attention, make_scores
+import rnncourse.checks
+from rnncourse.checks import ANSWER_KINDS, CheckResult, tuple_size
 
 
-def gradient_norm(rho, lag):
-    return rho ** lag
+def chapter_check_modules():
+    """Every ``rnncourse/checks/chNN.py``, imported."""
+    folder = Path(rnncourse.checks.__file__).parent
+    return [importlib.import_module(f"rnncourse.checks.{path.stem}")
+            for path in sorted(folder.glob("ch[0-9]*.py"))]
 
 
-# name -> (check, the student functions it is given, kinds of answer)
-#   tuple: the answer is a tuple (or list) of n values ("tuple of n"); batch: it holds
-#   (batch, H) states;
-#   tensor: the exercise returns tensors (a list is refused); count: the answer is a count;
-#   text: the answer is a string; int named: an integer answer is a mistake the check names
-CHECKS = {
-    "1.1 recursive_filter": (ch01.recursive_filter, (rf_solution,), set()),
-    "1.2 moving_average": (ch01.moving_average, (ma_solution,), set()),
-    "1.5 parameter_counts": (ch01.parameter_counts, (mlp_solution, rnn_solution), {"count"}),
-    "2.1 nmse": (ch02.nmse, (nmse_ok,), set()),
-    "2.2 fit_ar": (ch02.fit_ar, (fit_ar_ok,), {"tuple", "tuple of 2"}),
-    "3.1 elman_step": (ch03.elman_step, (step_ok,), {"tuple", "tuple of 2", "batch", "tensor"}),
-    "3.2 online_step": (ch03.online_step, (online_ok,), {"tuple", "tuple of 3", "batch", "tensor"}),
-    "4.1 bptt_step": (ch04.bptt_step, (solution_step,), {"tuple", "tuple of 4", "batch"}),
-    "4.2 central_difference": (ch04.central_difference, (solution_cd,), set()),
-    "5.1 scale_to_radius": (ch05.scale_to_radius, (scale_ok,), {"tensor"}),
-    "5.2 predicted_gradient_norm": (ch05.predicted_gradient_norm, (gradient_norm,), set()),
-    "5.3 clip_by_norm": (ch05.clip_by_norm, (clip_ok,), {"tuple", "tuple of 3", "tensor"}),
-    "6.1 lstm_step": (ch06.lstm_step, (lstm_step,), {"tuple", "tuple of 2", "batch", "tensor"}),
-    "6.2 n_params": (ch06.n_params, (n_params,), {"count"}),
-    "7.1 gru_step": (ch07.gru_step, (make_step(),), {"batch", "tensor"}),
-    "7.2 after_pulse_and_at_rest": (ch07.after_pulse_and_at_rest, (after_pulse_and_at_rest,),
-                                    {"tuple", "tuple of 2", "tensor"}),
-    "8.1 bidirectional": (ch08.bidirectional, (make_bidirectional(),), {"tensor"}),
-    # an int 0 is what a forgotten guess term returns (sum over an empty range): the check
-    # names that mistake, so the integer-dtype spoiler does not apply
-    "8.2 causal_bound": (ch08.causal_bound, (make_bound(),), {"int named"}),
-    "12.1 combine": (ch12.combine, (combine_ok,), {"tuple", "tuple of 2", "tensor"}),
-    "12.2 scan": (ch12.scan, (scan_ok,), {"tensor"}),
-    "11.1 sentence_bleu": (ch11.sentence_bleu, (bleu_ok,), set()),
-    "11.2 caption": (ch11.caption, (caption_ok,), {"text"}),
-    # the draws are ids (whole numbers): "count" skips the dtype spoilers, which do not apply
-    "9.1 sample_next": (ch09.sample_next, (sample_next,), {"count"}),
-    "9.2 bits_and_perplexity": (ch09.bits_and_perplexity, (bits_and_perplexity,), {"tuple", "tuple of 2"}),
-    "9.3 bigram_cross_entropy": (ch09.bigram_cross_entropy, (bigram_cross_entropy,), set()),
-    "9.4 sample_text": (ch09.sample_text, (_sample_text(),), {"count"}),
-    "10.1 attention_step": (ch10.attention_step, (make_attention(),),
-                            {"tuple", "tuple of 2", "batch", "tensor"}),
-    "10.2 sequence_scores": (ch10.sequence_scores, (make_scores(),), {"tuple", "tuple of 2"}),
-}
+def _solutions_of(module) -> dict:
+    """The ``SOLUTIONS`` of the module's ``tests/test_checks_chNN.py`` ({} if none)."""
+    chapter = module.__name__.rsplit(".", 1)[1]
+    try:
+        tests = importlib.import_module(f"test_checks_{chapter}")
+    except ModuleNotFoundError as e:
+        if e.name != f"test_checks_{chapter}":
+            raise
+        return {}
+    return getattr(tests, "SOLUTIONS", {})
 
 
-def test_every_check_is_covered_and_states_what_it_expects():
-    found = {f"{fn.exercise} {name}" for module in (ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12)
-             for name, fn in vars(module).items() if hasattr(fn, "exercise")}
-    assert found == set(CHECKS)
+def discover(modules, solutions_of=_solutions_of):
+    """``({"6.1 lstm_step": (check, solutions, accepts), ...}, problems)``: the checks defined
+    in ``modules`` that can be fed garbage, and one line for each check that cannot (no
+    ``accepts`` declared, or no reference solution)."""
+    found, problems = {}, []
+    for module in modules:
+        solutions = solutions_of(module)
+        for attr, fn in vars(module).items():
+            if not hasattr(fn, "exercise") or getattr(fn, "__module__", None) != module.__name__:
+                continue
+            name = f"{fn.exercise} {attr}"
+            where = f"{module.__name__}.{attr} (exercise {fn.exercise})"
+            if not getattr(fn, "accepts", None):
+                problems.append(f"{where} declares no kinds of answer: add accepts=(...) to its "
+                                f"@check, words from {sorted(ANSWER_KINDS)}")
+            if attr not in solutions:
+                problems.append(f"{where} has no reference solution: add {attr!r} to SOLUTIONS "
+                                f"in tests/test_checks_{module.__name__.rsplit('.', 1)[1]}.py")
+            elif getattr(fn, "accepts", None):
+                found[name] = (fn, tuple(solutions[attr]), fn.accepts)
+    return found, problems
+
+
+CHECKS, PROBLEMS = discover(chapter_check_modules())
+
+
+def test_every_check_declares_what_it_accepts_and_has_a_solution():
+    assert not PROBLEMS, "\n".join(PROBLEMS)
+    assert len(CHECKS) >= 28  # the twelve chapters' checks, at least
     for check, _, _ in CHECKS.values():
         assert len(check.expects) > 20, check.__name__
+
+
+def test_a_check_without_a_declaration_fails_by_name():
+    module = types.ModuleType("rnncourse.checks.ch99")
+
+    @rnncourse.checks.check("99.1", expects="forgotten(x) returning one number, undeclared")
+    def forgotten(student_fn):
+        return "correct"
+
+    forgotten.__module__ = module.__name__
+    module.forgotten = forgotten
+    found, problems = discover([module], solutions_of=lambda m: {"forgotten": (abs,)})
+    assert not found
+    assert len(problems) == 1 and "rnncourse.checks.ch99.forgotten (exercise 99.1)" in problems[0]
+    assert "declares no kinds of answer" in problems[0]
+    _, problems = discover([module], solutions_of=lambda m: {})
+    assert any("no reference solution" in p and "forgotten" in p for p in problems)
+
+
+def test_a_declaration_with_unknown_words_is_refused_where_it_is_written():
+    with pytest.raises(ValueError, match="99.2 typo.*unknown kind"):
+        @rnncourse.checks.check("99.2", expects="typo(x) returning one number", accepts=("number",))
+        def typo(student_fn):
+            return "correct"
+    with pytest.raises(ValueError, match="exactly one"):
+        rnncourse.checks.check("99.3", accepts=("tensor",))(lambda student_fn: "correct")
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -223,33 +244,33 @@ def _tolist(v):
     return v.tolist() if isinstance(v, (torch.Tensor, np.ndarray)) and v.ndim > 0 else v
 
 
-DERIVED = {  # kind -> (which checks it applies to, how the answer is spoiled)
-    "integer dtype": (lambda flags: not flags & {"count", "text", "int named"},
+DERIVED = {  # kind -> (which checks it applies to, by their accepts, how the answer is spoiled)
+    "integer dtype": (lambda kinds: "numbers" in kinds and "integers named" not in kinds,
                       lambda out: _map_leaves(out, lambda v: _cast(v, np.int64, torch.int64, int))),
-    "boolean dtype": (lambda flags: not flags & {"count", "text"},
+    "boolean dtype": (lambda kinds: "numbers" in kinds,
                       lambda out: _map_leaves(out, lambda v: _cast(v, bool, torch.bool, bool))),
-    "complex dtype": (lambda flags: not flags & {"count", "text"},
+    "complex dtype": (lambda kinds: "numbers" in kinds,
                       lambda out: _map_leaves(out, lambda v: _cast(
                           v, np.complex128, torch.complex128, complex))),
-    "NaN inside": (lambda flags: not flags & {"count", "text"}, lambda out: _map_leaves(out, _nan)),
-    "one example's state": (lambda flags: "batch" in flags,
+    "NaN inside": (lambda kinds: "numbers" in kinds, lambda out: _map_leaves(out, _nan)),
+    "one example's state": (lambda kinds: "batch" in kinds,
                             lambda out: _map_leaves(out, _first_row)),
-    "lists instead of tensors": (lambda flags: "tensor" in flags,
+    "lists instead of tensors": (lambda kinds: "tensor" in kinds,
                                  lambda out: _map_leaves(out, _tolist)),
     "wrong-shape tensors that require grad": (
-        lambda flags: not flags & {"count", "text"},
+        lambda kinds: "numbers" in kinds,
         lambda out: _map_leaves(out, lambda v: torch.zeros(2, dtype=torch.float64,
                                                            requires_grad=True))),
-    "the tuple without its last value": (lambda flags: "tuple" in flags,
+    "the tuple without its last value": (lambda kinds: tuple_size(kinds) is not None,
                                          lambda out: type(out)(out[:-1])),
-    "the tuple with one value more": (lambda flags: "tuple" in flags,
+    "the tuple with one value more": (lambda kinds: tuple_size(kinds) is not None,
                                       lambda out: type(out)(list(out) + [out[-1]])),
-    "a dict instead of the tuple": (lambda flags: "tuple" in flags,
+    "a dict instead of the tuple": (lambda kinds: tuple_size(kinds) is not None,
                                     lambda out: {i: v for i, v in enumerate(out)}),
 }
 for _i in range(4):
     DERIVED[f"None as value {_i + 1} of the tuple"] = (
-        lambda flags, i=_i: any(f.startswith("tuple of ") and i < int(f[9:]) for f in flags),
+        lambda kinds, i=_i: i < (tuple_size(kinds) or 0),
         lambda out, i=_i: type(out)(None if j == i else v for j, v in enumerate(out)))
 
 
@@ -260,15 +281,15 @@ def _spoiled(solution, spoil):
 
 
 def derived_cases():
-    for name, (check, solutions, flags) in CHECKS.items():
+    for name, (check, solutions, accepts) in CHECKS.items():
         for kind, (applies, _) in DERIVED.items():
-            if applies(flags):
+            if applies(accepts):
                 yield pytest.param(name, kind, id=f"{name}-{kind}")
 
 
 @pytest.mark.parametrize("name, kind", list(derived_cases()))
 def test_spoiled_reference_answers_are_refused_with_what_was_expected(name, kind):
-    check, solutions, flags = CHECKS[name]
+    check, solutions, _ = CHECKS[name]
     spoil = DERIVED[kind][1]
     for i in range(len(solutions)):
         result = check(*_replace(solutions, i, _spoiled(solutions[i], spoil)))
@@ -276,10 +297,12 @@ def test_spoiled_reference_answers_are_refused_with_what_was_expected(name, kind
 
 
 def test_none_inside_dict_of_new_params():
+    online_step, (online_ok,), _ = CHECKS["3.2 online_step"]
+
     def student(*args):
         new, ctx, loss = online_ok(*args)
         return {**new, "b_h": None}, ctx, loss
-    assert_helpful_failure(ch03.online_step(student))
+    assert_helpful_failure(online_step(student))
 
 
 # ---------------------------------------------------------------- precision and gradients
@@ -292,7 +315,7 @@ def _in_float32(solution):
     return student
 
 
-@pytest.mark.parametrize("name", [n for n, (_, _, flags) in CHECKS.items() if "count" not in flags])
+@pytest.mark.parametrize("name", [n for n, (_, _, kinds) in CHECKS.items() if "count" not in kinds])
 def test_float32_answers_pass_or_get_a_precision_hint(name):
     check, solutions, _ = CHECKS[name]
     result = check(_in_float32(solutions[0]), *solutions[1:])
@@ -301,17 +324,17 @@ def test_float32_answers_pass_or_get_a_precision_hint(name):
         assert "float32" in result.message and "float64" in result.message, result.message
 
 
-@pytest.mark.parametrize("check, solution", [(ch06.lstm_step, lstm_step),
-                                             (ch07.gru_step, make_step())])
-def test_float32_where_float64_matters_gets_a_precision_hint(check, solution):
+@pytest.mark.parametrize("name", ["6.1 lstm_step", "7.1 gru_step"])
+def test_float32_where_float64_matters_gets_a_precision_hint(name):
+    check, (solution,), _ = CHECKS[name]
     result = check(_in_float32(solution))
     assert not result.passed
     assert "float32 precision" in result.message and "expected float64" in result.message, \
         result.message
 
 
-@pytest.mark.parametrize("name", [n for n, (_, _, flags) in CHECKS.items()
-                                  if "count" not in flags and n != "3.2 online_step"])
+@pytest.mark.parametrize("name", [n for n, (_, _, kinds) in CHECKS.items()
+                                  if "count" not in kinds and n != "3.2 online_step"])
 def test_right_answers_as_tensors_that_require_grad_still_pass(name):
     check, solutions, _ = CHECKS[name]
 
@@ -328,9 +351,10 @@ def test_the_last_resort_message_says_expected_and_got():
     result = CHECKS["6.1 lstm_step"][0]  # a real check keeps its expects text
     assert "lstm_step(x, h, c, W_x, W_h, b)" in result.expects
 
-    @rc.checks.check("0.9", expects="f(x) returning an array of shape (3,)")
+    @rnncourse.checks.check("0.9", expects="f(x) returning an array of shape (3,)",
+                            accepts=("numbers",))
     def buggy(fn):
-        rc.checks.call(fn, 1.0)
+        rnncourse.checks.call(fn, 1.0)
         raise KeyError("oops")
 
     r = buggy(lambda x: "abc")

@@ -9,7 +9,7 @@ Writing a check:
 
 .. code-block:: python
 
-    @check("2.1", expects="nmse(y, y_hat, variance) returning one number")
+    @check("2.1", expects="nmse(y, y_hat, variance) returning one number", accepts=("numbers",))
     def nmse(student_fn):
         got = call(student_fn, y, y_hat, var)          # runs the student's code safely
         as_number(got, "nmse")                         # one number, or "expected ..."
@@ -23,7 +23,9 @@ a message that names the likely mistake (a transposed matrix, a wrong shape, one
 ``mistakes`` given).
 
 Every check states what it expects (``@check("6.1", expects="lstm_step(x, ...) returning
-...")``). A student's return value is never used before it is validated: :func:`unpack`
+...")``) and declares the kinds of answer it accepts (``accepts=("numbers", "tuple of 2",
+"batch", "tensor")``, words from :data:`ANSWER_KINDS`), from which the tests build its garbage
+answers. A student's return value is never used before it is validated: :func:`unpack`
 (a tuple of ``n`` values), :func:`as_array` (numbers of a given shape), :func:`as_number` (one
 number) and :func:`whole_number` (a count) fail with :func:`reject`, and the decorator adds
 "expected <what the check expects>" to those messages. An exception that a check did not
@@ -47,7 +49,8 @@ import torch
 from ..utils import to_numpy
 
 __all__ = ["CheckResult", "CheckFailed", "BadAnswer", "check", "require", "call", "compare", "fail",
-           "reject", "describe", "unpack", "as_array", "as_number", "whole_number"]
+           "reject", "describe", "unpack", "as_array", "as_number", "whole_number", "ANSWER_KINDS",
+           "tuple_size"]
 
 
 PASSED, NOT_YET = "PASSED", "NOT YET"   # words, not emoji: every font renders them
@@ -393,18 +396,70 @@ def _expects_from_doc(fn: Callable) -> str:
     return doc.strip().rstrip(".")
 
 
-def check(exercise: str, expects: str | None = None):
+# The kinds of answer a check accepts, declared with ``@check(..., accepts=(...))``. Every
+# check names one kind of value and may add the forms around it; the garbage-answer tests
+# (tests/test_checks_garbage.py) read the declaration to choose which spoiled answers to feed it.
+ANSWER_KINDS = {
+    # the value: exactly one of these
+    "numbers": "floating-point numbers (one number, an array or a tensor): integer, boolean and "
+               "complex answers are refused",
+    "count": "whole numbers (a count, or token ids): an integer answer is right",
+    "text": "a string",
+    # the forms around it: any of these
+    "tuple of N": "a tuple or list of N values (N = 2, 3, ...), e.g. \"tuple of 2\" for a pair",
+    "tensor": "torch tensors: a list or a NumPy array is refused",
+    "batch": "states with one row per example, shape (batch, H)",
+    "integers named": "an integer answer is a typical mistake that the check names (instead of "
+                      "refusing its dtype)",
+}
+_VALUE_KINDS = ("numbers", "count", "text")
+
+
+def tuple_size(accepts) -> int | None:
+    """N if a check's ``accepts`` holds "tuple of N", else None."""
+    for kind in accepts or ():
+        if kind.startswith("tuple of "):
+            return int(kind[len("tuple of "):])
+    return None
+
+
+def _checked_accepts(accepts, name: str) -> tuple[str, ...] | None:
+    """``accepts`` as a tuple of known kinds, or a ValueError naming the check."""
+    if accepts is None:
+        return None  # undeclared: works in a notebook, fails tests/test_checks_garbage.py
+    if isinstance(accepts, str):
+        accepts = (accepts,)
+    accepts = tuple(accepts)
+    unknown = [k for k in accepts if k not in ANSWER_KINDS and not (
+        isinstance(k, str) and k.startswith("tuple of ") and k[9:].isdigit() and int(k[9:]) >= 2)]
+    if unknown:
+        raise ValueError(f"check {name}: unknown kind(s) of answer {unknown} in accepts; "
+                         f"expected kinds from {sorted(ANSWER_KINDS)}")
+    values = [k for k in accepts if k in _VALUE_KINDS]
+    if len(values) != 1:
+        raise ValueError(f"check {name}: accepts={accepts} names {len(values)} of the value kinds "
+                         f"{_VALUE_KINDS}; expected exactly one")
+    if sum(k.startswith("tuple of ") for k in accepts) > 1:
+        raise ValueError(f"check {name}: accepts={accepts} names two tuple sizes; expected one")
+    return accepts
+
+
+def check(exercise: str, expects: str | None = None, accepts=None):
     """Decorator that turns a function raising :class:`CheckFailed` into a safe check.
 
     ``expects`` says, in a student's words, what the check expects (the call it makes and
     the form of the result); without it, the first paragraph of the check's docstring is
-    used. The wrapped function returns a :class:`CheckResult`; it never raises. An
-    unforeseen exception gives "could not use your answer: expected ..., got ..." and says
-    that the check itself failed, so a bug in a check stays visible.
+    used. ``accepts`` declares, from :data:`ANSWER_KINDS`, the kinds of answer the student's
+    function returns, e.g. ``("numbers", "tuple of 2", "tensor")``; the garbage-answer tests
+    find every check and feed it the wrong answers that fit its declaration (a check without
+    one fails those tests). The wrapped function returns a :class:`CheckResult`; it never
+    raises. An unforeseen exception gives "could not use your answer: expected ..., got ..."
+    and says that the check itself failed, so a bug in a check stays visible.
     """
 
     def decorate(fn: Callable) -> Callable[..., CheckResult]:
         what_expected = expects if expects is not None else _expects_from_doc(fn)
+        declared = _checked_accepts(accepts, f"{exercise} {fn.__name__}")
 
         signature = inspect.signature(fn)
 
@@ -445,6 +500,7 @@ def check(exercise: str, expects: str | None = None):
 
         wrapper.exercise = exercise
         wrapper.expects = what_expected
+        wrapper.accepts = declared
         return wrapper
 
     return decorate

@@ -25,7 +25,8 @@ def _shift(y: np.ndarray) -> np.ndarray:
 
 
 @check("1.1", expects="recursive_filter(x, a, b) returning the states h_1 ... h_T: "
-       "one float for each input, as an array of the same length as x")
+       "one float for each input, as an array of the same length as x",
+       accepts=("numbers",))
 def recursive_filter(student_fn):
     """Exercise 1.1: ``recursive_filter(x, a, b)`` returns ``h`` with ``h_t = a h_{t-1} + b x_t``."""
     for seed, a, b in ((0, 0.7, 0.5), (1, -0.6, 2.0), (2, 0.95, 1.5)):
@@ -66,7 +67,8 @@ def recursive_filter(student_fn):
 
 
 @check("1.2", expects="moving_average(x, L) returning one float for each input: the mean of "
-       "x_t, ..., x_{t-L+1}, as an array of the same length as x")
+       "x_t, ..., x_{t-L+1}, as an array of the same length as x",
+       accepts=("numbers",))
 def moving_average(student_fn):
     """Exercise 1.2: ``moving_average(x, L)``, the causal mean of the last ``L`` inputs."""
     for seed, L in ((3, 5), (4, 1), (5, 8)):
@@ -120,7 +122,8 @@ def _reference_counts(L: int, H: int) -> tuple[int, int]:
 
 
 @check("1.5", expects="count_window_mlp(L, H) and count_rnn(H), each returning a whole number "
-       "(the number of trainable weights)")
+       "(the number of trainable weights)",
+       accepts=("count",))
 def parameter_counts(count_window_mlp, count_rnn):
     """Exercise 1.5: ``count_window_mlp(L, H)`` and ``count_rnn(H)`` (one input, one output)."""
     for L, H in ((12, 10), (100, 10), (5, 4), (30, 3)):

@@ -15,7 +15,8 @@ from . import as_array, as_number, reject, unpack  # validate answers
 
 
 @check("2.1", expects="nmse(y, y_hat, variance) returning one number: "
-       "sum((y - y_hat)**2) / (N * variance)")
+       "sum((y - y_hat)**2) / (N * variance)",
+       accepts=("numbers",))
 def nmse(student_fn):
     """Exercise 2.1: ``nmse(y, y_hat, variance) = sum (y - y_hat)^2 / (N * variance)``."""
     rng = np.random.default_rng(21)
@@ -72,7 +73,8 @@ def _ls(X, y, intercept=True):
 
 
 @check("2.2", expects="fit_ar(series, p) returning the pair (w, b): w an array of the p lag "
-       "coefficients (w[0] for x(t-1)), b one number (the intercept)")
+       "coefficients (w[0] for x(t-1)), b one number (the intercept)",
+       accepts=("numbers", "tuple of 2"))
 def fit_ar(student_fn):
     """Exercise 2.2: ``fit_ar(series, p)`` returns ``(w, b)``: ``x(t) ~ sum_k w[k-1] x(t-k) + b``."""
     series = _ar_series(120, seed=22)

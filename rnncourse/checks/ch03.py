@@ -34,7 +34,8 @@ def _clone(p: dict) -> dict:
 
 
 @check("3.1", expects="elman_step(x_t, context, W_xh, W_hh, b_h, W_hy, b_y) returning the pair "
-       "(y_t, h_t): tensors of shape (batch, outputs) and (batch, hidden)")
+       "(y_t, h_t): tensors of shape (batch, outputs) and (batch, hidden)",
+       accepts=("numbers", "tuple of 2", "batch", "tensor"))
 def elman_step(student_fn):
     """Exercise 3.1: one Elman step with a copied context; batches are rows."""
     p = _params(31)
@@ -115,7 +116,8 @@ def _grads_without_tanh_prime(p: dict, c, x, y):
 
 @check("3.2", expects="online_step(params, context, x_t, y_t, lr) returning the triple "
        "(new_params, new_context, loss): a dict of tensors with the keys W_xh, W_hh, b_h, W_hy, "
-       "b_y, a tensor of shape (1, hidden) and one number")
+       "b_y, a tensor of shape (1, hidden) and one number",
+       accepts=("numbers", "tuple of 3", "batch", "tensor"))
 def online_step(student_fn):
     """Exercise 3.2: one step of the online loop (forward, error, gradient, update, copy)."""
     p = _params(33, n_in=1, n_hidden=3, n_out=1)

@@ -25,7 +25,8 @@ def _step_data(seed: int = 4):
 
 
 @check("4.1", expects="bptt_step(dh_out, dh_next, h, h_prev, x, W_hh) returning the four "
-       "arrays (dW_xh, dW_hh, db_h, dh_prev), shaped like W_xh, W_hh, b_h and h_prev")
+       "arrays (dW_xh, dW_hh, db_h, dh_prev), shaped like W_xh, W_hh, b_h and h_prev",
+       accepts=("numbers", "tuple of 4", "batch"))
 def bptt_step(student_fn):
     """Exercise 4.1: bptt_step(dh_out, dh_next, h, h_prev, x, W_hh) -> (dW_xh, dW_hh, db_h, dh_prev)."""
     dh_out, dh_next, h, h_prev, x, W_hh = _step_data()
@@ -105,7 +106,8 @@ def _test_function():
 
 
 @check("4.2", expects="central_difference(f, theta, eps) returning an array of the "
-       "shape of theta: (f(theta + eps e_i) - f(theta - eps e_i)) / (2 eps) in each entry")
+       "shape of theta: (f(theta + eps e_i) - f(theta - eps e_i)) / (2 eps) in each entry",
+       accepts=("numbers",))
 def central_difference(student_fn):
     """Exercise 4.2: central_difference(f, theta, eps) -> array like theta."""
     f, grad, theta = _test_function()

@@ -77,7 +77,8 @@ def _estimate_hint(got, W, rho, known) -> str | None:
 
 
 @check("5.1", expects="scale_to_radius(W, rho) returning a torch.Tensor of the shape of W: "
-       "W scaled so that its largest |eigenvalue| is rho")
+       "W scaled so that its largest |eigenvalue| is rho",
+       accepts=("numbers", "tensor"))
 def scale_to_radius(student_fn):
     """Exercise 5.1: ``scale_to_radius(W, rho)`` returns ``W`` scaled to spectral radius ``rho``."""
     for W in _test_matrices():
@@ -147,7 +148,8 @@ def _measured_norms(rho: float, T: int = 41) -> np.ndarray:
 
 
 @check("5.2", expects="predicted_gradient_norm(rho, lag) returning one number: the predicted "
-       "norm ||dL_T/dh_t|| for that lag")
+       "norm ||dL_T/dh_t|| for that lag",
+       accepts=("numbers",))
 def predicted_gradient_norm(student_fn):
     """Exercise 5.2: ``predicted_gradient_norm(rho, lag)`` for the orthogonal linear RNN."""
     for rho in (0.8, 1.0, 1.1):
@@ -205,7 +207,8 @@ def _total_norm(grads):
 
 
 @check("5.3", expects="clip_by_norm(grads, max_norm) returning a list of tensors, one per "
-       "gradient and of its shape, all scaled by one factor when their total norm exceeds max_norm")
+       "gradient and of its shape, all scaled by one factor when their total norm exceeds max_norm",
+       accepts=("numbers", "tuple of 3", "tensor"))
 def clip_by_norm(student_fn):
     """Exercise 5.3: ``clip_by_norm(grads, max_norm)`` returns the list of clipped gradients."""
     from ..train import clip_gradients

@@ -46,7 +46,8 @@ def _as_pair(got, what):
 
 
 @check("6.1", expects="lstm_step(x, h, c, W_x, W_h, b) returning the pair (h_new, c_new), "
-       "each a tensor of shape (batch, H), in the inputs' dtype (float64)")
+       "each a tensor of shape (batch, H), in the inputs' dtype (float64)",
+       accepts=("numbers", "tuple of 2", "batch", "tensor"))
 def lstm_step(student_fn):
     """Exercise 6.1: ``lstm_step(x, h, c, W_x, W_h, b) -> (h_new, c_new)``."""
     gen = torch.Generator().manual_seed(6)
@@ -159,7 +160,8 @@ def reference_n_params(kind, input_size, hidden_sizes, output_size, *, readout=T
 
 
 @check("6.2", expects="n_params(kind, input_size, hidden_sizes, output_size) returning a whole "
-       "number: the trainable weights of the stacked layers and the linear readout")
+       "number: the trainable weights of the stacked layers and the linear readout",
+       accepts=("count",))
 def n_params(student_fn):
     """Exercise 6.2: ``n_params(kind, input_size, hidden_sizes, output_size) -> int``."""
     from ..models import SequenceRegressor

@@ -50,7 +50,8 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
 
 
 @check("7.1", expects="gru_step(x, h, W_x, W_h, b) returning the new state h_t alone: one "
-       "tensor of shape (batch, H), in the inputs' dtype (float64)")
+       "tensor of shape (batch, H), in the inputs' dtype (float64)",
+       accepts=("numbers", "batch", "tensor"))
 def gru_step(student_fn):
     """Exercise 7.1: ``gru_step(x, h, W_x, W_h, b)`` returns ``h_t`` (z keeps the old state)."""
     g = torch.Generator().manual_seed(7)
@@ -131,7 +132,8 @@ def _after_and_rest(z, x, window, *, tau="exact", include_pulse=False, rest_all_
 
 @check("7.2", expects="after_pulse_and_at_rest(z, x, window) returning two tensors (tau_after, "
        "tau_rest), each of shape (H,): every unit's median time constant 1 / (1 - z_t) over the "
-       "window steps after each pulse, and over the other steps with zero input")
+       "window steps after each pulse, and over the other steps with zero input",
+       accepts=("numbers", "tuple of 2", "tensor"))
 def after_pulse_and_at_rest(student_fn):
     """Exercise 7.2: ``after_pulse_and_at_rest(z, x, window)`` -> ``(tau_after, tau_rest)``."""
     g = torch.Generator().manual_seed(72)

@@ -11,7 +11,8 @@ __all__ = ["bidirectional", "causal_bound"]
 
 
 @check("8.1", expects="bidirectional(forward, backward, x) returning one tensor of shape "
-       "(batch, time, 2H): [forward outputs; backward outputs] at every step")
+       "(batch, time, 2H): [forward outputs; backward outputs] at every step",
+       accepts=("numbers", "tensor"))
 def bidirectional(student_fn):
     """Exercise 8.1: a bidirectional layer from two unidirectional ``rc.layers.Recurrent`` layers."""
     from ..cells import make_cell
@@ -107,7 +108,8 @@ _CASES = [(0.75, [2 / 3, 1 / 3], 0), (0.75, [2 / 3, 1 / 3], 1), (0.75, [2 / 3, 1
 
 
 @check("8.2", expects="causal_bound(agree, p_distance, delay) returning one number: the best "
-       "accuracy of a left-to-right tagger on the modifiers")
+       "accuracy of a left-to-right tagger on the modifiers",
+       accepts=("numbers", "integers named"))
 def causal_bound(student_fn):
     """Exercise 8.2: ``causal_bound(agree, p_distance, delay)``, the Bayes bound by hand."""
     got = []

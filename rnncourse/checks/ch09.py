@@ -78,7 +78,8 @@ def _tv(p: np.ndarray, q: np.ndarray) -> float:
 
 @check("9.1", expects="sample_next(logits, temperature, generator) returning a (batch,) int64 "
        "tensor: one id per row of logits (batch, vocab), drawn from softmax(logits / "
-       "temperature), and the arg-max when temperature is 0")
+       "temperature), and the arg-max when temperature is 0",
+       accepts=("count",))
 def sample_next(student_fn):
     """Exercise 9.1: ``sample_next(logits, temperature, generator) -> ids``."""
     V = _LOGITS.shape[0]
@@ -147,7 +148,8 @@ def sample_next(student_fn):
 
 
 @check("9.2", expects="bits_and_perplexity(loss) returning the pair (bits, perplexity) for a "
-       "cross-entropy loss in nats per character")
+       "cross-entropy loss in nats per character",
+       accepts=("numbers", "tuple of 2"))
 def bits_and_perplexity(student_fn):
     """Exercise 9.2: ``bits_and_perplexity(loss_nats) -> (bits, perplexity)``."""
     losses = [1.58, math.log(76), 0.5, 2.5]
@@ -201,7 +203,8 @@ def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, deno
 
 @check("9.3", expects="bigram_cross_entropy(train_ids, val_ids, vocab_size, alpha) returning one "
        "number: the mean of -ln p(c_t | c_{t-1}) over the validation text, p counted on the "
-       "training text with add-alpha smoothing")
+       "training text with add-alpha smoothing",
+       accepts=("numbers",))
 def bigram_cross_entropy(student_fn):
     """Exercise 9.3: ``bigram_cross_entropy(train_ids, val_ids, vocab_size, alpha)``."""
     gen = torch.Generator().manual_seed(9)
@@ -336,7 +339,8 @@ def _generated(got, what: str, batch: int, length: int, vocab: int, prompt_lengt
 
 @check("9.4", expects="sample_text(model, prompt_ids, length, temperature, generator) returning "
        "a (batch, length) int64 tensor: the new ids, each drawn from softmax(logits / "
-       "temperature) after the prompt and the ids drawn so far (arg-max at temperature 0)")
+       "temperature) after the prompt and the ids drawn so far (arg-max at temperature 0)",
+       accepts=("count",))
 def sample_text(student_fn):
     """Exercise 9.4: ``sample_text(model, prompt_ids, length, temperature, generator)``."""
     # 1. greedy decoding with a model whose prediction depends on its state: must match exactly

@@ -32,7 +32,8 @@ def _attention_variant(s, h, W_q, W_k, v, mask, *, use_mask=True, squash=True, n
 
 
 @check("10.1", expects="additive_attention(s, h, W_q, W_k, v, mask) returning the pair "
-       "(weights, context): tensors of shapes (batch, T) and (batch, Dk), in float64")
+       "(weights, context): tensors of shapes (batch, T) and (batch, Dk), in float64",
+       accepts=("numbers", "tuple of 2", "batch", "tensor"))
 def attention_step(student_fn):
     """Exercise 10.1: one step of additive attention, checked against ``rc.attention``."""
     from ..attention import additive_attention
@@ -119,7 +120,8 @@ def _scores_variant(pred, y, *, fraction=True, exact_any=False, swap=False, drop
 
 
 @check("10.2", expects="sequence_scores(pred, target) returning the pair (exact_match, "
-       "char_accuracy): two numbers between 0 and 1")
+       "char_accuracy): two numbers between 0 and 1",
+       accepts=("numbers", "tuple of 2"))
 def sequence_scores(student_fn):
     """Exercise 10.2: exact match and per-character accuracy of generated outputs."""
     g = torch.Generator().manual_seed(11)

@@ -62,7 +62,8 @@ BLEU_CASES = [
 
 
 @check("11.1", expects="sentence_bleu(hypothesis, reference) taking two strings of words "
-       "separated by spaces and returning one number between 0 and 1")
+       "separated by spaces and returning one number between 0 and 1",
+       accepts=("numbers",))
 def sentence_bleu(student_fn):
     """Exercise 11.1: unsmoothed sentence BLEU with one reference, up to 4-grams, in [0, 1]."""
     got = [as_number(call(student_fn, h, r), f"sentence_bleu({h!r}, {r!r})") for h, r in BLEU_CASES]
@@ -137,7 +138,8 @@ def _scenes():
 
 
 @check("11.2", expects="caption(objects) taking a list of shape dicts (colour, shape, size, row, "
-       "col, ...) and returning the caption as one string of words separated by spaces")
+       "col, ...) and returning the caption as one string of words separated by spaces",
+       accepts=("text",))
 def caption(student_fn):
     """Exercise 11.2: ``caption(objects)`` writes the one right caption of a scene."""
     import copy

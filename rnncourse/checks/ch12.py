@@ -19,7 +19,8 @@ def _inputs(shape, seed):
 
 
 @check("12.1", expects="combine(first, second) returning the pair (a, b) of the composed map, "
-       "two tensors shaped like the inputs")
+       "two tensors shaped like the inputs",
+       accepts=("numbers", "tuple of 2", "tensor"))
 def combine(student_fn):
     """Exercise 12.1: ``combine((a1, b1), (a2, b2))`` is the map ``h -> a1 h + b1`` followed by
     ``h -> a2 h + b2``."""
@@ -118,7 +119,8 @@ LONG_T = 2000
 
 
 @check("12.2", expects="scan(a, b) returning all states h_t, one tensor of shape (batch, time, D) "
-       "in the inputs' dtype (float64)")
+       "in the inputs' dtype (float64)",
+       accepts=("numbers", "tensor"))
 def scan(student_fn):
     """Exercise 12.2: ``scan(a, b)`` returns ``h_t = a_t h_{t-1} + b_t`` from ``h_0 = 0``."""
     for T in (13, 64, 1):
