@@ -278,9 +278,9 @@ def fused_kind(kind: Any, options: dict) -> dict:
     """A kind and options that ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` can run; returns the options
     to pass on (``reset_after=True``, the only GRU torch has, is dropped)."""
     if kind not in ("rnn", "lstm", "gru"):
-        raise ValueError(f"FastRecurrent runs torch.nn.RNN / LSTM / GRU: kind must be one of "
-                         f"['gru', 'lstm', 'rnn'], got {kind!r}; other cells run in "
-                         "rc.layers.Recurrent")
+        raise ValueError(f"unknown kind {kind!r} for FastRecurrent, which runs torch.nn.RNN / "
+                         "LSTM / GRU: expected 'rnn', 'lstm' or 'gru' (other cells run in "
+                         "rc.layers.Recurrent)")
     options = dict(options)
     if kind == "gru" and options.pop("reset_after", True) is not True:
         raise ValueError("FastRecurrent runs torch.nn.GRU, which resets after the recurrent "

@@ -59,7 +59,8 @@ def run_cell(cell: nn.Module, x: torch.Tensor, state=None, record: bool = False)
     y = torch.stack(outs, dim=1)                           # (batch, time, hidden)
     if not record:
         return y, state, None
-    return y, state, {**{k: torch.stack([r[k] for r in recs], dim=1) for k in recs[0]}, "h": y}
+    gates = {k: torch.stack([r[k] for r in recs], dim=1) for k in recs[0]}   # (batch, time, H)
+    return y, state, {**gates, "h": y}
 
 
 class _StepByStep:

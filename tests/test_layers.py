@@ -238,7 +238,7 @@ def test_bad_input_gets_clear_errors():
         layer(torch.randn(4, 7, 2), [torch.zeros(4, 3)])
     with pytest.raises(ValueError, match="unknown cell kind"):
         Recurrent("transformer", 2, 3)
-    with pytest.raises(ValueError, match="FastRecurrent runs torch.nn.RNN / LSTM / GRU"):
+    with pytest.raises(ValueError, match="for FastRecurrent, which runs torch.nn.RNN / LSTM / GRU"):
         FastRecurrent("leaky", 2, 3)
     with pytest.raises(ValueError, match="reset_after=False"):
         FastRecurrent("gru", 2, 3, reset_after=False)
