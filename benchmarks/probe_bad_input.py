@@ -38,6 +38,7 @@ import rnncourse as rc
 from rnncourse import attention, cells, decode, layers, metrics, models, train, utils
 from rnncourse.chapters import ch08, ch09, ch10, ch11, ch12
 from rnncourse.data import dates, text as dtext
+from rnncourse.fast import FastRecurrent
 
 PKG = os.path.dirname(os.path.abspath(rc.__file__))
 CASES: list[tuple[str, str, object]] = []
@@ -104,12 +105,12 @@ S = "layers"
 add(S, "Recurrent('nope', 3, 4)", lambda: layers.Recurrent("nope", 3, 4))
 add(S, "Recurrent('lstm', 3, []) no layers", lambda: layers.Recurrent("lstm", 3, []))
 add(S, "Recurrent('lstm', 3, 4.0) float hidden size", lambda: layers.Recurrent("lstm", 3, 4.0))
-add(S, "Recurrent('lstm', 3, [4, 0], fast=True)", lambda: layers.Recurrent("lstm", 3, [4, 0], fast=True))
-add(S, "Recurrent('gru', 3, [4, -2], fast=True)", lambda: layers.Recurrent("gru", 3, [4, -2], fast=True))
+add(S, "FastRecurrent('lstm', 3, [4, 0])", lambda: FastRecurrent("lstm", 3, [4, 0]))
+add(S, "FastRecurrent('gru', 3, [4, -2])", lambda: FastRecurrent("gru", 3, [4, -2]))
 add(S, "Recurrent('rnn', 3, [4, 0]) (from scratch)", lambda: layers.Recurrent("rnn", 3, [4, 0]))
 add(S, "Recurrent('lstm', 0, 4)", lambda: layers.Recurrent("lstm", 0, 4))
-add(S, "Recurrent('lstm', 3.5, 4, fast=True)", lambda: layers.Recurrent("lstm", 3.5, 4, fast=True))
-add(S, "Recurrent('leaky', 3, 4, fast=True)", lambda: layers.Recurrent("leaky", 3, 4, fast=True))
+add(S, "FastRecurrent('lstm', 3.5, 4)", lambda: FastRecurrent("lstm", 3.5, 4))
+add(S, "FastRecurrent('leaky', 3, 4)", lambda: FastRecurrent("leaky", 3, 4))
 add(S, "Recurrent('lstm', 3, [4, 5], residual=True)",
     lambda: layers.Recurrent("lstm", 3, [4, 5], residual=True))
 add(S, "Recurrent([LSTMCell(3,5), LSTMCell(4,2)]) cells do not chain",
@@ -117,37 +118,38 @@ add(S, "Recurrent([LSTMCell(3,5), LSTMCell(4,2)]) cells do not chain",
 add(S, "Recurrent(['a string'])", lambda: layers.Recurrent(["a string"]))
 add(S, "Recurrent(LSTMCell, bidirectional=True) without a pair",
     lambda: layers.Recurrent(cells.LSTMCell(3, 4), bidirectional=True))
-add(S, "Recurrent('lstm', 3, 4, fast=True, tau=2)",
-    lambda: layers.Recurrent("lstm", 3, 4, fast=True, tau=2))
-for fast in (False, True):
-    tag = "fast" if fast else "scratch"
-    add(S, f"[{tag}] lstm forward x 2-D", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)(torch.randn(2, 3)))
-    add(S, f"[{tag}] lstm forward x wrong features", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)(torch.randn(2, 5, 2)))
-    add(S, f"[{tag}] lstm forward x float64", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)(X3.double()))
-    add(S, f"[{tag}] lstm forward x int64 ids", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)(torch.ones(2, 5, 3, dtype=torch.long)))
-    add(S, f"[{tag}] lstm forward x a list", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)([[1.0, 2.0, 3.0]]))
-    add(S, f"[{tag}] lstm forward empty time", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)(torch.randn(2, 0, 3)))
-    add(S, f"[{tag}] gru states not a list", lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f)(X3, torch.zeros(2, 4)))
-    add(S, f"[{tag}] gru state wrong batch", lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f)(X3, [torch.zeros(3, 4)]))
-    add(S, f"[{tag}] gru state wrong width", lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f)(X3, [torch.zeros(2, 5)]))
-    add(S, f"[{tag}] gru state 3-D", lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f)(X3, [torch.zeros(1, 2, 4)]))
-    add(S, f"[{tag}] gru state float64", lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f)(X3, [torch.zeros(2, 4, dtype=torch.float64)]))
-    add(S, f"[{tag}] gru state on the meta device", lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f)(X3, [torch.zeros(2, 4, device="meta")]))
-    add(S, f"[{tag}] gru state a list of numbers", lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f)(X3, [[0.0] * 4]))
-    add(S, f"[{tag}] lstm state only h", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)(X3, [torch.zeros(2, 4)]))
-    add(S, f"[{tag}] lstm state (h, c) c wrong width", lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f)(X3, [(torch.zeros(2, 4), torch.zeros(2, 3))]))
+add(S, "FastRecurrent('lstm', 3, 4, tau=2)",
+    lambda: FastRecurrent("lstm", 3, 4, tau=2))
+for tag, L in (("scratch", layers.Recurrent), ("fast", FastRecurrent)):
+    add(S, f"[{tag}] lstm forward x 2-D", lambda L=L: L("lstm", 3, 4)(torch.randn(2, 3)))
+    add(S, f"[{tag}] lstm forward x wrong features", lambda L=L: L("lstm", 3, 4)(torch.randn(2, 5, 2)))
+    add(S, f"[{tag}] lstm forward x float64", lambda L=L: L("lstm", 3, 4)(X3.double()))
+    add(S, f"[{tag}] lstm forward x int64 ids", lambda L=L: L("lstm", 3, 4)(torch.ones(2, 5, 3, dtype=torch.long)))
+    add(S, f"[{tag}] lstm forward x a list", lambda L=L: L("lstm", 3, 4)([[1.0, 2.0, 3.0]]))
+    add(S, f"[{tag}] lstm forward empty time", lambda L=L: L("lstm", 3, 4)(torch.randn(2, 0, 3)))
+    add(S, f"[{tag}] gru states not a list", lambda L=L: L("gru", 3, 4)(X3, torch.zeros(2, 4)))
+    add(S, f"[{tag}] gru state wrong batch", lambda L=L: L("gru", 3, 4)(X3, [torch.zeros(3, 4)]))
+    add(S, f"[{tag}] gru state wrong width", lambda L=L: L("gru", 3, 4)(X3, [torch.zeros(2, 5)]))
+    add(S, f"[{tag}] gru state 3-D", lambda L=L: L("gru", 3, 4)(X3, [torch.zeros(1, 2, 4)]))
+    add(S, f"[{tag}] gru state float64", lambda L=L: L("gru", 3, 4)(X3, [torch.zeros(2, 4, dtype=torch.float64)]))
+    add(S, f"[{tag}] gru state on the meta device", lambda L=L: L("gru", 3, 4)(X3, [torch.zeros(2, 4, device="meta")]))
+    add(S, f"[{tag}] gru state a list of numbers", lambda L=L: L("gru", 3, 4)(X3, [[0.0] * 4]))
+    add(S, f"[{tag}] lstm state only h", lambda L=L: L("lstm", 3, 4)(X3, [torch.zeros(2, 4)]))
+    add(S, f"[{tag}] lstm state (h, c) c wrong width", lambda L=L: L("lstm", 3, 4)(X3, [(torch.zeros(2, 4), torch.zeros(2, 3))]))
     add(S, f"[{tag}] bidirectional gru single state tensor",
-        lambda f=fast: layers.Recurrent("gru", 3, 4, fast=f, bidirectional=True)(X3, [torch.zeros(2, 4)]))
+        lambda L=L: L("gru", 3, 4, bidirectional=True)(X3, [torch.zeros(2, 4)]))
     add(S, f"[{tag}] bidirectional lstm single (h, c)",
-        lambda f=fast: layers.Recurrent("lstm", 3, 4, fast=f, bidirectional=True)(X3, [(torch.zeros(2, 4), torch.zeros(2, 4))]))
-    add(S, f"[{tag}] two layers, one state", lambda f=fast: layers.Recurrent("gru", 3, [4, 4], fast=f)(X3, [torch.zeros(2, 4)]))
+        lambda L=L: L("lstm", 3, 4, bidirectional=True)(X3, [(torch.zeros(2, 4), torch.zeros(2, 4))]))
+    add(S, f"[{tag}] two layers, one state", lambda L=L: L("gru", 3, [4, 4])(X3, [torch.zeros(2, 4)]))
 add(S, "set_forget_bias on a GRU", lambda: layers.set_forget_bias(layers.Recurrent("gru", 3, 4), 1.0))
 add(S, "set_forget_bias value 'one'", lambda: layers.set_forget_bias(layers.Recurrent("lstm", 3, 4), "one"))
 add(S, "set_forget_bias on nn.LSTM", lambda: layers.set_forget_bias(torch.nn.LSTM(3, 4), 1.0))
 add(S, "run_cell x 2-D", lambda: layers.run_cell(cells.RNNCell(3, 4), torch.randn(2, 3)))
 add(S, "Recurrent.from_torch of a batch_first=False layer", lambda: layers.Recurrent.from_torch(torch.nn.GRU(3, 4)))
 add(S, "[scratch] forward on a batch of 0", lambda: layers.Recurrent("gru", 3, 4)(torch.randn(0, 5, 3)))
-add(S, "[fast] forward on a batch of 0", lambda: layers.Recurrent("gru", 3, 4, fast=True)(torch.randn(0, 5, 3)))
+add(S, "[fast] forward on a batch of 0", lambda: FastRecurrent("gru", 3, 4)(torch.randn(0, 5, 3)))
+add(S, "[fast] record=True (the fused layer hides its gates)", lambda: FastRecurrent("lstm", 3, 4)(X3, record=True))
+add(S, "Recurrent(LSTMCell, 3, 4): a class, not a kind or a cell", lambda: layers.Recurrent(cells.LSTMCell, 3, 4))
 add(S, "Recurrent.from_torch(nn.Linear)", lambda: layers.Recurrent.from_torch(torch.nn.Linear(3, 4)))
 add(S, "Recurrent.from_torch(nn.LSTMCell)", lambda: layers.Recurrent.from_torch(torch.nn.LSTMCell(3, 4)))
 S = "cells"
@@ -594,7 +596,7 @@ for name, call in COUNTS.items():
 S = "tensors"
 TENSOR_CALLS = {
     "Recurrent(x)": lambda t: layers.Recurrent("lstm", 3, 4)(t),
-    "Recurrent fast(x)": lambda t: layers.Recurrent("lstm", 3, 4, fast=True)(t),
+    "FastRecurrent(x)": lambda t: FastRecurrent("lstm", 3, 4)(t),
     "ch09.CharLM(x)": lambda t: lm9(t),
     "ch12.scan(a, b)": lambda t: ch12.scan(t, t),
     "ch12.MinGRU(x)": lambda t: ch12.MinGRU(3, 4)(t),
@@ -614,8 +616,8 @@ VALID: list[tuple[str, object]] = [
     ("CharVocab.decode(np.array([1, 0]))", lambda: V.decode(np.array([1, 0]))),
     ("CharVocab.decode([np.int64(1)])", lambda: V.decode([np.int64(1)])),
     ("Recurrent('gru', 3, np.int64(4))", lambda: layers.Recurrent("gru", 3, np.int64(4))),
-    ("Recurrent('gru', 3, (4, 4), fast=True) with states", lambda: layers.Recurrent("gru", 3, (4, 4), fast=True)(X3, [torch.zeros(2, 4)] * 2)),
-    ("bidirectional fast lstm with a pair of (h, c)", lambda: layers.Recurrent("lstm", 3, 4, fast=True, bidirectional=True)(
+    ("FastRecurrent('gru', 3, (4, 4)) with states", lambda: FastRecurrent("gru", 3, (4, 4))(X3, [torch.zeros(2, 4)] * 2)),
+    ("bidirectional fast lstm with a pair of (h, c)", lambda: FastRecurrent("lstm", 3, 4, bidirectional=True)(
         X3, [((torch.zeros(2, 4), torch.zeros(2, 4)), (torch.zeros(2, 4), torch.zeros(2, 4)))])),
     ("decode.greedy end_token numpy int", lambda: decode.greedy(_step, START, None, 3, np.int64(1))),
     ("decode.beam_search dict state", lambda: decode.beam_search(_step, START, {"h": torch.zeros(3, 2)}, 3, 1)),

@@ -37,6 +37,7 @@ from . import (
     checks,
     data,
     decode,
+    fast,
     gradients,
     layers,
     metrics,

@@ -197,3 +197,150 @@ def batch_first(state: Any, batch: int, who: str, path: str = "state") -> None:
     elif isinstance(state, dict):
         for k, s in state.items():
             batch_first(s, batch, who, f"{path}[{k!r}]")
+
+
+# ------------------------------------------------------------------ the sequence layers
+# (rnncourse.layers.Recurrent, rnncourse.fast.FastRecurrent): what they accept, checked in one
+# call before they build or run, so that their own code reads as the algorithm.
+
+def layer_sizes(input_size: Any, hidden_sizes: Any, who: str) -> list[int]:
+    """The hidden sizes of layers named by kind, ``Recurrent("lstm", 3, [8, 4])``: one positive
+    int per layer (an int alone is one layer)."""
+    if input_size is None or hidden_sizes is None:
+        raise ValueError(f"{who}(kind, input_size, hidden_sizes): give the input size and the "
+                         "hidden size(s) when the cells are named by kind")
+    if isinstance(hidden_sizes, (int, np.integer)):
+        hidden_sizes = [hidden_sizes]
+    if isinstance(hidden_sizes, (str, bytes)) or not hasattr(hidden_sizes, "__iter__"):
+        raise ValueError(f"hidden_sizes must be an int or a list of ints (one per layer), "
+                         f"got {hidden_sizes!r}")
+    positive_int(input_size, "input_size")
+    hs = [positive_int(h, f"hidden_sizes[{k}]") for k, h in enumerate(hidden_sizes)]
+    if not hs:
+        raise ValueError(f"{who} needs at least one layer: hidden_sizes is empty")
+    return hs
+
+
+def residual_widths(hidden_sizes: list[int], directions: int) -> None:
+    """``residual=True`` adds each layer's input to its output: the widths must be equal."""
+    for k in range(1, len(hidden_sizes)):
+        if hidden_sizes[k] != hidden_sizes[k - 1]:
+            raise ValueError(f"residual=True adds each layer's input to its output: layer {k} has "
+                             f"width {directions * hidden_sizes[k]} but its input has width "
+                             f"{directions * hidden_sizes[k - 1]}; use equal hidden sizes")
+
+
+def layer_cells(cells: Any, directions: int, residual: bool) -> list[list]:
+    """Cell instances for :class:`rnncourse.layers.Recurrent`: one per layer, or for a
+    bidirectional layer one ``(forward, backward)`` pair; each an ``nn.Module`` with an int
+    ``hidden_size``, the sizes chaining from layer to layer. Returns one list per layer."""
+    if isinstance(cells, torch.nn.Module) or not isinstance(cells, (list, tuple)):
+        cells = [cells]
+    if not cells:
+        raise ValueError("Recurrent needs at least one cell")
+    layers = []
+    for k, entry in enumerate(cells):
+        pair = list(entry) if isinstance(entry, (tuple, list)) else [entry]
+        if len(pair) != directions:
+            want = "a (forward, backward) pair of cells" if directions == 2 else "one cell"
+            raise ValueError(f"layer {k}: expected {want}, got {len(pair)} cell(s)")
+        for c in pair:
+            if not isinstance(c, torch.nn.Module) or not _is_int(getattr(c, "hidden_size", None)):
+                hint = (" (name the cells by kind: Recurrent('lstm', input_size, hidden_sizes))"
+                        if isinstance(c, (str, type)) else "")
+                raise TypeError(f"layer {k}: a cell must be an nn.Module with an int attribute "
+                                f"hidden_size, got {type(c).__name__}{hint}")
+        if directions == 2 and pair[0].hidden_size != pair[1].hidden_size:
+            raise ValueError(f"layer {k}: the forward and backward cells must have the same "
+                             "hidden_size")
+        if layers:
+            want, got = directions * layers[-1][0].hidden_size, getattr(pair[0], "input_size", None)
+            if _is_int(got) and got != want:
+                raise ValueError(f"layer {k}: its cell takes {got} inputs but layer {k - 1} gives "
+                                 f"{want} (its hidden_size"
+                                 f"{' times 2 directions' if directions == 2 else ''}); "
+                                 "the cells' sizes must chain")
+        layers.append(pair)
+    if residual:
+        residual_widths([pair[0].hidden_size for pair in layers], directions)
+    return layers
+
+
+def cell_output(cell: Any, h: Any, batch: int) -> None:
+    """A cell's step must return a state whose output ``h_t`` is ``(batch, hidden)``."""
+    if not isinstance(h, torch.Tensor) or h.dim() != 2 or h.shape[0] != batch:
+        got = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+        raise ValueError(f"the cell {type(cell).__name__} must return a state whose output h_t "
+                         f"has shape (batch, hidden) = ({batch}, hidden), got {got}")
+
+
+def fused_kind(kind: Any, options: dict) -> dict:
+    """A kind and options that ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` can run; returns the options
+    to pass on (``reset_after=True``, the only GRU torch has, is dropped)."""
+    if kind not in ("rnn", "lstm", "gru"):
+        raise ValueError(f"unknown kind {kind!r} for FastRecurrent, which runs torch.nn.RNN / "
+                         "LSTM / GRU: expected 'rnn', 'lstm' or 'gru' (other cells run in "
+                         "rc.layers.Recurrent)")
+    options = dict(options)
+    if kind == "gru" and options.pop("reset_after", True) is not True:
+        raise ValueError("FastRecurrent runs torch.nn.GRU, which resets after the recurrent "
+                         "weights: reset_after=False has no fast path (use rc.layers.Recurrent)")
+    if kind != "rnn" and options:
+        raise ValueError(f"unknown {kind.upper()} options {sorted(options)} (cell options such as "
+                         "tau or delay apply to rc.layers.Recurrent)")
+    return options
+
+
+def layer_input(x: Any, states: Any, layer: torch.nn.Module, who: str, fused: bool = False) -> list:
+    """The input of a sequence layer: ``x`` a ``(batch, time, input_size)`` float tensor of the
+    layer's dtype; ``states`` None or one state per layer (a pair for a bidirectional layer),
+    every tensor of the input's dtype and device; for a ``fused`` (torch.nn) layer also of
+    shape ``(batch, hidden)``, an LSTM's as a pair ``(h, c)``, since torch would not say it in
+    our words. Returns the states as a list (None for each layer when not given)."""
+    sequence_tensor(x, layer.input_size, who)
+    if x.shape[0] == 0:
+        raise ValueError(f"{who} got an empty batch: x has shape {tuple(x.shape)} (0 sequences)")
+    if not x.is_floating_point():
+        raise TypeError(f"{who} expects floating-point inputs (batch, time, features), got "
+                        f"{x.dtype}; turn token ids into vectors first (torch.nn.functional."
+                        "one_hot(ids, n).float() or an nn.Embedding)")
+    same_dtype(x, layer, who)
+    n = len(layer.layers)
+    if states is None:
+        return [None] * n
+    if not isinstance(states, (list, tuple)) or len(states) != n:
+        got = f"{len(states)} states" if isinstance(states, (list, tuple)) else type(states).__name__
+        raise ValueError(f"{who} has {n} layer(s): expected a list of {n} layer states, got {got}")
+    for k, state in enumerate(states):
+        if state is not None:
+            _layer_state(state, k, x, layer, f"{who} layer {k}", fused)
+    return list(states)
+
+
+def _layer_state(state, k: int, x: torch.Tensor, layer, who: str, fused: bool) -> None:
+    parts = [state]
+    if layer.bidirectional:
+        if not isinstance(state, (tuple, list)) or len(state) != 2:
+            got = f"shape {tuple(state.shape)}" if isinstance(state, torch.Tensor) else \
+                f"{len(state)} item(s)" if isinstance(state, (tuple, list)) else type(state).__name__
+            raise ValueError(f"{who} is bidirectional: its state must be a pair "
+                             f"(forward_state, backward_state), got {got}")
+        parts = list(state)
+    lstm = fused and layer.kind == "lstm"
+    for p in parts:
+        if lstm and (not isinstance(p, (tuple, list)) or len(p) != 2):
+            raise ValueError(f"{who} is an LSTM: its state (per direction) is a pair (h, c) of "
+                             "(batch, hidden) tensors")
+        for t in (p if lstm else [p]) if fused else _leaves(p):
+            if fused:
+                like(t, x, "the state", who, (x.shape[0], layer.hidden_sizes[k]), "(batch, hidden)")
+            elif isinstance(t, torch.Tensor):
+                like(t, x, "the state", who)
+
+
+def _leaves(state):
+    if isinstance(state, (tuple, list)):
+        for s in state:
+            yield from _leaves(s)
+    else:
+        yield state

@@ -17,6 +17,7 @@ from torch import nn
 
 from ._validate import positive_int
 from .cells import RNNCell, output_of
+from .fast import FastRecurrent
 from .layers import Recurrent
 
 __all__ = ["TimeDelayMLP", "ElmanNetwork", "SequenceRegressor", "LastStepClassifier"]
@@ -112,8 +113,9 @@ class SequenceRegressor(nn.Module):
     """Recurrent layers plus a linear readout at every step (chapters 6, 7).
 
     ``SequenceRegressor("lstm", 1, [5, 3], 1)`` maps ``(batch, time, 1)`` to
-    ``(batch, time, 1)``. ``fast=True`` runs the ``torch.nn`` layers (see
-    :class:`rnncourse.layers.Recurrent`); either way the trainable weights are the lecture's
+    ``(batch, time, 1)``. ``fast=True`` runs the ``torch.nn`` layers
+    (:class:`rnncourse.fast.FastRecurrent`, else :class:`rnncourse.layers.Recurrent`); either
+    way the trainable weights are the lecture's
     (one bias per gate). ``bidirectional``, ``residual`` and cell keyword arguments are passed
     to the layer.
     """
@@ -122,8 +124,9 @@ class SequenceRegressor(nn.Module):
                  output_size: int = 1, *, fast: bool = False, bidirectional: bool = False,
                  residual: bool = False, **cell_kwargs):
         super().__init__()
-        self.rnn = Recurrent(kind, input_size, hidden_sizes, fast=fast, bidirectional=bidirectional,
-                             residual=residual, **cell_kwargs)
+        layer = FastRecurrent if fast else Recurrent
+        self.rnn = layer(kind, input_size, hidden_sizes, bidirectional=bidirectional,
+                         residual=residual, **cell_kwargs)
         self.readout = nn.Linear(self.rnn.output_size, positive_int(output_size, "output_size"))
 
     def forward(self, x: torch.Tensor, states=None) -> torch.Tensor:
@@ -135,15 +138,16 @@ class LastStepClassifier(nn.Module):
     """Recurrent layers plus a linear readout of the final state: ``(batch, time, in) -> (batch, classes)``.
 
     ``LastStepClassifier(rnn, n_classes)`` takes a :class:`rnncourse.layers.Recurrent` (any
-    cell, fast or not, bidirectional or not). The readout sees the last layer's final output
+    cell) or a :class:`rnncourse.fast.FastRecurrent`, bidirectional or not. The readout sees the last layer's final output
     ``h_T``; for a bidirectional layer ``[h_T of the forward cell; h_1 of the backward cell]``,
     the two ends that have read the whole sequence. Returns the logits.
     """
 
-    def __init__(self, rnn: Recurrent, n_classes: int):
+    def __init__(self, rnn: Recurrent | FastRecurrent, n_classes: int):
         super().__init__()
-        if not isinstance(rnn, Recurrent):
-            raise TypeError(f"LastStepClassifier expects an rc.layers.Recurrent, got {type(rnn).__name__}")
+        if not isinstance(rnn, (Recurrent, FastRecurrent)):
+            raise TypeError(f"LastStepClassifier expects an rc.layers.Recurrent or an "
+                            f"rc.fast.FastRecurrent, got {type(rnn).__name__}")
         self.rnn = rnn
         self.readout = nn.Linear(rnn.output_size, positive_int(n_classes, "n_classes", minimum=2))
 

@@ -19,6 +19,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from .fast import FastRecurrent
 from .layers import set_forget_bias
 from .metrics import normalised_error
 from .models import SequenceRegressor
@@ -219,7 +220,7 @@ class SeedBatch(nn.Module):
         if not models:
             raise ValueError("SeedBatch needs at least one model")
         first = models[0]
-        if not all(isinstance(m, SequenceRegressor) and m.rnn.fast for m in models):
+        if not all(isinstance(m, SequenceRegressor) and isinstance(m.rnn, FastRecurrent) for m in models):
             raise TypeError("SeedBatch takes SequenceRegressor models built with fast=True")
         arch = [(type(l), l.input_size, l.hidden_size, l.num_layers) for l in first.rnn.layers]
         if any([(type(l), l.input_size, l.hidden_size, l.num_layers) for l in m.rnn.layers] != arch

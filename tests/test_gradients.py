@@ -205,7 +205,7 @@ def test_irnn_initialisation():
 @pytest.mark.parametrize("core", ["fused", "cell"])
 def test_last_step_classifier_and_accuracy(core):
     torch.manual_seed(0)
-    c = rc.layers.Recurrent("rnn", 4, 8, fast=True) if core == "fused" else rc.layers.Recurrent(rc.cells.LeakyRNNCell(4, 8, tau=3.0))
+    c = rc.fast.FastRecurrent("rnn", 4, 8) if core == "fused" else rc.layers.Recurrent(rc.cells.LeakyRNNCell(4, 8, tau=3.0))
     model = rc.models.LastStepClassifier(c, 4)
     x, y = rc.data.first_input_recall(16, 5, seed=0)
     logits = model(x)

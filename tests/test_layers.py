@@ -1,10 +1,12 @@
-"""The one sequence layer, rc.layers.Recurrent: the same model as torch.nn, in every configuration."""
+"""The sequence layers, rc.layers.Recurrent and rc.fast.FastRecurrent: the same model as torch.nn,
+in every configuration."""
 
 import pytest
 import torch
 from torch import nn
 
 import rnncourse as rc
+from rnncourse.fast import FastRecurrent
 from rnncourse.layers import Recurrent, run_cell
 
 TORCH = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -25,7 +27,7 @@ def test_loaded_torch_layer_gives_equal_outputs_states_and_gradients(kind, num_l
     ref = TORCH[kind](3, 4, num_layers=num_layers, bidirectional=bidirectional,
                       batch_first=True).double()
     ours = Recurrent.from_torch(ref)
-    assert ours.output_size == (8 if bidirectional else 4) and not ours.fast
+    assert ours.output_size == (8 if bidirectional else 4) and isinstance(ours, Recurrent)
     x = torch.randn(2, 9, 3, dtype=torch.float64, requires_grad=True)
     y_ref, s_ref = ref(x)
     y, states = ours(x)
@@ -50,7 +52,7 @@ def test_loaded_torch_layer_gives_equal_outputs_states_and_gradients(kind, num_l
 @pytest.mark.parametrize("residual", [False, True])
 def test_fast_path_is_the_same_model_with_the_lectures_parameter_count(kind, bidirectional, residual):
     torch.manual_seed(1)
-    fast = Recurrent(kind, 2, [5, 5], fast=True, bidirectional=bidirectional, residual=residual).double()
+    fast = FastRecurrent(kind, 2, [5, 5], bidirectional=bidirectional, residual=residual).double()
     slow = fast.from_scratch()
     dirs = 2 if bidirectional else 1
     expected = rc.cells.param_count(kind, 2, [5, 5], bidirectional=bidirectional)
@@ -65,10 +67,18 @@ def test_fast_path_is_the_same_model_with_the_lectures_parameter_count(kind, bid
     torch.testing.assert_close(y_fast, y_slow, **F64)
     torch.testing.assert_close(s_fast, s_slow, **F64)
     assert y_fast.shape == (3, 7, 5 * dirs)
+    # and the gradients, with respect to the input and to the first layer's weights
+    x = x.requires_grad_()
+    y_fast, y_slow = fast(x, state)[0], slow(x, state)[0]
+    layer, cell = fast.layers[0], slow.layers[0][0]
+    g_fast = _grads([y_fast], [x, layer.weight_ih_l0, layer.weight_hh_l0])
+    g_slow = _grads([y_slow], [x, cell.weight_x, cell.weight_h])
+    for a, b in zip(g_fast, g_slow):
+        torch.testing.assert_close(a, b, **F64)
 
 
 def test_from_scratch_gru_keeps_the_frozen_candidate_bias():
-    fast = Recurrent("gru", 2, 3, fast=True)
+    fast = FastRecurrent("gru", 2, 3)
     cell = fast.from_scratch().layers[0][0]
     assert cell.reset_after and not cell.bias_hn.requires_grad
     assert float(cell.bias_hn.abs().sum()) == 0.0
@@ -113,6 +123,33 @@ def test_record_returns_every_gate_of_every_layer():
     assert all(v.shape == (2, 5, 4) for v in rec.values())
     torch.testing.assert_close(torch.cat([rec["h"], records[1]["backward"]["h"]], -1), out, **F64)
     torch.testing.assert_close(rec["h"], rec["o"] * torch.tanh(rec["c"]), **F64)
+
+
+def test_recorded_gates_keep_their_gradients():
+    torch.manual_seed(4)
+    layer = Recurrent("gru", 2, [3, 3], bidirectional=True).double()
+    x = torch.randn(2, 5, 2, dtype=torch.float64, requires_grad=True)
+    _, _, records = layer(x, record=True)
+    z = records[1]["backward"]["z"]                                 # (batch, time, H)
+    assert z.requires_grad
+    w = layer.layers[0][0].weight_x                                 # the first layer's
+    g_rec, g_x = torch.autograd.grad(z.sum(), [w, x], retain_graph=True)
+    assert g_rec.abs().sum() > 0 and g_x.abs().sum() > 0
+    # the same gate again, from the recorded outputs of the layer below: the same gradient
+    below = torch.cat([records[0]["forward"]["h"], records[0]["backward"]["h"]], -1)
+    _, _, rec = run_cell(layer.layers[1][1], below.flip(1), record=True)
+    torch.testing.assert_close(rec["z"].flip(1), z, **F64)
+    torch.testing.assert_close(torch.autograd.grad(rec["z"].sum(), w)[0], g_rec, **F64)
+
+
+def test_a_fast_layer_does_not_record_but_names_its_twin():
+    fast = FastRecurrent("lstm", 2, [3])
+    x = torch.randn(2, 5, 2)
+    with pytest.raises(ValueError, match=r"from_scratch\(\)"):
+        fast(x, record=True)
+    _, _, (rec,) = fast.from_scratch()(x, record=True)               # the twin records ...
+    torch.testing.assert_close(rec["h"], fast(x)[0])                   # ... the same outputs
+    assert rec["f"].requires_grad                                    # of its own weights
 
 
 def test_a_students_own_cell_runs_in_the_layer():
@@ -201,12 +238,18 @@ def test_bad_input_gets_clear_errors():
         layer(torch.randn(4, 7, 2), [torch.zeros(4, 3)])
     with pytest.raises(ValueError, match="unknown cell kind"):
         Recurrent("transformer", 2, 3)
-    with pytest.raises(ValueError, match="fast=True"):
-        Recurrent("leaky", 2, 3, fast=True)
+    with pytest.raises(ValueError, match="for FastRecurrent, which runs torch.nn.RNN / LSTM / GRU"):
+        FastRecurrent("leaky", 2, 3)
     with pytest.raises(ValueError, match="reset_after=False"):
-        Recurrent("gru", 2, 3, fast=True, reset_after=False)
+        FastRecurrent("gru", 2, 3, reset_after=False)
+    with pytest.raises(ValueError, match="unknown LSTM options"):
+        FastRecurrent("lstm", 2, 3, tau=2)
     with pytest.raises(ValueError, match="input size"):
         Recurrent("rnn")
+    with pytest.raises(TypeError, match="name the cells by kind"):
+        Recurrent(rc.cells.LSTMCell, 2, 3)
+    with pytest.raises(ValueError, match="cell keyword arguments"):
+        Recurrent(rc.cells.LSTMCell(2, 3), tau=2)
     with pytest.raises(TypeError, match="LSTMCell.from_torch"):
         Recurrent.from_torch(nn.LSTMCell(2, 3))
     with pytest.raises(ValueError, match="dropout"):
@@ -233,10 +276,10 @@ def test_param_count_is_the_lecture_table_and_what_the_models_have(kind, hidden,
         assert rc.count_params(rc.models.SequenceRegressor(kind, 1, hidden, out, fast=fast)) == expected
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_set_forget_bias_sets_only_the_forget_rows_of_every_layer_and_direction(fast):
+@pytest.mark.parametrize("layer", [FastRecurrent, Recurrent])
+def test_set_forget_bias_sets_only_the_forget_rows_of_every_layer_and_direction(layer):
     torch.manual_seed(0)
-    rnn = rc.layers.Recurrent("lstm", 3, [4, 4], bidirectional=True, fast=fast)
+    rnn = layer("lstm", 3, [4, 4], bidirectional=True)
     before = {n: p.detach().clone() for n, p in rnn.named_parameters()}
     assert rc.layers.set_forget_bias(rnn, 2.5) is rnn
     changed = 0
@@ -255,7 +298,7 @@ def test_set_forget_bias_sets_only_the_forget_rows_of_every_layer_and_direction(
 
 def test_set_forget_bias_opens_the_gate_the_same_way_in_fast_and_from_scratch_layers():
     torch.manual_seed(1)
-    fast = rc.layers.Recurrent("lstm", 2, 6, fast=True).double()
+    fast = FastRecurrent("lstm", 2, 6).double()
     rc.layers.set_forget_bias(fast, 3.0)
     slow = fast.from_scratch()
     x = torch.randn(5, 7, 2, dtype=torch.float64)
@@ -266,27 +309,30 @@ def test_set_forget_bias_opens_the_gate_the_same_way_in_fast_and_from_scratch_la
 
 def test_set_forget_bias_refuses_what_is_not_an_lstm_and_bad_values():
     with pytest.raises(ValueError, match="LSTM layers only.*'gru'"):
-        rc.layers.set_forget_bias(rc.layers.Recurrent("gru", 2, 3, fast=True), 1.0)
+        rc.layers.set_forget_bias(FastRecurrent("gru", 2, 3), 1.0)
     with pytest.raises(ValueError, match="LSTM layers only.*'rnn'"):
         rc.layers.set_forget_bias(rc.layers.Recurrent("rnn", 2, 3), 1.0)
-    with pytest.raises(TypeError, match="rc.layers.Recurrent"):
+    with pytest.raises(TypeError, match="rc.layers.Recurrent or an rc.fast.FastRecurrent"):
         rc.layers.set_forget_bias(nn.LSTM(2, 3), 1.0)
-    lstm = rc.layers.Recurrent("lstm", 2, 3, fast=True)
+    lstm = FastRecurrent("lstm", 2, 3)
     for bad in (float("nan"), True, "1", None):
         with pytest.raises(ValueError, match="finite number"):
             rc.layers.set_forget_bias(lstm, bad)
 
 
 # --- bad input in the package's words (issue 21 item 6) ----------------------------------------
-@pytest.mark.parametrize("args, kwargs, message", [
-    (("lstm", 3, 4.0), {}, "hidden_sizes must be an int or a list of ints"),
-    (("lstm", 3, [4, 0]), dict(fast=True), r"hidden_sizes\[1\] must be a positive int, got 0"),
-    (("gru", 3, [4, -2]), dict(fast=True), r"hidden_sizes\[1\] must be a positive int, got -2"),
-    (("lstm", 3.5, 4), dict(fast=True), "input_size must be a positive int, got 3.5"),
+@pytest.mark.parametrize("layer, args, message", [
+    (Recurrent, ("lstm", 3, 4.0), "hidden_sizes must be an int or a list of ints"),
+    (Recurrent, ("rnn", 3, [4, 0]), r"hidden_sizes\[1\] must be a positive int, got 0"),
+    (FastRecurrent, ("lstm", 3, [4, 0]), r"hidden_sizes\[1\] must be a positive int, got 0"),
+    (FastRecurrent, ("gru", 3, [4, -2]), r"hidden_sizes\[1\] must be a positive int, got -2"),
+    (FastRecurrent, ("lstm", 3.5, 4), "input_size must be a positive int, got 3.5"),
+    (FastRecurrent, ("rnn", 3, [4, 6]), "use equal hidden sizes"),
 ])
-def test_recurrent_checks_its_sizes(args, kwargs, message):
+def test_recurrent_checks_its_sizes(layer, args, message):
+    kwargs = dict(residual=True) if "equal" in message else {}
     with pytest.raises(ValueError, match=message):
-        Recurrent(*args, **kwargs)
+        layer(*args, **kwargs)
 
 
 def test_recurrent_checks_that_cell_instances_chain():
@@ -295,19 +341,19 @@ def test_recurrent_checks_that_cell_instances_chain():
 
 
 def test_recurrent_refuses_integer_inputs_with_a_hint():
-    for fast in (False, True):
+    for layer in (Recurrent, FastRecurrent):
         with pytest.raises(TypeError, match="floating-point inputs .*one_hot"):
-            Recurrent("lstm", 3, 4, fast=fast)(torch.ones(2, 5, 3, dtype=torch.long))
+            layer("lstm", 3, 4)(torch.ones(2, 5, 3, dtype=torch.long))
 
 
-@pytest.mark.parametrize("fast", [False, True])
+@pytest.mark.parametrize("layer", [Recurrent, FastRecurrent])
 @pytest.mark.parametrize("state, message", [
     (torch.zeros(2, 4, dtype=torch.float64), "the state is float64 but expected float32"),
     (torch.zeros(2, 4, device="meta"), "the state is on the device meta but the input is on cpu"),
 ])
-def test_recurrent_checks_the_dtype_and_device_of_a_state(fast, state, message):
+def test_recurrent_checks_the_dtype_and_device_of_a_state(layer, state, message):
     with pytest.raises((TypeError, ValueError), match=message):
-        Recurrent("gru", 3, 4, fast=fast)(torch.randn(2, 5, 3), [state])
+        layer("gru", 3, 4)(torch.randn(2, 5, 3), [state])
 
 
 @pytest.mark.parametrize("state, message", [
@@ -318,16 +364,16 @@ def test_recurrent_checks_the_dtype_and_device_of_a_state(fast, state, message):
 ])
 def test_a_fast_layer_checks_the_shape_of_a_state(state, message):
     with pytest.raises((ValueError, TypeError), match=message):
-        Recurrent("gru", 3, 4, fast=True)(torch.randn(2, 5, 3), [state])
+        FastRecurrent("gru", 3, 4)(torch.randn(2, 5, 3), [state])
     with pytest.raises(ValueError, match=r"\(c\) .*= \(2, 4\), got \(2, 3\)|= \(2, 4\), got \(2, 3\)"):
-        Recurrent("lstm", 3, 4, fast=True)(torch.randn(2, 5, 3), [(torch.zeros(2, 4), torch.zeros(2, 3))])
+        FastRecurrent("lstm", 3, 4)(torch.randn(2, 5, 3), [(torch.zeros(2, 4), torch.zeros(2, 3))])
 
 
-@pytest.mark.parametrize("fast", [False, True])
-def test_a_bidirectional_layer_refuses_a_single_state(fast):
+@pytest.mark.parametrize("layer", [Recurrent, FastRecurrent])
+def test_a_bidirectional_layer_refuses_a_single_state(layer):
     # a (batch=2, H) tensor used to be split along the batch into two "directions"
     with pytest.raises(ValueError, match=r"bidirectional: its state must be a pair .*got shape \(2, 4\)"):
-        Recurrent("gru", 3, 4, fast=fast, bidirectional=True)(torch.randn(2, 5, 3), [torch.zeros(2, 4)])
+        layer("gru", 3, 4, bidirectional=True)(torch.randn(2, 5, 3), [torch.zeros(2, 4)])
 
 
 def test_run_cell_checks_its_input():
@@ -336,8 +382,8 @@ def test_run_cell_checks_its_input():
 
 
 def test_recurrent_refuses_an_empty_batch_and_a_time_first_torch_layer():
-    for fast in (False, True):
+    for layer in (Recurrent, FastRecurrent):
         with pytest.raises(ValueError, match="empty batch"):
-            Recurrent("gru", 3, 4, fast=fast)(torch.randn(0, 5, 3))
+            layer("gru", 3, 4)(torch.randn(0, 5, 3))
     with pytest.raises(ValueError, match=r"batch_first=False\) but Recurrent reads \(batch, time"):
         Recurrent.from_torch(nn.GRU(3, 4))

@@ -29,6 +29,7 @@ from torch import nn
 
 from .._validate import positive_int
 from ..cells import LeakyRNNCell
+from ..fast import FastRecurrent
 from ..layers import Recurrent
 from ..train import clip_gradients
 
@@ -125,14 +126,14 @@ def random_recurrent_matrix(n: int, rho: float, kind: str = "gaussian", seed: in
 
 # --------------------------------------------------------------------------- models
 
-def irnn(input_size: int, hidden_size: int, input_std: float = 0.001, seed: int | None = None) -> Recurrent:
+def irnn(input_size: int, hidden_size: int, input_std: float = 0.001, seed: int | None = None) -> FastRecurrent:
     """A ReLU RNN with identity initialisation (Le et al. 2015), on the fast path.
 
     ``W_hh = I``, bias 0, ``W_xh ~ N(0, input_std^2)``: at the start every unit copies its own
     value forward, so the Jacobian of one step is the identity wherever a unit is active and
     the gradient neither shrinks nor grows with the lag.
     """
-    rnn = Recurrent("rnn", input_size, hidden_size, fast=True, nonlinearity="relu")
+    rnn = FastRecurrent("rnn", input_size, hidden_size, nonlinearity="relu")
     layer = rnn.layers[0]                                   # torch.nn.RNN, bias_hh frozen at 0
     g = None if seed is None else torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -365,7 +366,7 @@ RECALL_MODELS = ("plain tanh RNN", "IRNN (ReLU, W_hh = I)", "leaky, τ from 1 to
                  "skip connection, d = 10")
 
 
-def recall_core(name: str, hidden: int = 32, seed: int = 0) -> Recurrent:
+def recall_core(name: str, hidden: int = 32, seed: int = 0) -> Recurrent | FastRecurrent:
     """The recurrent layer of one of the chapter's four recall models (:data:`RECALL_MODELS`).
 
     The plain RNN is the fused ``nn.RNN`` (tanh); the IRNN is :func:`irnn`; the leaky cell has
@@ -376,7 +377,7 @@ def recall_core(name: str, hidden: int = 32, seed: int = 0) -> Recurrent:
 
     hidden = positive_int(hidden, "hidden")
     if name == RECALL_MODELS[0]:
-        return Recurrent("rnn", 4, hidden, fast=True)
+        return FastRecurrent("rnn", 4, hidden)
     if name == RECALL_MODELS[1]:
         return irnn(4, hidden, seed=seed)
     if name == RECALL_MODELS[2]:

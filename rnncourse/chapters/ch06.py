@@ -98,23 +98,27 @@ def counting_data(n: int, length: int, seed: int = 0):
 def gate_trace(rnn, x: torch.Tensor, layer: int = 0) -> dict[str, np.ndarray]:
     """The gates and states of one layer over one sequence, as NumPy arrays ``(time, hidden)``.
 
-    ``rnn`` is a :class:`rnncourse.layers.Recurrent` (fast or not) or a model holding one as
-    ``.rnn`` (:class:`rnncourse.models.SequenceRegressor`); ``x`` is one sequence
-    ``(time, input)`` or ``(1, time, input)``. It is the layer's own ``record=True``: for an
-    LSTM the keys are ``i, f, g, o, c, h``.
+    ``rnn`` is a :class:`rnncourse.layers.Recurrent`, a :class:`rnncourse.fast.FastRecurrent`
+    or a model holding one as ``.rnn`` (:class:`rnncourse.models.SequenceRegressor`); ``x`` is
+    one sequence ``(time, input)`` or ``(1, time, input)``. It is the layer's own
+    ``record=True`` (a fast layer's from-scratch twin's): for an LSTM the keys are
+    ``i, f, g, o, c, h``.
     """
+    from ..fast import FastRecurrent
     from ..layers import Recurrent
 
     rnn = getattr(rnn, "rnn", rnn)
-    if not isinstance(rnn, Recurrent):
-        raise TypeError(f"gate_trace expects an rc.layers.Recurrent or a model with one as .rnn, "
-                        f"got {type(rnn).__name__}")
+    if not isinstance(rnn, (Recurrent, FastRecurrent)):
+        raise TypeError(f"gate_trace expects an rc.layers.Recurrent, an rc.fast.FastRecurrent "
+                        f"or a model with one as .rnn, got {type(rnn).__name__}")
     if not isinstance(x, torch.Tensor) or x.dim() not in (2, 3):
         raise ValueError("gate_trace expects one sequence x of shape (time, input) or (1, time, input)")
     if x.dim() == 3 and x.shape[0] != 1:
         raise ValueError(f"gate_trace takes one sequence, got a batch of {x.shape[0]}")
     x = x if x.dim() == 3 else x.unsqueeze(0)                       # (1, time, input)
     p = next(rnn.parameters())
+    if isinstance(rnn, FastRecurrent):
+        rnn = rnn.from_scratch()                                    # torch.nn hides its gates
     _, _, records = rnn(x.to(device=p.device, dtype=p.dtype), record=True)
     return {k: v[0].cpu().numpy() for k, v in records[layer].items()}  # each (time, hidden)
 
@@ -132,7 +136,8 @@ class RecallRun:
 def _recall_setup(kind, delay, seed, forget_bias, hidden, n_train):
     """The training data and the initialised classifier that :func:`recall_run` trains."""
     from ..data import first_input_recall
-    from ..layers import Recurrent, set_forget_bias
+    from ..fast import FastRecurrent
+    from ..layers import set_forget_bias
     from ..models import LastStepClassifier
     from ..utils import set_seed
 
@@ -143,7 +148,7 @@ def _recall_setup(kind, delay, seed, forget_bias, hidden, n_train):
     delay = positive_int(delay, "delay")
     x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
     set_seed(seed)
-    model = LastStepClassifier(Recurrent(kind, 4, positive_int(hidden, "hidden"), fast=True), 4)
+    model = LastStepClassifier(FastRecurrent(kind, 4, positive_int(hidden, "hidden")), 4)
     if forget_bias is not None:
         set_forget_bias(model.rnn, forget_bias)
     return model, x_tr, y_tr
@@ -174,7 +179,7 @@ def recall_run(kind: str, delay: int = 50, seed: int = 0, forget_bias: float | N
                lr: float = 1e-2, device=None) -> RecallRun:
     """Train a classifier on chapter 5's first-input recall task (4 classes, noise 1.0).
 
-    The model is ``LastStepClassifier(Recurrent(kind, 4, hidden, fast=True), 4)``; ``kind`` is
+    The model is ``LastStepClassifier(FastRecurrent(kind, 4, hidden), 4)``; ``kind`` is
     ``"rnn"``, ``"lstm"`` or ``"gru"``; ``forget_bias`` (LSTM only) sets the initial
     forget-gate bias with :func:`rnncourse.layers.set_forget_bias`. The budget is chapter 5's:
     ``n_train`` sequences (data seed 1), full-batch Adam for ``epochs`` steps at ``lr`` with

@@ -30,6 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._validate import nonnegative_int, positive_int
+from ..fast import FastRecurrent
 from ..layers import Recurrent
 
 __all__ = ["lookup_task", "gradient_by_depth", "Reviews", "ReviewGenerator", "reviews",
@@ -80,7 +81,7 @@ def gradient_by_depth(kind: str = "rnn", depths=(1, 2, 4, 8), width: int = 32, l
             norms = []
             for seed in seeds:
                 torch.manual_seed(seed)
-                rnn = Recurrent(kind, width, [width] * depth, residual=residual, fast=True)
+                rnn = FastRecurrent(kind, width, [width] * depth, residual=residual)
                 g = torch.Generator().manual_seed(1000 + seed)
                 x = torch.randn(batch, length, width, generator=g)        # (batch, time, width)
                 target = torch.randn(batch, length, width, generator=g)
@@ -347,7 +348,8 @@ class CharLM(nn.Module):
                  kind: str = "lstm", fast: bool = True):
         super().__init__()
         self.n_chars = positive_int(n_chars, "n_chars", 2)
-        self.rnn = Recurrent(kind, n_chars, [hidden], bidirectional=bidirectional, fast=fast)
+        layer = FastRecurrent if fast else Recurrent                 # torch.nn, or from scratch
+        self.rnn = layer(kind, n_chars, [hidden], bidirectional=bidirectional)
         self.readout = nn.Linear(self.rnn.output_size, n_chars)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:

@@ -31,6 +31,7 @@ from torch import nn
 
 from .. import data, decode, train as rc_train
 from .._validate import nonnegative_number, positive_int
+from ..fast import FastRecurrent
 from ..layers import Recurrent
 from ..metrics import sequence_cross_entropy
 from ..utils import float64_if_supported
@@ -69,7 +70,7 @@ class CharLM(nn.Module):
     takes ids ``(batch, time)`` and returns ``(logits, state)`` with logits
     ``(batch, time, vocab_size)`` and the layers' final states, to pass back in for the next
     chunk of text. ``fast=True`` (default) runs ``torch.nn.LSTM`` / ``GRU`` (one bias per
-    gate, see :class:`rnncourse.layers.Recurrent`).
+    gate, see :class:`rnncourse.fast.FastRecurrent`).
     """
 
     def __init__(self, vocab_size: int, embed_size: int = 32, hidden_sizes=256, kind: str = "lstm",
@@ -77,7 +78,7 @@ class CharLM(nn.Module):
         super().__init__()
         self.vocab_size = positive_int(vocab_size, "vocab_size")
         self.embed = nn.Embedding(vocab_size, positive_int(embed_size, "embed_size"))
-        self.rnn = Recurrent(kind, embed_size, hidden_sizes, fast=fast)
+        self.rnn = (FastRecurrent if fast else Recurrent)(kind, embed_size, hidden_sizes)
         self.readout = nn.Linear(self.rnn.output_size, vocab_size)
 
     def forward(self, x: torch.Tensor, state=None):

@@ -35,7 +35,7 @@ from torch.nn import functional as F
 from .. import decode
 from ..attention import AdditiveAttention
 from ..data import dates
-from ..layers import Recurrent
+from ..fast import FastRecurrent
 from ..train import fit
 
 __all__ = ["reverse_padded", "Encoder", "Seq2Seq", "AttentionSeq2Seq", "make_model", "translate", "scores",
@@ -69,7 +69,7 @@ class Encoder(nn.Module):
     the backward GRU reads it reversed (:func:`reverse_padded`) from its last, so neither ever
     reads padding before a character: the outputs at the characters, and the last states, do not
     depend on how much padding a batch has. (``torch.nn``'s ``pack_padded_sequence`` does the
-    same; this is that idea with two plain layers of :class:`rnncourse.layers.Recurrent`.)
+    same; this is that idea with two plain layers of :class:`rnncourse.fast.FastRecurrent`.)
 
     Columns of ``src`` that are padding in every row are dropped first, so ``T`` below is the
     longest input of the batch. ``forward(src)`` returns ``(outputs, mask, last)``: ``outputs``
@@ -82,8 +82,8 @@ class Encoder(nn.Module):
         super().__init__()
         self.hidden = hidden
         self.embed = nn.Embedding(vocab, embedding, padding_idx=dates.PAD)
-        self.forward_rnn = Recurrent("gru", embedding, hidden, fast=True)
-        self.backward_rnn = Recurrent("gru", embedding, hidden, fast=True)
+        self.forward_rnn = FastRecurrent("gru", embedding, hidden)
+        self.backward_rnn = FastRecurrent("gru", embedding, hidden)
 
     def forward(self, src: torch.Tensor):
         mask = src != dates.PAD                                   # (batch, T) True on characters
@@ -114,7 +114,7 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.encoder = Encoder(embedding=embedding, hidden=hidden)
         self.embed = nn.Embedding(out_vocab, embedding)
-        self.decoder = Recurrent("gru", embedding + 2 * hidden, 2 * hidden, fast=True)
+        self.decoder = FastRecurrent("gru", embedding + 2 * hidden, 2 * hidden)
         self.out = nn.Linear(4 * hidden, out_vocab)
 
     def start(self, src: torch.Tensor):

@@ -10,7 +10,7 @@ below). Some colour-shape combinations (:data:`HELD_OUT`) never appear in traini
 
 The model (:class:`Captioner`): a small CNN written with ``torch.nn`` (no torchvision) maps an
 image to a 2 x 2 map of feature vectors, one per grid cell; an LSTM decoder
-(:class:`rnncourse.layers.Recurrent`) predicts the caption word by word, trained with teacher
+(:class:`rnncourse.fast.FastRecurrent`) predicts the caption word by word, trained with teacher
 forcing. Three ways to give the decoder the image (``inject``):
 
 - ``"init"``: the image's feature vector sets the LSTM's initial state, and never again (the
@@ -42,7 +42,7 @@ from torch.nn import functional as F
 
 from .. import decode
 from .._validate import positive_int
-from ..layers import Recurrent
+from ..fast import FastRecurrent
 
 __all__ = ["COLOURS", "SHAPES", "SIZES", "RELATIONS", "HELD_OUT", "VOCAB", "PAD", "START", "END",
            "CaptionData", "Encoder", "SplitEncoder", "shapes", "render", "describe", "relation", "encode", "decode_tokens",
@@ -315,7 +315,7 @@ class Captioner(nn.Module):
             if inject == "init":
                 self.init_h = nn.Linear(feature, hidden)
                 self.init_c = nn.Linear(feature, hidden)
-        self.rnn = Recurrent("lstm", width, hidden, fast=True)
+        self.rnn = FastRecurrent("lstm", width, hidden)
         self.readout = nn.Linear(hidden, len(VOCAB))
 
     # -- the decoder's state: a dict of batch-first tensors, as rnncourse.decode expects
@@ -602,7 +602,7 @@ class ActivityNet(nn.Module):
             nn.Conv2d(c, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),        # (N, c, 4, 4)
             nn.Flatten(), nn.Linear(c * 16, hidden), nn.ReLU())               # (N, hidden)
         self.order = bool(order)
-        self.rnn = Recurrent("lstm", hidden, hidden, fast=True) if order else None
+        self.rnn = FastRecurrent("lstm", hidden, hidden) if order else None
         self.readout = nn.Linear(hidden, positive_int(n_classes, "n_classes", minimum=2))
 
     def forward(self, videos: torch.Tensor) -> torch.Tensor:

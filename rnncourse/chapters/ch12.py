@@ -36,7 +36,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._validate import positive_int, positive_number, sequence_tensor
-from ..layers import Recurrent
+from ..fast import FastRecurrent
 
 __all__ = ["seconds", "linear_recurrence_loop", "combine", "scan", "scan_steps", "scan_work",
            "log_space_scan", "cumsum_form", "SelfAttention", "attention_macs", "recurrence_macs",
@@ -430,7 +430,7 @@ class TokenModel(nn.Module):
     :class:`SSMBlock` s, a norm and a linear readout; ``dt_range`` is the SSMs' range of initial
     step sizes (Mamba's default ``(1e-3, 1e-1)`` suits sequences of thousands of steps; for a
     few dozen steps, larger steps give kernels that reach across the sequence). ``kind`` ``"lstm"`` or ``"gru"``: the
-    course's :class:`rnncourse.layers.Recurrent` (``fast=True``, torch.nn) of width ``d_model``
+    course's :class:`rnncourse.fast.FastRecurrent` (torch.nn) of width ``d_model``
     per layer, and a linear readout.
     """
 
@@ -441,7 +441,7 @@ class TokenModel(nn.Module):
         self.kind, self.vocab = kind, positive_int(vocab, "vocab", minimum=2)
         positive_int(n_layers, "n_layers")
         if kind in ("lstm", "gru"):
-            self.rnn = Recurrent(kind, vocab, [d_model] * n_layers, fast=True)
+            self.rnn = FastRecurrent(kind, vocab, [d_model] * n_layers)
             self.readout = nn.Linear(d_model, vocab)
         elif kind in ("selective", "lti", "mingru"):
             self.embed = nn.Linear(vocab, d_model)
@@ -616,13 +616,13 @@ class PixelRNN(nn.Module):
     ``p(x) = prod_i p(x_i | x_1 .. x_{i-1})``. The input at step ``i`` is pixel ``i - 1``
     (a start value 0.5 at step 1) and the position in the row (one-hot), so the model knows
     where a row begins; the output is the logit of ``p(x_i = 1)``. The LSTM is
-    ``rc.layers.Recurrent("lstm", ..., fast=True)``.
+    ``rc.fast.FastRecurrent("lstm", ...)``.
     """
 
     def __init__(self, size: int = 8, hidden: int = 48):
         super().__init__()
         self.size = positive_int(size, "size", minimum=2)
-        self.rnn = Recurrent("lstm", 1 + size, [positive_int(hidden, "hidden")], fast=True)
+        self.rnn = FastRecurrent("lstm", 1 + size, [positive_int(hidden, "hidden")])
         self.readout = nn.Linear(hidden, 1)
 
     def inputs(self, images: torch.Tensor) -> torch.Tensor:
