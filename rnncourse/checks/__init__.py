@@ -75,9 +75,9 @@ def require(result) -> None:
     """Raise ``AssertionError`` with the check's message unless ``result`` passed.
 
     The checks never raise, so that a student notebook runs to the end; an autograder needs
-    the opposite. nbgrader's test cells (written by ``rnncourse.colab.nbgrader_notebook``) call
-    ``rc.checks.require(rc.checks.ch06.lstm_step(lstm_step))``: a passing check prints its line
-    once and scores, a failing one raises with the hint that the student also sees. It returns
+    the opposite. nbgrader's test cells (written by ``rnncourse_tools.colab.nbgrader_notebook``)
+    call ``rc.checks.require(rc.checks.ch06.lstm_step(lstm_step))``: a passing check prints its
+    line once and scores, a failing one raises with the hint that the student also sees. It returns
     nothing, so the cell has no result for nbgrader to read as a partial score.
     """
     if not isinstance(result, CheckResult):
