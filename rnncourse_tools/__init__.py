@@ -1,4 +1,4 @@
-"""The instructors' tools: not part of the course package ``rnncourse`` that students import and read.
+"""The instructors' tools, kept out of the course package ``rnncourse`` that students import.
 
 - :mod:`rnncourse_tools.colab`: Colab notebooks and nbgrader source notebooks from the chapters
   (MyST markup made plain, nbgrader cell metadata); ``scripts/make_colab.py`` runs it;
