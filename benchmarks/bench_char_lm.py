@@ -4,7 +4,7 @@ Prints (never asserts):
 
 1. threads: updates of the chapter's LSTM in a fixed time with 1 and with 2 torch threads;
 2. the chapter's model (embedding 32, LSTM 256, readout; ``ch09.train``'s recipe) and a
-   small causal transformer of similar parameter count (``ch09.TinyTransformer``: 3 layers,
+   small causal transformer of similar parameter count (:class:`TinyTransformer` below: 3 layers,
    width 96, 4 heads, context 64), trained on the same split, the same streams and chunks
    (32 streams, 64 characters), with the same optimiser recipe (Adam, gradient norm clipped
    at 1, the rate decayed along a cosine over the elapsed fraction of the budget), each for the
@@ -27,9 +27,43 @@ import os
 import time
 
 import torch
+from torch import nn
 
 import rnncourse as rc
 from rnncourse.chapters import ch09
+
+
+class TinyTransformer(nn.Module):
+    """A small decoder-only transformer (GPT-style, pre-norm, learned positions), for comparison.
+
+    ``forward(x, state=None)`` returns ``(logits, None)``: it ignores and returns no state, so
+    ``rc.train.fit`` trains it on the same chunks as the recurrent model; each chunk is its
+    whole context (``block`` characters at most).
+    """
+
+    def __init__(self, vocab_size: int, d_model: int = 96, n_layers: int = 3, n_heads: int = 4,
+                 block: int = 64):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
+        self.block = block
+        self.embed = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Parameter(torch.zeros(block, d_model))
+        nn.init.normal_(self.pos, std=0.02)
+        layer = nn.TransformerEncoderLayer(d_model, n_heads, 4 * d_model, dropout=0.0,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d_model)
+        self.readout = nn.Linear(d_model, vocab_size)
+
+    def forward(self, x: torch.Tensor, state=None):
+        T = x.shape[1]
+        if T > self.block:
+            raise ValueError(f"TinyTransformer reads at most block = {self.block} characters, got {T}")
+        h = self.embed(x) + self.pos[:T]                                   # (batch, time, d)
+        mask = nn.Transformer.generate_square_subsequent_mask(T, device=x.device)
+        h = self.blocks(h, mask=mask, is_causal=True)                      # (batch, time, d)
+        return self.readout(self.norm(h)), None                           # (batch, time, vocab)
 
 
 def steps_in(seconds: float, threads: int, corpus) -> int:
@@ -81,7 +115,7 @@ def main() -> None:
           f"{'val nats':>9s} {'val bits':>9s}")
     for budget in args.budgets:
         makers = [("LSTM 256 (the chapter's)", lambda: ch09.CharLM(V), 8e-3),
-                  ("transformer 3 x 96, ctx 64", lambda: ch09.TinyTransformer(V), 2e-3)]
+                  ("transformer 3 x 96, ctx 64", lambda: TinyTransformer(V), 2e-3)]
         if args.gru:
             makers.append(("GRU 256", lambda: ch09.CharLM(V, kind="gru"), 8e-3))
         for name, make, lr in makers:

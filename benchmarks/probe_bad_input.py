@@ -346,7 +346,6 @@ add(S, "lagged lags empty", lambda: rc.data.lagged(np.arange(10.0), []))
 add(S, "lagged lag too long", lambda: rc.data.lagged(np.arange(10.0), [20]))
 add(S, "pulses n=0", lambda: rc.data.pulses(0))
 add(S, "first_input_recall delay=-1", lambda: rc.data.tasks.first_input_recall(4, -1))
-add(S, "delayed_copy delays empty", lambda: rc.data.tasks.delayed_copy(10, []))
 add(S, "mackey_glass n_steps=0", lambda: rc.data.tasks.mackey_glass(0))
 add(S, "read_shipped('nope')", lambda: rc.data.read_shipped("nope"))
 S = "data.dates"

@@ -21,20 +21,23 @@ Import it as ``import rnncourse as rc``. The package has two parts.
 - :mod:`rnncourse.timeseries` the sunspot benchmark (chapters 2 and 3)
 - :mod:`rnncourse.pulse`      the pulse-converter experiment (chapters 6 and 7)
 - :mod:`rnncourse.numpy_rnn`  forward pass, BPTT, RTRL and gradient checks in NumPy
-- :mod:`rnncourse.checks`     exercise checks (the machinery; one module per chapter)
-- :mod:`rnncourse.student`    student notebooks from solution notebooks
 
 **The chapters**, :mod:`rnncourse.chapters` ``.ch01`` ... : one module per chapter holding that
-chapter's experiments, imported by the notebook as ``from rnncourse.chapters import ch05``.
+chapter's experiments, imported by the notebook as ``from rnncourse.chapters import ch05``; and
+the exercise checks, :mod:`rnncourse.checks` (the machinery, and one module per chapter, called
+as ``rc.checks.ch05.name(...)``). Both load the first time a notebook uses them.
 
-The rule that keeps them apart: no core module imports from ``rnncourse.chapters`` (a test
-checks it), and code moves into the core when a second chapter needs it.
+The rule that keeps them apart: no core module imports from ``rnncourse.chapters`` or
+``rnncourse.checks`` (a test checks it, and that ``import rnncourse`` loads neither), and code
+moves into the core when a second chapter needs it. The tools that make the Colab and student
+notebooks are not part of the package a student reads: they are ``rnncourse_tools``.
 """
+
+import importlib
 
 from . import (
     attention,
     cells,
-    checks,
     data,
     decode,
     fast,
@@ -52,6 +55,21 @@ from . import (
 from .utils import count_params, device, scale, set_seed, show_source, to_numpy
 
 __version__ = "0.2.0"
+
+# rc.checks and rc.chapters are no part of the core: each loads the first time it is used
+# (rc.checks.ch05.name(...), from rnncourse.chapters import ch05), by this module's
+# __getattr__ (PEP 562), so that importing the core loads no chapter code.
+_ON_FIRST_USE = ("chapters", "checks")
+
+
+def __getattr__(name: str):
+    if name in _ON_FIRST_USE:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_ON_FIRST_USE))
 
 __all__ = [
     "attention",

@@ -6,7 +6,7 @@
     python scripts/make_colab.py --nbgrader-source DIR [--assignment-prefix ch]
                                                       # DIR/ch01/01_sequences.ipynb, ...
 
-The chapters in notebooks/ are the one source (see rnncourse/colab.py for what changes). The
+The chapters in notebooks/ are the one source (see rnncourse_tools/colab.py for what changes). The
 repository and the published book's address come from _config.yml; the package version from
 pyproject.toml: the install cell pins tag v<version>, and every Colab link opens the notebooks
 at that tag (blob/v<version>/colab/...), so a notebook and the package it installs are always
@@ -16,7 +16,7 @@ differs from what it would write.
 
 It writes and deletes only notebooks it wrote itself and nobody edited since: each carries a
 marker in its metadata (``rnncourse``: the generator and a fingerprint of its cells, see
-rnncourse.student.mark_generated). A notebook without the marker, an edited one, or any other
+rnncourse_tools.student.mark_generated). A notebook without the marker, an edited one, or any other
 file (a student's own notebook or notes in colab/exercises/) is never replaced or deleted: the
 script names it and stops before writing anything, unless --force (which replaces or deletes
 edited and unmarked notebooks at the names it writes; other files are always left alone).
@@ -45,10 +45,10 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rnncourse.colab import (Book, Target, exercise_notebook, nbgrader_notebook,  # noqa: E402
-                             solution_notebook)
-from rnncourse.student import (NotOurs, generated_state, mark_generated,  # noqa: E402
-                               refuse_unless_ours, write_generated)
+from rnncourse_tools.colab import (Book, Target, exercise_notebook, nbgrader_notebook,  # noqa: E402
+                                   solution_notebook)
+from rnncourse_tools.student import (NotOurs, generated_state, mark_generated,  # noqa: E402
+                                     refuse_unless_ours, write_generated)
 
 BY = "scripts/make_colab.py"
 

@@ -34,7 +34,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 #: what the wheel is built from (see pyproject.toml)
-PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", "rnncourse")
+PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", "rnncourse", "rnncourse_tools")
 
 
 def build_and_install(tmp: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Chapter 9's module: the char LM, its baselines, training recipe, generation, the transformer."""
+"""Chapter 9's module: the char LM, its baselines, training recipe and generation."""
 
 import math
 
@@ -174,22 +174,6 @@ def test_generate_continues_from_the_prompt_state(one_thread):
     want = last.argmax().item()
     got = ch09.generate(model, corpus.vocab, prompt, 1, temperature=0)[0]
     assert got == corpus.vocab.chars[want]
-
-
-def test_tiny_transformer_is_causal_and_sized_like_the_lstm():
-    torch.manual_seed(0)
-    t = ch09.TinyTransformer(76)
-    assert 0.9 < rc.count_params(t) / rc.count_params(ch09.CharLM(76)) < 1.2
-    x = torch.randint(0, 76, (2, 12))
-    y = x.clone()
-    y[:, 7] = (y[:, 7] + 1) % 76
-    with torch.no_grad():
-        a, state = t(x)
-        b, _ = t(y)
-    assert state is None and a.shape == (2, 12, 76)
-    assert torch.allclose(a[:, :7], b[:, :7], atol=1e-6) and not torch.allclose(a[:, 7:], b[:, 7:])
-    with pytest.raises(ValueError, match="at most block"):
-        t(torch.zeros(1, 65, dtype=torch.long))
 
 
 def test_train_and_the_ngram_model_check_their_arguments():

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 import rnncourse as rc
-from rnncourse.colab import Book, Exercise, markdown_to_plain
+from rnncourse_tools.colab import Book, Exercise, markdown_to_plain
 
 from conftest import NOTEBOOKS, ROOT
 from notebook_run import is_check, is_stub
@@ -170,16 +170,21 @@ def test_bad_markup_is_a_clear_error(book, text, message):
 
 def test_check_script_reports_a_stale_and_an_extra_file(tmp_path, monkeypatch, capsys):
     """On a copy of the repository's sources, so that other tests see colab/ unchanged (what
-    the script refuses to touch: tests/test_user_files.py)."""
+    the script refuses to touch: tests/test_user_files.py); with chapter 1 alone (the script
+    treats every chapter alike; test_colab_notebooks_are_up_to_date runs it on all)."""
     import shutil
-    from rnncourse.student import write_generated
-    for name in ("notebooks", "book", "colab"):
+    from rnncourse_tools.student import write_generated
+    for name in ("notebooks", "book"):
         shutil.copytree(ROOT / name, tmp_path / name)
+    for folder in ("exercises", "solutions"):
+        (tmp_path / "colab" / folder).mkdir(parents=True)
+        shutil.copy(ROOT / "colab" / folder / NOTEBOOKS[0].name, tmp_path / "colab" / folder)
     for name in ("_config.yml", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     monkeypatch.setattr(make_colab, "ROOT", tmp_path)
-    found = make_colab.settings(tmp_path)  # the book's scan, once
-    monkeypatch.setattr(make_colab, "settings", lambda root=None: found)
+    book, where, notebooks = make_colab.settings(tmp_path)  # the book's scan, once
+    assert notebooks[0].name == NOTEBOOKS[0].name
+    monkeypatch.setattr(make_colab, "settings", lambda root=None: (book, where, notebooks[:1]))
     assert make_colab.main(["--force"]) == 0  # colab/ as committed may predate the markers
     target = tmp_path / "colab" / "exercises" / NOTEBOOKS[0].name
     stale = nbformat.reads(target.read_text().replace("Exercise 1.1", "Exercise 9.9"), as_version=4)

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from rnncourse.student import make_student_notebook
+from rnncourse_tools.student import make_student_notebook
 
 from conftest import NOTEBOOKS
 

@@ -89,7 +89,7 @@ def test_a_small_lstm_learns_to_count(one_thread):
     x, y, _ = counting_data(200, 12, seed=0)
     rc.set_seed(0)
     model = rc.models.SequenceRegressor("lstm", 3, [4], 1, fast=True)
-    rc.train.fit(model, (x, y / 10), epochs=150, lr=0.03, batch_size=50, progress=False)
+    rc.train.fit(model, (x, y / 10), epochs=60, lr=0.03, batch_size=50, progress=False)  # 99.4-99.9 % at seeds 0-2
     xt, yt, _ = counting_data(100, 12, seed=1)
     with torch.no_grad():
         acc = float(((10 * model(xt)).round() == yt).float().mean())

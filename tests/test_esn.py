@@ -1,5 +1,5 @@
-"""rnncourse.esn: the reservoir is fixed, the readout is a ridge regression, the ESN predicts
-Mackey-Glass well."""
+"""Chapter 5's echo state network (rnncourse.chapters.ch05): the reservoir is fixed, the readout
+is a ridge regression, the ESN predicts Mackey-Glass well."""
 
 import pytest
 import torch
@@ -49,7 +49,10 @@ def test_echo_state_property_forgets_the_initial_state():
 
 
 def test_fit_learns_a_delayed_copy():
-    u, y = rc.data.delayed_copy(1200, [1, 3], seed=0)
+    """The short-term memory task: the input 1 and 3 steps ago, read out from the reservoir."""
+    u = torch.rand(1, 1200, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64) - 0.5
+    y = torch.zeros(1, 1200, 2, dtype=torch.float64)
+    y[:, 1:, 0], y[:, 3:, 1] = u[:, :-1, 0], u[:, :-3, 0]                # (1, time, delays)
     esn = EchoStateNetwork(1, 100, output_size=2, spectral_radius=0.9, input_scaling=0.5, seed=0)
     esn.fit(u[:, :1000], y[:, :1000], washout=50)
     pred, _ = esn.predict(u)

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from rnncourse.student import make_student_notebook
+from rnncourse_tools.student import make_student_notebook
 
 from conftest import NOTEBOOKS
 from notebook_run import (NOT_YET, is_check, run_chapter, shown, store_for_the_book,

@@ -4,14 +4,19 @@ chapter by chapter). That the checks say "NOT YET" on the stubs is tested where 
 runs (test_notebooks.py): the stubs and checks run in the chapter's kernel after the chapter."""
 
 import ast
+import os
+import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from rnncourse.student import main, make_student_notebook
+from rnncourse_tools import INSTRUCTOR_MODULES
+from rnncourse_tools.student import main, make_student_notebook
 
-from conftest import NOTEBOOKS
+from conftest import NOTEBOOKS, ROOT
 from notebook_run import is_check, is_stub
 
 ids = [p.stem for p in NOTEBOOKS]
@@ -103,3 +108,23 @@ def test_cli_rejects_non_notebooks(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([str(tmp_path / "nothing.txt")])
     assert "not a notebook" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("missing", INSTRUCTOR_MODULES)
+def test_command_without_the_instructor_extra_says_how_to_install_it(missing, tmp_path):
+    """rnncourse-student is installed with the package, the instructor extra (nbformat, nbgrader)
+    is not: without it, the command pyproject.toml installs names the extra, no traceback."""
+    target = re.search(r'^rnncourse-student = "([\w.]+):(\w+)"', (ROOT / "pyproject.toml").read_text(),
+                       re.M)
+    assert target, "pyproject.toml: expected the rnncourse-student entry point"
+    code = (f"import sys; sys.modules[{missing!r}] = None  # as if not installed\n"
+            f"import importlib; command = importlib.import_module({target[1]!r}).{target[2]}\n"
+            f"sys.exit(command([{str(NOTEBOOKS[0])!r}, '-o', 'student']))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=120)
+    assert done.returncode == 1 and done.stdout == "", done.stderr
+    assert done.stderr.startswith("rnncourse-student: making student notebooks needs the instructor "
+                                  f"extra ({missing} is not installed): pip install"), done.stderr
+    assert "[instructor]" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "student").exists()

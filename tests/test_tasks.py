@@ -37,18 +37,6 @@ def test_first_input_recall_rejects_bad_arguments(kwargs):
         rc.data.first_input_recall(**kwargs)
 
 
-def test_delayed_copy():
-    x, y = rc.data.delayed_copy(30, [0, 1, 5], n=2, seed=0)
-    assert x.shape == (2, 30, 1) and y.shape == (2, 30, 3)
-    assert torch.equal(y[:, :, 0], x[:, :, 0])
-    assert torch.equal(y[:, 5:, 2], x[:, :25, 0]) and float(y[:, :5, 2].abs().sum()) == 0
-    assert float(x.min()) >= -0.5 and float(x.max()) <= 0.5
-    with pytest.raises(ValueError):
-        rc.data.delayed_copy(10, [10])
-    with pytest.raises(ValueError):
-        rc.data.delayed_copy(10, [])
-
-
 def test_mackey_glass_is_the_chaotic_attractor():
     s = rc.data.mackey_glass(1500, seed=0)
     assert s.shape == (1, 1500, 1) and s.dtype == torch.float64

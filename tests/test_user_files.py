@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnncourse import student
-from rnncourse.student import generated_state, write_generated
+from rnncourse_tools import student
+from rnncourse_tools.student import generated_state, write_generated
 
 from conftest import NOTEBOOKS, ROOT
 

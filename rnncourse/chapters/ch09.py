@@ -14,8 +14,6 @@
 - :func:`load_checkpoint`: a model saved by ``scripts/train_char_lm.py``, SHA-256 checked;
 - :func:`known_words`, :func:`real_word_fraction`: how many sampled words are real;
 - :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
-- :class:`TinyTransformer`: a small causal transformer of about the same size, for the
-  benchmark (``benchmarks/bench_char_lm.py``).
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ from ..utils import float64_if_supported
 __all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney_cross_entropy",
            "kneser_ney_cross_entropies", "kneser_ney_losses", "read_text",
            "cosine_schedule", "train",
-           "generate", "TinyTransformer", "BITS_PER_NAT", "RECIPE", "train_book_model",
+           "generate", "BITS_PER_NAT", "RECIPE", "train_book_model",
            "known_words", "real_word_fraction", "load_checkpoint"]
 
 BITS_PER_NAT = 1 / math.log(2)
@@ -412,36 +410,3 @@ def generate(model: nn.Module, vocab: data.CharVocab, prompt: str, length: int, 
     finally:
         model.train(was)
     return [vocab.decode(row) for row in out.cpu()]
-
-
-class TinyTransformer(nn.Module):
-    """A small decoder-only transformer (GPT-style, pre-norm, learned positions), for comparison.
-
-    ``forward(x, state=None)`` returns ``(logits, None)``: it ignores and returns no state, so
-    ``rc.train.fit`` trains it on the same chunks as the recurrent model; each chunk is its
-    whole context (``block`` characters at most).
-    """
-
-    def __init__(self, vocab_size: int, d_model: int = 96, n_layers: int = 3, n_heads: int = 4,
-                 block: int = 64):
-        super().__init__()
-        if d_model % n_heads:
-            raise ValueError(f"d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
-        self.block = positive_int(block, "block")
-        self.embed = nn.Embedding(vocab_size, d_model)
-        self.pos = nn.Parameter(torch.zeros(block, d_model))
-        nn.init.normal_(self.pos, std=0.02)
-        layer = nn.TransformerEncoderLayer(d_model, n_heads, 4 * d_model, dropout=0.0,
-                                           activation="gelu", batch_first=True, norm_first=True)
-        self.blocks = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(d_model)
-        self.readout = nn.Linear(d_model, vocab_size)
-
-    def forward(self, x: torch.Tensor, state=None):
-        T = x.shape[1]
-        if T > self.block:
-            raise ValueError(f"TinyTransformer reads at most block = {self.block} characters, got {T}")
-        h = self.embed(x) + self.pos[:T]                                   # (batch, time, d)
-        mask = nn.Transformer.generate_square_subsequent_mask(T, device=x.device)
-        h = self.blocks(h, mask=mask, is_causal=True)                      # (batch, time, d)
-        return self.readout(self.norm(h)), None                           # (batch, time, vocab)

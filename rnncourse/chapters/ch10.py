@@ -146,7 +146,7 @@ class AttentionSeq2Seq(nn.Module):
 
     The decoder starts from ``s_0 = 0`` (``start_state="zero"``), so everything it learns of
     the input comes through attention; ``start_state="context"`` starts it from the encoder's
-    last states, the fixed-size summary of :class:`Seq2Seq` (``scripts/bench_ch10.py``
+    last states, the fixed-size summary of :class:`Seq2Seq` (``benchmarks/bench_ch10.py``
     compares the two on inputs longer than the training inputs).
     Step ``t`` scores every encoder output against the previous decoder state, takes their
     weighted mean as the context ``c_t``, feeds ``[embedding(y_{t-1}); c_t]`` to a GRU cell, and

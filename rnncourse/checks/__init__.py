@@ -78,9 +78,9 @@ def require(result) -> None:
     """Raise ``AssertionError`` with the check's message unless ``result`` passed.
 
     The checks never raise, so that a student notebook runs to the end; an autograder needs
-    the opposite. nbgrader's test cells (written by ``rnncourse.colab.nbgrader_notebook``) call
-    ``rc.checks.require(rc.checks.ch06.lstm_step(lstm_step))``: a passing check prints its line
-    once and scores, a failing one raises with the hint that the student also sees. It returns
+    the opposite. nbgrader's test cells (written by ``rnncourse_tools.colab.nbgrader_notebook``)
+    call ``rc.checks.require(rc.checks.ch06.lstm_step(lstm_step))``: a passing check prints its
+    line once and scores, a failing one raises with the hint that the student also sees. It returns
     nothing, so the cell has no result for nbgrader to read as a partial score.
     """
     if not isinstance(result, CheckResult):
@@ -506,4 +506,28 @@ def check(exercise: str, expects: str | None = None, accepts=None):
     return decorate
 
 
-from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12  # noqa: E402  (chapter checks)
+# -- the chapters' checks: ch01.py, ch02.py, ... load when first used -------------------------
+# rc.checks.ch05 imports rnncourse/checks/ch05.py the first time it is asked for (PEP 562), so
+# that importing the package loads no chapter code, and a new chapter's checks module is found
+# without being listed here.
+
+import importlib  # noqa: E402
+import pkgutil  # noqa: E402
+import re  # noqa: E402
+
+
+def _chapter_modules() -> list[str]:
+    """The chapters' check modules in this folder: ``["ch01", "ch02", ...]``."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"ch\d\d", m.name))
+
+
+def __getattr__(name: str):
+    if re.fullmatch(r"ch\d\d", name) and name in _chapter_modules():
+        return importlib.import_module(f"{__name__}.{name}")
+    hint = (f"; the chapters with checks are {', '.join(_chapter_modules())}"
+            if re.fullmatch(r"ch\d+", name) else "")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}{hint}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_chapter_modules()))

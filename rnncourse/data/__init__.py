@@ -19,10 +19,10 @@ import torch
 from .._validate import positive_int
 from . import dates
 from .dates import date_pairs
-from .tasks import delayed_copy, first_input_recall, mackey_glass
+from .tasks import first_input_recall, mackey_glass
 from .text import CharVocab, split_text, streams
 
-__all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall", "delayed_copy",
+__all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall",
            "mackey_glass", "shakespeare", "CharVocab", "split_text", "streams", "dates",
            "date_pairs"]
 

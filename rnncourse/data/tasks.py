@@ -5,8 +5,6 @@ a classification task as ``(n,)`` class indices):
 
 - :func:`first_input_recall`: classify a sequence by its *first* input after a delay of noise;
   the lag between cause and effect is the ``delay``, and nothing else helps.
-- :func:`delayed_copy`: a random input stream and, as targets, copies of it delayed by a few
-  given lags (the "short-term memory" task of echo state networks).
 - :func:`mackey_glass`: the chaotic Mackey-Glass series (delay differential equation),
   the classic benchmark of echo state networks.
 """
@@ -14,14 +12,13 @@ a classification task as ``(n,)`` class indices):
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import numpy as np
 import torch
 
 from .._validate import positive_int
 
-__all__ = ["first_input_recall", "delayed_copy", "mackey_glass"]
+__all__ = ["first_input_recall", "mackey_glass"]
 
 
 def first_input_recall(n: int, delay: int, n_classes: int = 4, noise: float = 0.5, seed: int = 0,
@@ -44,29 +41,6 @@ def first_input_recall(n: int, delay: int, n_classes: int = 4, noise: float = 0.
     y = torch.randint(0, n_classes, (n,), generator=g)                       # (n,)
     x = noise * torch.randn(n, delay + 1, n_classes, generator=g, dtype=dtype)  # (n, time, classes)
     x[:, 0] = torch.nn.functional.one_hot(y, n_classes).to(dtype)           # the cue at t = 0
-    return x, y
-
-
-def delayed_copy(n_steps: int, delays: Sequence[int], n: int = 1, seed: int = 0,
-                 dtype=torch.float64):
-    """A random input and delayed copies of it as targets.
-
-    ``x[:, t, 0] = u_t`` with ``u_t`` uniform in ``[-0.5, 0.5]``; ``y[:, t, j] = u_{t - delays[j]}``
-    (0 before the start). Returns ``x`` of shape ``(n, n_steps, 1)`` and ``y`` of shape
-    ``(n, n_steps, len(delays))``.
-    """
-    n_steps = positive_int(n_steps, "n_steps")
-    n = positive_int(n, "n")
-    delays = [int(d) for d in delays]
-    if not delays:
-        raise ValueError("delays is empty: give at least one delay")
-    if any(d < 0 or d >= n_steps for d in delays):
-        raise ValueError(f"every delay must be in [0, n_steps), got {delays} for n_steps={n_steps}")
-    g = torch.Generator().manual_seed(int(seed))
-    x = torch.rand(n, n_steps, 1, generator=g, dtype=dtype) - 0.5   # (n, time, 1)
-    y = torch.zeros(n, n_steps, len(delays), dtype=dtype)          # (n, time, delays)
-    for j, d in enumerate(delays):
-        y[:, d:, j] = x[:, : n_steps - d, 0]
     return x, y
 
 

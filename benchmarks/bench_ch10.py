@@ -1,6 +1,6 @@
 """Chapter 10's two design choices, measured: bucketing by length, and the attention decoder's start.
 
-    python scripts/bench_ch10.py [--seeds 0 1 2] [--updates 400] [--part speed|start|both]
+    PYTHONPATH=. python benchmarks/bench_ch10.py [--seeds 0 1 2] [--updates 400] [--part speed|start|both]
 
 ``speed``: milliseconds per training update of both models, with the mini-batches drawn at random
 (padded to the longest input of the training set) and bucketed by length (``rc.train.fit``'s

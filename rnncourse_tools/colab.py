@@ -5,8 +5,8 @@ and roles (exercise boxes, solution dropdowns, citations, cross-references) that
 Colab show as raw text. This module turns one chapter into
 
 * an **exercise notebook** (:func:`exercise_notebook`): the student version of
-  :mod:`rnncourse.student` (solutions stubbed, worked solutions and hidden tests removed), with
-  the build-only ``remove-cell`` cells dropped and the Markdown made plain;
+  :mod:`rnncourse_tools.student` (solutions stubbed, worked solutions and hidden tests removed),
+  with the build-only ``remove-cell`` cells dropped and the Markdown made plain;
 * a **solution notebook** (:func:`solution_notebook`): every cell a reader of the book sees,
   solutions shown under a "Solution" heading, the Markdown made plain;
 * an **nbgrader source notebook** (:func:`nbgrader_notebook`): solution cells, autograded check
@@ -141,10 +141,13 @@ def read_bibliography(bibfile: Path) -> dict:
     """``key -> (authors, year)`` from a BibTeX file, authors as the book's author-year style
     writes them: "Elman", "Cho and Bengio", "Cho et al."."""
     from pybtex.database import parse_file
+    from pybtex.plugin import find_plugin
     from pybtex.richtext import Text
 
+    text = find_plugin("pybtex.backends", "text")()  # found once: each search reads every
+                                                      # installed package's entry points
     def plain(latex: str) -> str:
-        return Text.from_latex(latex).render_as("text")
+        return Text.from_latex(latex).render(text)
 
     out = {}
     for key, entry in parse_file(str(bibfile), bib_format="bibtex").entries.items():

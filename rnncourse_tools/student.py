@@ -21,7 +21,8 @@ metadata (``rnncourse``: who wrote it and a fingerprint of its cells), and a not
 the marker, or whose cells were edited since, is left alone with an error naming ``--force``.
 It refuses to write into the folder it reads from.
 
-nbgrader is an optional dependency: ``pip install -e ".[instructor]"`` from a clone.
+nbformat and nbgrader come with the instructor extra: ``pip install -e ".[instructor]"`` from a
+clone (the command says so when they are missing, see :func:`rnncourse_tools.student_main`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+from . import needs_instructor_extra
 
 SOLUTION_MARK = "### BEGIN SOLUTION"
 #: notebook metadata key of the marker on every notebook this package's generators write
@@ -146,7 +149,7 @@ def _split_markdown(text: str, inside: bool) -> tuple[str, bool]:
 def solution_structure(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` without the worked solutions (steps 2 and 3 of the module docstring
     but one: the exercise cells keep their solution code between the markers). This is what
-    nbgrader's ``generate_assignment`` starts from (see :mod:`rnncourse.colab`)."""
+    nbgrader's ``generate_assignment`` starts from (see :mod:`rnncourse_tools.colab`)."""
     nb = nbformat.from_dict(nb)  # a deep copy
     kept, inside = [], False
     for cell in nb.cells:
@@ -167,9 +170,7 @@ def make_student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     try:
         from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "making student notebooks needs nbgrader: pip install -e \".[instructor]\" (from a clone of the repository)"
-        ) from e
+        raise ImportError(needs_instructor_extra("making student notebooks", "nbgrader")) from e
     n_solutions = sum(SOLUTION_MARK in c.source for c in nb.cells)
     nb = solution_structure(nb)
     resources: dict = {}
