@@ -128,16 +128,19 @@ def count_params(module: torch.nn.Module) -> int:
 
 
 class Source(str):
-    """The source code of a package object, as :func:`show_source` returns it: a string that a
-    notebook shows as a highlighted code block (HTML) and everything else as plain text."""
+    """The source code of package objects, as :func:`show_source` returns it: a string that a
+    notebook shows as highlighted code blocks (HTML), each under its file and line, and
+    everything else as plain text, each part under a ``# name: file, line n`` comment."""
 
-    def __new__(cls, text: str, where: str):
-        self = super().__new__(cls, text)
-        self.where = where
+    def __new__(cls, parts):
+        parts = [(str(where), str(text)) for where, text in parts]
+        self = super().__new__(cls, "\n\n".join(text for _, text in parts))
+        self.parts = parts                                   # [(where, code)], one per object
+        self.where = "; ".join(where for where, _ in parts)
         return self
 
     def __repr__(self) -> str:                     # plain text: the code itself, not a quoted string
-        return f"# {self.where}\n{self}"
+        return "\n\n".join(f"# {where}\n{text}" for where, text in self.parts)
 
     def _repr_html_(self) -> str:
         from html import escape
@@ -145,22 +148,21 @@ class Source(str):
             from pygments import highlight
             from pygments.formatters import HtmlFormatter
             from pygments.lexers import PythonLexer
-        except ImportError:                        # no pygments: a plain preformatted block
-            body = f"<pre>{escape(str(self))}</pre>"
+        except ImportError:                        # no pygments: plain preformatted blocks
+            def body(text):
+                return f"<pre>{escape(text)}</pre>"
         else:
-            body = highlight(str(self), PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
-        return f"<div><small><code>{escape(self.where)}</code></small>{body}</div>"
+            def body(text):
+                return highlight(text, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+        return "<div>" + "".join(f"<small><code>{escape(where)}</code></small>{body(text)}"
+                                 for where, text in self.parts) + "</div>"
 
 
-def show_source(obj) -> Source:
-    """The source of a package function, class or method, to show in a chapter's page.
-
-    A chapter that trains a model from the package shows that model's code this way, so a reader
-    sees the code that runs rather than a copy of it (a copy can drift; this cannot). Put it last
-    in a code cell: ``rc.show_source(ch10.Seq2Seq)``. The header names the file and first line.
-    """
+def _source_part(obj) -> tuple[str, str]:
+    """``(where, code)`` of one function, class or method: its name, file and first line."""
     import inspect
     import os
+    import textwrap
 
     if inspect.ismodule(obj) or not (inspect.isclass(obj) or inspect.isroutine(obj)):
         raise TypeError(f"show_source expects a function, class or method of the package, got "
@@ -175,6 +177,16 @@ def show_source(obj) -> Source:
     parts = os.path.normpath(path).split(os.sep)
     short = "/".join(parts[parts.index("rnncourse"):]) if "rnncourse" in parts else parts[-1]
     name = getattr(obj, "__qualname__", getattr(obj, "__name__", "?"))
-    import textwrap
+    return f"{name}: {short}, line {first}", textwrap.dedent("".join(lines)).rstrip("\n")
 
-    return Source(textwrap.dedent("".join(lines)).rstrip("\n"), f"{name}: {short}, line {first}")
+
+def show_source(obj, *more) -> Source:
+    """The source of package functions, classes or methods, to show in a chapter's page.
+
+    A chapter that trains a model from the package shows that model's code this way, so a reader
+    sees the code that runs rather than a copy of it (a copy can drift; this cannot). Put it last
+    in a code cell: ``rc.show_source(ch10.Seq2Seq)``. Several objects are shown one after the
+    other, each under its own header (file and first line): the parts of a long class that
+    teach, ``rc.show_source(ch11.Captioner.start, ch11.Captioner.forward)``.
+    """
+    return Source([_source_part(o) for o in (obj, *more)])

@@ -43,8 +43,14 @@ def test_first_code_cell_bootstraps_rnncourse(path):
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code").source
     assert "import rnncourse as rc" in first and "git+https://" in first
-    assert "rc.set_seed(" in first  # device = rc.device() where used: tests/test_device.py
+    assert "rc.set_seed(" in first
     assert "cuda" not in first
+    # device = rc.device() only in a chapter that uses it (tests/test_device.py checks which:
+    # chapters 1-3 keep their tiny models on the CPU and have no device line), and then in the
+    # first cell, where CONTRIBUTING.md puts it.
+    rest = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and c.source != first)
+    if "rc.device()" in rest:
+        assert "device = rc.device()" in first, f"{path.name}: set device = rc.device() in the first cell"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)

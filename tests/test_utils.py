@@ -75,6 +75,28 @@ def test_show_source_shows_the_code_that_runs_with_its_place():
     assert "Recurrent.forward" in method.where
 
 
+def test_show_source_shows_several_parts_each_under_its_place():
+    from rnncourse.chapters import ch10
+
+    one = rc.show_source(ch10.Seq2Seq.step)
+    both = rc.show_source(ch10.Seq2Seq.step, ch10.Seq2Seq.forward)
+    assert both.startswith(str(one)) and "def forward(" in both       # the code, in the given order
+    assert [w.split(":")[0] for w, _ in both.parts] == ["Seq2Seq.step", "Seq2Seq.forward"]
+    text = repr(both)
+    assert text.startswith("# Seq2Seq.step: rnncourse/chapters/ch10.py, line ")
+    assert "\n\n# Seq2Seq.forward: rnncourse/chapters/ch10.py, line " in text
+    html = both._repr_html_()
+    assert html.count("<small><code>") == 2 and html.index("Seq2Seq.step") < html.index("Seq2Seq.forward")
+    line = int(both.parts[1][0].rsplit(" ", 1)[1])                     # the header's line is the def's
+    import inspect
+    assert line == inspect.getsourcelines(ch10.Seq2Seq.forward)[1]
+
+
+def test_show_source_checks_every_object_it_is_given():
+    with pytest.raises(TypeError, match="show_source expects a function, class or method"):
+        rc.show_source(rc.train.fit, rc.train)
+
+
 @pytest.mark.parametrize("bad", [rc.train, 3, "fit", None, len])
 def test_show_source_says_what_it_expects(bad):
     with pytest.raises(TypeError, match="show_source"):
