@@ -2,33 +2,40 @@
 
 Import it as ``import rnncourse as rc``. The package has two parts.
 
-**The core**, which every chapter may use (one idea per module):
+**The core**: the course's general tools, which a reader would reuse on their own sequences,
+and the experiments two or more chapters share (one idea per module):
 
 - :mod:`rnncourse.utils`      device, seeds, SCALE, parameter counts, to-NumPy
-- :mod:`rnncourse.cells`      RNN / leaky / skip / LSTM / GRU cells from their equations
+- :mod:`rnncourse.cells`      RNN / LSTM / GRU cells from their equations
 - :mod:`rnncourse.layers`     the one sequence layer: any cell, stacked, bidirectional, residual,
   fast ``torch.nn`` path, loading ``torch.nn`` layers, gate recording
 - :mod:`rnncourse.models`     small models built on it (time-delay MLP, Elman network,
   sequence regressor, last-step classifier)
 - :mod:`rnncourse.train`      the one training loop, ``fit``
-- :mod:`rnncourse.data`       shipped data sets (sunspots, Shakespeare), text as ids, seeded generators
+- :mod:`rnncourse.data`       shipped data sets (sunspots, Shakespeare), text as ids, the pulse
+  and recall generators
 - :mod:`rnncourse.decode`     greedy search, beam search and sampling for any decoder (chapters 9-11)
-- :mod:`rnncourse.attention`  additive (Bahdanau) attention over a sequence of vectors (chapter 10)
+- :mod:`rnncourse.attention`  additive (Bahdanau) attention over a sequence of vectors
 - :mod:`rnncourse.gradients`  gradient norms against the lag (chapters 5, 6)
 - :mod:`rnncourse.metrics`    error measures (NMSE, accuracy)
 - :mod:`rnncourse.tables`     results over seeds: mean ± sample standard deviation
 - :mod:`rnncourse.plots`      plotting helpers
 - :mod:`rnncourse.timeseries` the sunspot benchmark (chapters 2 and 3)
 - :mod:`rnncourse.pulse`      the pulse-converter experiment (chapters 6 and 7)
-- :mod:`rnncourse.numpy_rnn`  forward pass, BPTT, RTRL and gradient checks in NumPy
 - :mod:`rnncourse.checks`     exercise checks (the machinery; one module per chapter)
 - :mod:`rnncourse.student`    student notebooks from solution notebooks
 
 **The chapters**, :mod:`rnncourse.chapters` ``.ch01`` ... : one module per chapter holding that
-chapter's experiments, imported by the notebook as ``from rnncourse.chapters import ch05``.
+chapter's experiments and its one-off machinery (chapter 4's NumPy RNN, chapter 5's leaky and
+skip cells, chapter 7's second GRU convention), imported by the notebook as
+``from rnncourse.chapters import ch05``; a second idea of the same chapter may sit in a companion
+``chNN_<idea>`` module (``ch10_dates``, chapter 10's data).
 
-The rule that keeps them apart: no core module imports from ``rnncourse.chapters`` (a test
-checks it), and code moves into the core when a second chapter needs it.
+The rule that keeps them apart (CONTRIBUTING.md, "Core and chapters"; ``tests/test_core_rule.py``
+and ``tests/test_layout.py`` check it): no core module imports from ``rnncourse.chapters``; no
+chapter module imports another chapter's; every public name of the core is used by two or more
+chapters or by the core itself, or is a general tool the test lists with its reason. Code moves
+into the core when a second chapter needs it.
 """
 
 from . import (
@@ -41,7 +48,6 @@ from . import (
     layers,
     metrics,
     models,
-    numpy_rnn,
     plots,
     pulse,
     tables,
@@ -64,7 +70,6 @@ __all__ = [
     "layers",
     "metrics",
     "models",
-    "numpy_rnn",
     "plots",
     "pulse",
     "scale",

@@ -1,11 +1,11 @@
-"""rnncourse.esn: the reservoir is fixed, the readout is a ridge regression, the ESN predicts
-Mackey-Glass well."""
+"""Chapter 5's echo state network (rnncourse.chapters.ch05): the reservoir is fixed, the readout
+is a ridge regression, the ESN predicts Mackey-Glass well."""
 
 import pytest
 import torch
 
 import rnncourse as rc
-from rnncourse.chapters.ch05 import EchoStateNetwork, ridge_regression
+from rnncourse.chapters.ch05 import EchoStateNetwork, mackey_glass, ridge_regression
 
 
 # the reservoir loop multiplies small matrices: one thread is faster than two
@@ -48,8 +48,19 @@ def test_echo_state_property_forgets_the_initial_state():
     assert float((a[0, -1] - b[0, -1]).abs().max()) < 1e-8
 
 
+def delayed_copy(n_steps, delays, seed=0):
+    """A random input u_t uniform in [-0.5, 0.5] and, as targets, copies of it ``delays`` steps
+    later (0 before the start): the "short-term memory" task of echo state networks."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(1, n_steps, 1, generator=g, dtype=torch.float64) - 0.5   # (1, time, 1)
+    y = torch.zeros(1, n_steps, len(delays), dtype=torch.float64)          # (1, time, delays)
+    for j, d in enumerate(delays):
+        y[:, d:, j] = x[:, : n_steps - d, 0]
+    return x, y
+
+
 def test_fit_learns_a_delayed_copy():
-    u, y = rc.data.delayed_copy(1200, [1, 3], seed=0)
+    u, y = delayed_copy(1200, [1, 3], seed=0)
     esn = EchoStateNetwork(1, 100, output_size=2, spectral_radius=0.9, input_scaling=0.5, seed=0)
     esn.fit(u[:, :1000], y[:, :1000], washout=50)
     pred, _ = esn.predict(u)
@@ -58,7 +69,7 @@ def test_fit_learns_a_delayed_copy():
 
 
 def test_mackey_glass_one_step_and_free_running():
-    s = rc.data.mackey_glass(1700) - 1.0
+    s = mackey_glass(1700) - 1.0
     u, y = s[:, :-1], s[:, 1:]
     esn = EchoStateNetwork(1, 200, spectral_radius=0.95, seed=0).fit(u[:, :1400], y[:, :1400], washout=100)
     pred, last = esn.predict(u[:, :1400])

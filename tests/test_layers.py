@@ -5,6 +5,8 @@ import torch
 from torch import nn
 
 import rnncourse as rc
+from rnncourse.chapters.ch05 import LeakyRNNCell
+from rnncourse.chapters.ch07 import ChungGRUCell
 from rnncourse.layers import Recurrent, run_cell
 
 TORCH = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -145,7 +147,7 @@ def test_a_students_own_cell_runs_in_the_layer():
         Recurrent(OneExample())(x.float())
 
 
-@pytest.mark.parametrize("kind", ["rnn", "leaky", "lstm", "gru", "chung_gru"])
+@pytest.mark.parametrize("kind", ["rnn", LeakyRNNCell, "lstm", "gru", ChungGRUCell])
 def test_the_time_loop_unbinds_once_and_never_indexes_the_sequence(kind):
     """Indexing x[:, t] in the loop adds one Select/Slice node per step whose input is the whole
     sequence; each one's backward writes a full-size tensor: quadratic in the length. The layer
@@ -202,7 +204,7 @@ def test_bad_input_gets_clear_errors():
     with pytest.raises(ValueError, match="unknown cell kind"):
         Recurrent("transformer", 2, 3)
     with pytest.raises(ValueError, match="fast=True"):
-        Recurrent("leaky", 2, 3, fast=True)
+        Recurrent(LeakyRNNCell, 2, 3, fast=True)
     with pytest.raises(ValueError, match="reset_after=False"):
         Recurrent("gru", 2, 3, fast=True, reset_after=False)
     with pytest.raises(ValueError, match="input size"):
@@ -221,7 +223,7 @@ def test_cells_from_torch_name_the_right_loader():
     with pytest.raises(TypeError, match=r"Recurrent.from_torch"):
         rc.cells.LSTMCell.from_torch(nn.LSTM(2, 3))
     with pytest.raises(TypeError, match="no torch.nn counterpart"):
-        rc.cells.LeakyRNNCell.from_torch(nn.RNNCell(2, 3))
+        LeakyRNNCell.from_torch(nn.RNNCell(2, 3))
 
 
 @pytest.mark.parametrize("kind,hidden,out,expected", [

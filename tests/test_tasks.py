@@ -1,10 +1,12 @@
-"""rnncourse.tasks: seeded long-lag task generators with the course's shapes."""
+"""Seeded task generators with the course's shapes: rc.data.first_input_recall and chapter 5's
+Mackey-Glass series (rnncourse.chapters.ch05.mackey_glass)."""
 
 import numpy as np
 import pytest
 import torch
 
 import rnncourse as rc
+from rnncourse.chapters import ch05
 
 
 def test_first_input_recall_shapes_and_cue():
@@ -37,33 +39,21 @@ def test_first_input_recall_rejects_bad_arguments(kwargs):
         rc.data.first_input_recall(**kwargs)
 
 
-def test_delayed_copy():
-    x, y = rc.data.delayed_copy(30, [0, 1, 5], n=2, seed=0)
-    assert x.shape == (2, 30, 1) and y.shape == (2, 30, 3)
-    assert torch.equal(y[:, :, 0], x[:, :, 0])
-    assert torch.equal(y[:, 5:, 2], x[:, :25, 0]) and float(y[:, :5, 2].abs().sum()) == 0
-    assert float(x.min()) >= -0.5 and float(x.max()) <= 0.5
-    with pytest.raises(ValueError):
-        rc.data.delayed_copy(10, [10])
-    with pytest.raises(ValueError):
-        rc.data.delayed_copy(10, [])
-
-
 def test_mackey_glass_is_the_chaotic_attractor():
-    s = rc.data.mackey_glass(1500, seed=0)
+    s = ch05.mackey_glass(1500, seed=0)
     assert s.shape == (1, 1500, 1) and s.dtype == torch.float64
     v = s.flatten().numpy()
     assert 0.3 < v.min() < 0.6 and 1.2 < v.max() < 1.4  # the tau = 17 attractor's range
     assert 0.2 < v.std() < 0.25
     # a chaotic series: not periodic, and two nearby starts separate
-    other = rc.data.mackey_glass(1500, seed=1).flatten().numpy()
+    other = ch05.mackey_glass(1500, seed=1).flatten().numpy()
     assert np.abs(v[-200:] - other[-200:]).max() > 0.1
-    assert torch.equal(s, rc.data.mackey_glass(1500, seed=0))
+    assert torch.equal(s, ch05.mackey_glass(1500, seed=0))
 
 
 def test_mackey_glass_satisfies_its_equation():
     dt = 0.1
-    x = rc.data.mackey_glass(2000, dt=dt, sample_every=dt, washout=100).flatten().numpy()
+    x = ch05.mackey_glass(2000, dt=dt, sample_every=dt, washout=100).flatten().numpy()
     lag = 170  # tau / dt
     t = np.arange(lag + 1, len(x) - 1)
     dxdt = (x[t + 1] - x[t - 1]) / (2 * dt)  # central difference
@@ -73,8 +63,8 @@ def test_mackey_glass_satisfies_its_equation():
 
 def test_mackey_glass_rejects_bad_arguments():
     with pytest.raises(ValueError):
-        rc.data.mackey_glass(0)
+        ch05.mackey_glass(0)
     with pytest.raises(ValueError):
-        rc.data.mackey_glass(10, sample_every=0.25, dt=0.1)
+        ch05.mackey_glass(10, sample_every=0.25, dt=0.1)
     with pytest.raises(ValueError):
-        rc.data.mackey_glass(10, tau=-1.0)
+        ch05.mackey_glass(10, tau=-1.0)
