@@ -17,7 +17,7 @@ and the experiments two or more chapters share (one idea per module):
 - :mod:`rnncourse.decode`     greedy search, beam search and sampling for any decoder (chapters 9-11)
 - :mod:`rnncourse.attention`  additive (Bahdanau) attention over a sequence of vectors
 - :mod:`rnncourse.gradients`  gradient norms against the lag (chapters 5, 6)
-- :mod:`rnncourse.metrics`    error measures (NMSE, accuracy)
+- :mod:`rnncourse.metrics`    error measures and losses (NMSE, accuracy, sequence cross-entropy)
 - :mod:`rnncourse.tables`     results over seeds: mean ± sample standard deviation
 - :mod:`rnncourse.plots`      plotting helpers
 - :mod:`rnncourse.timeseries` the sunspot benchmark (chapters 2 and 3)
@@ -35,7 +35,7 @@ The rule that keeps them apart (CONTRIBUTING.md, "Core and chapters"; ``tests/te
 and ``tests/test_layout.py`` check it): no core module imports from ``rnncourse.chapters``; no
 chapter module imports another chapter's; every public name of the core is used by two or more
 chapters or by the core itself, or is a general tool the test lists with its reason. Code moves
-into the core when a second chapter needs it.
+into the core when a second chapter needs it (or when it is a general tool).
 """
 
 from . import (
