@@ -22,14 +22,14 @@ import torch
 
 import rnncourse as rc
 from rnncourse.chapters import ch10
-from rnncourse.data import dates
+from rnncourse.chapters import ch10_dates as dates
 
 
 def data():
-    train = dates.encode_pairs(rc.data.date_pairs(6400, seed=0, split="train", filler=(0, 6)))
-    test = dates.encode_pairs(rc.data.date_pairs(1000, seed=1, split="test", filler=(0, 6)))
+    train = dates.encode_pairs(dates.date_pairs(6400, seed=0, split="train", filler=(0, 6)))
+    test = dates.encode_pairs(dates.date_pairs(1000, seed=1, split="test", filler=(0, 6)))
     longest = int(dates.input_lengths(train[0]).max())
-    long = dates.encode_pairs([p for p in rc.data.date_pairs(1200, seed=2, split="test", filler=(16, 30))
+    long = dates.encode_pairs([p for p in dates.date_pairs(1200, seed=2, split="test", filler=(16, 30))
                                if len(p[0]) > longest][:600])
     return train, test, long
 

@@ -36,8 +36,9 @@ import torch
 
 import rnncourse as rc
 from rnncourse import attention, cells, decode, layers, metrics, models, train, utils
-from rnncourse.chapters import ch08, ch09, ch10, ch11, ch12
-from rnncourse.data import dates, text as dtext
+from rnncourse.chapters import ch05, ch07, ch08, ch09, ch10, ch11, ch12
+from rnncourse.chapters import ch10_dates as dates
+from rnncourse.data import text as dtext
 from rnncourse.fast import FastRecurrent
 
 PKG = os.path.dirname(os.path.abspath(rc.__file__))
@@ -158,8 +159,8 @@ add(S, "RNNCell(3, 4, nonlinearity='sigmoid!')", lambda: cells.RNNCell(3, 4, non
 add(S, "RNNCell forward x wrong width", lambda: cells.RNNCell(3, 4)(torch.randn(2, 5), torch.zeros(2, 4)))
 add(S, "RNNCell forward h wrong batch", lambda: cells.RNNCell(3, 4)(torch.randn(2, 3), torch.zeros(3, 4)))
 add(S, "LSTMCell forward state a tensor", lambda: cells.LSTMCell(3, 4)(torch.randn(2, 3), torch.zeros(2, 4)))
-add(S, "SkipRNNCell(3, 4, delay=0)", lambda: cells.SkipRNNCell(3, 4, delay=0))
-add(S, "LeakyRNNCell(3, 4, tau=0)", lambda: cells.LeakyRNNCell(3, 4, tau=0))
+add(S, "SkipRNNCell(3, 4, delay=0)", lambda: ch05.SkipRNNCell(3, 4, delay=0))
+add(S, "LeakyRNNCell(3, 4, tau=0)", lambda: ch05.LeakyRNNCell(3, 4, tau=0))
 add(S, "make_cell('nope', 3, 4)", lambda: cells.make_cell("nope", 3, 4))
 add(S, "param_count('lstm', 3, 'four')", lambda: cells.param_count("lstm", 3, "four"))
 
@@ -346,7 +347,7 @@ add(S, "lagged lags empty", lambda: rc.data.lagged(np.arange(10.0), []))
 add(S, "lagged lag too long", lambda: rc.data.lagged(np.arange(10.0), [20]))
 add(S, "pulses n=0", lambda: rc.data.pulses(0))
 add(S, "first_input_recall delay=-1", lambda: rc.data.tasks.first_input_recall(4, -1))
-add(S, "mackey_glass n_steps=0", lambda: rc.data.tasks.mackey_glass(0))
+add(S, "mackey_glass n_steps=0", lambda: ch05.mackey_glass(0))
 add(S, "read_shipped('nope')", lambda: rc.data.read_shipped("nope"))
 S = "data.dates"
 add(S, "write_date of a str", lambda: dates.write_date("2026-11-22", "d month yyyy"))
@@ -516,7 +517,8 @@ class _CheckFailed(Exception):
 
 # ------------------------------------------------------------------ more of the core
 S = "core"
-from rnncourse import gradients, numpy_rnn, pulse, tables, timeseries  # noqa: E402
+from rnncourse import gradients, pulse, tables, timeseries  # noqa: E402
+from rnncourse.chapters import ch04 as numpy_rnn  # noqa: E402  (the NumPy RNN of chapter 4)
 
 add(S, "gradient_norms_by_lag x 2-D", lambda: gradients.gradient_norms_by_lag(cells.RNNCell(3, 4), torch.randn(2, 3)))
 add(S, "gradient_norms_by_lag cell a str", lambda: gradients.gradient_norms_by_lag("rnn", X3))

@@ -2,34 +2,42 @@
 
 Import it as ``import rnncourse as rc``. The package has two parts.
 
-**The core**, which every chapter may use (one idea per module):
+**The core**: the course's general tools, which a reader would reuse on their own sequences,
+and the experiments two or more chapters share (one idea per module):
 
 - :mod:`rnncourse.utils`      device, seeds, SCALE, parameter counts, to-NumPy
-- :mod:`rnncourse.cells`      RNN / leaky / skip / LSTM / GRU cells from their equations
-- :mod:`rnncourse.layers`     the one sequence layer: any cell, stacked, bidirectional, residual,
-  fast ``torch.nn`` path, loading ``torch.nn`` layers, gate recording
+- :mod:`rnncourse.cells`      RNN / LSTM / GRU cells from their equations
+- :mod:`rnncourse.layers`     the from-scratch sequence layer: any cell over time, stacked,
+  bidirectional, residual, recording the gates; loading ``torch.nn`` layers
+- :mod:`rnncourse.fast`       the same interface on ``torch.nn.RNN/LSTM/GRU`` (fused, fast)
 - :mod:`rnncourse.models`     small models built on it (time-delay MLP, Elman network,
   sequence regressor, last-step classifier)
 - :mod:`rnncourse.train`      the one training loop, ``fit``
-- :mod:`rnncourse.data`       shipped data sets (sunspots, Shakespeare), text as ids, seeded generators
+- :mod:`rnncourse.data`       shipped data sets (sunspots, Shakespeare), text as ids, the pulse
+  and recall generators
 - :mod:`rnncourse.decode`     greedy search, beam search and sampling for any decoder (chapters 9-11)
-- :mod:`rnncourse.attention`  additive (Bahdanau) attention over a sequence of vectors (chapter 10)
+- :mod:`rnncourse.attention`  additive (Bahdanau) attention over a sequence of vectors
 - :mod:`rnncourse.gradients`  gradient norms against the lag (chapters 5, 6)
-- :mod:`rnncourse.metrics`    error measures (NMSE, accuracy)
+- :mod:`rnncourse.metrics`    error measures and losses (NMSE, accuracy, sequence cross-entropy)
 - :mod:`rnncourse.tables`     results over seeds: mean ± sample standard deviation
 - :mod:`rnncourse.plots`      plotting helpers
 - :mod:`rnncourse.timeseries` the sunspot benchmark (chapters 2 and 3)
 - :mod:`rnncourse.pulse`      the pulse-converter experiment (chapters 6 and 7)
-- :mod:`rnncourse.numpy_rnn`  forward pass, BPTT, RTRL and gradient checks in NumPy
 
 **The chapters**, :mod:`rnncourse.chapters` ``.ch01`` ... : one module per chapter holding that
-chapter's experiments, imported by the notebook as ``from rnncourse.chapters import ch05``; and
-the exercise checks, :mod:`rnncourse.checks` (the machinery, and one module per chapter, called
-as ``rc.checks.ch05.name(...)``). Both load the first time a notebook uses them.
+chapter's experiments and its one-off machinery (chapter 4's NumPy RNN, chapter 5's leaky and
+skip cells, chapter 7's second GRU convention), imported by the notebook as
+``from rnncourse.chapters import ch05``; a second idea of the same chapter may sit in a companion
+``chNN_<idea>`` module (``ch10_dates``, chapter 10's data). And the exercise checks,
+:mod:`rnncourse.checks` (the machinery, and one module per chapter, called as
+``rc.checks.ch05.name(...)``). Chapters and checks load the first time a notebook uses them.
 
-The rule that keeps them apart: no core module imports from ``rnncourse.chapters`` or
-``rnncourse.checks`` (a test checks it, and that ``import rnncourse`` loads neither), and code
-moves into the core when a second chapter needs it. The tools that make the Colab and student
+The rule that keeps them apart (CONTRIBUTING.md, "Core and chapters"; ``tests/test_core_rule.py``
+and ``tests/test_layout.py`` check it): no core module imports from ``rnncourse.chapters`` or
+``rnncourse.checks``, and ``import rnncourse`` loads neither; no chapter module imports another
+chapter's; every public name of the core is used by two or more chapters or by the core itself,
+or is a general tool the test lists with its reason. Code moves into the core when a second
+chapter needs it (or when it is a general tool). The tools that make the Colab and student
 notebooks are not part of the package a student reads: they are ``rnncourse_tools``.
 """
 
@@ -45,7 +53,6 @@ from . import (
     layers,
     metrics,
     models,
-    numpy_rnn,
     plots,
     pulse,
     tables,
@@ -79,11 +86,11 @@ __all__ = [
     "data",
     "decode",
     "device",
+    "fast",
     "gradients",
     "layers",
     "metrics",
     "models",
-    "numpy_rnn",
     "plots",
     "pulse",
     "scale",

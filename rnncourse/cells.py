@@ -20,7 +20,7 @@ steps at once:
 
 ``cell(x, state)`` does both for one step and checks its arguments. The state is a tensor
 ``(batch, hidden)``, or a tuple whose first entry is the output ``h_t`` (the LSTM's ``(h, c)``,
-the skip cell's ``(h_{t-1}, ..., h_{t-d})``); :meth:`output` reads ``h_t`` from any state.
+chapter 5's skip cell's ``(h_{t-1}, ..., h_{t-d})``); :meth:`output` reads ``h_t`` from any state.
 :class:`rnncourse.layers.Recurrent` runs any cell over a sequence.
 """
 
@@ -34,8 +34,8 @@ from torch import nn
 
 from ._validate import positive_int
 
-__all__ = ["ACTIVATIONS", "activation", "RNNCell", "LeakyRNNCell", "SkipRNNCell", "LSTMCell",
-           "GRUCell", "ChungGRUCell", "CELLS", "make_cell", "param_count", "output_of"]
+__all__ = ["ACTIVATIONS", "activation", "RNNCell", "LSTMCell", "GRUCell", "CELLS", "make_cell",
+           "param_count", "output_of"]
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": torch.tanh,
@@ -222,75 +222,6 @@ class RNNCell(_Cell):
         return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}"
 
 
-class LeakyRNNCell(_Cell):
-    """Leaky units: ``h_t = (1 - 1/tau) h_{t-1} + (1/tau) g(W_xh x_t + W_hh h_{t-1} + b_h)`` (chapter 5).
-
-    ``tau >= 1`` is the time constant (a float, or one per unit as ``hidden_size`` floats);
-    ``tau = 1`` is the simple RNN. With ``nonlinearity="linear"`` and ``tau = 1`` it is the
-    *linear* RNN that chapter 5 uses to see the spectral radius act alone. The time constants
-    are fixed, not trained. Parameters as the simple RNN: ``H*I + H*H + H``.
-    """
-
-    def __init__(self, input_size: int, hidden_size: int, tau=1.0, nonlinearity: str = "tanh"):
-        if nonlinearity not in ("tanh", "relu", "linear"):
-            raise ValueError(f"nonlinearity must be 'tanh', 'relu' or 'linear', got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size)
-        tau_t = torch.as_tensor(tau, dtype=torch.float32).flatten()
-        if tau_t.numel() not in (1, hidden_size):
-            raise ValueError(f"tau must be one number or {hidden_size} numbers, got {tau_t.numel()}")
-        if not torch.isfinite(tau_t).all() or (tau_t < 1).any():
-            raise ValueError(f"every time constant tau must be a finite number >= 1, got {tau}")
-        self.register_buffer("alpha", (1.0 / tau_t).expand(hidden_size).clone())  # (H,) = 1/tau
-
-    def step(self, ax, h, record=None):
-        new = ACTIVATIONS[self.nonlinearity](torch.addmm(ax, h, self.weight_h.T))  # (batch, H)
-        a = self.alpha.to(dtype=h.dtype)                                              # (H,)
-        if record is not None:
-            record["candidate"] = new
-        return (1 - a) * h + a * new                                                  # (batch, H)
-
-    def extra_repr(self) -> str:
-        taus = (1 / self.alpha).tolist()
-        tau = taus[0] if len(set(taus)) == 1 else f"[{min(taus):.3g} .. {max(taus):.3g}]"
-        return f"{self.input_size}, {self.hidden_size}, tau={tau}, nonlinearity={self.nonlinearity!r}"
-
-
-class SkipRNNCell(_Cell):
-    """A simple RNN with a long-delay connection from ``h_{t-d}`` (Lin et al. 1996; chapter 5):
-
-    ``h_t = g(W_xh x_t + W_hh h_{t-1} + W_skip h_{t-d} + b_h)``, ``d = delay >= 2``.
-
-    The gradient from ``h_T`` back to ``h_t`` can go through about ``(T - t) / d`` Jacobians
-    instead of ``T - t``. The state is the tuple ``(h_{t-1}, h_{t-2}, ..., h_{t-d})``; a step
-    returns the next one, whose first entry is ``h_t``. Parameters: ``H*I + 2*H*H + H``.
-    """
-
-    def __init__(self, input_size: int, hidden_size: int, delay: int, nonlinearity: str = "tanh"):
-        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 2:
-            raise ValueError(f"delay must be an int >= 2 (delay 1 is the ordinary recurrence), got {delay!r}")
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        self.delay, self.nonlinearity = delay, nonlinearity
-        self.state_names = tuple(f"h_(t-{k})" for k in range(1, delay + 1))
-        super().__init__(input_size, hidden_size)
-        self.weight_skip = nn.Parameter(torch.empty(hidden_size, hidden_size))  # (H, H)
-        bound = 1.0 / math.sqrt(hidden_size)
-        nn.init.uniform_(self.weight_skip, -bound, bound)
-
-    def init_state(self, batch: int, device=None, dtype=None):
-        return tuple(torch.zeros(batch, self.hidden_size, device=device, dtype=dtype)
-                     for _ in range(self.delay))
-
-    def step(self, ax, state, record=None):
-        a = torch.addmm(ax, state[0], self.weight_h.T) + state[-1] @ self.weight_skip.T  # (batch, H)
-        h = ACTIVATIONS[self.nonlinearity](a)                                          # (batch, H)
-        return (h,) + tuple(state[:-1])
-
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, delay={self.delay}, nonlinearity={self.nonlinearity!r}"
-
-
 class LSTMCell(_Cell):
     """Long short-term memory cell (Hochreiter and Schmidhuber 1997, with a forget gate; chapter 6).
 
@@ -408,29 +339,7 @@ class GRUCell(_Cell):
         return f"{self.input_size}, {self.hidden_size}, reset_after={self.reset_after}"
 
 
-class ChungGRUCell(GRUCell):
-    """A GRU cell whose update gate admits the candidate (Chung et al. 2014's convention; chapter 7).
-
-    ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``. Same parameters, gate order (r, z, n) and
-    ``reset_after`` option as :class:`GRUCell`; only the last line differs. It computes what a
-    :class:`GRUCell` computes once the update gate's weights and bias are negated, since
-    ``1 - sigmoid(a) = sigmoid(-a)``.
-    """
-
-    torch_class = None
-
-    @staticmethod
-    def _mix(z, n, h):
-        return (1 - z) * h + z * n                                        # (batch, H)
-
-    def load_torch(self, cell):
-        raise TypeError(
-            "torch.nn.GRUCell uses the other convention (z keeps the old state); load it with "
-            "GRUCell.from_torch(cell) and convert with rc.chapters.ch07.switch_convention")
-
-
-CELLS: dict[str, type] = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell, "leaky": LeakyRNNCell,
-                          "skip": SkipRNNCell, "chung_gru": ChungGRUCell}
+CELLS: dict[str, type] = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
 
 
 def make_cell(kind, input_size: int, hidden_size: int, **kwargs) -> nn.Module:
@@ -442,7 +351,7 @@ def make_cell(kind, input_size: int, hidden_size: int, **kwargs) -> nn.Module:
     return CELLS[kind](input_size, hidden_size, **kwargs)
 
 
-_GATES = {"rnn": 1, "leaky": 1, "lstm": 4, "gru": 3, "chung_gru": 3}
+_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def param_count(kind: str, input_size: int, hidden_sizes: Sequence[int] | int,

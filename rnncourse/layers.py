@@ -96,9 +96,8 @@ class Recurrent(nn.Module):
     """Stacked, optionally bidirectional and residual, recurrent layers over any cell.
 
     ``Recurrent("lstm", 1, [5, 3])``: an LSTM layer of 5 units feeding one of 3; the kind is a
-    key of :data:`rnncourse.cells.CELLS` (``"rnn"``, ``"lstm"``, ``"gru"``, ``"leaky"``,
-    ``"skip"``, ``"chung_gru"``) and ``cell_kwargs`` go to every cell (``nonlinearity="relu"``,
-    ``tau=4``, ``delay=5``, ``reset_after=True``). ``Recurrent(cell)`` runs one cell instance;
+    key of :data:`rnncourse.cells.CELLS` (``"rnn"``, ``"lstm"``, ``"gru"``) and ``cell_kwargs``
+    go to every cell (``nonlinearity="relu"``, ``reset_after=True``). ``Recurrent(cell)`` runs one cell instance;
     ``Recurrent([cell_1, cell_2])`` stacks instances, and for ``bidirectional=True`` takes one
     ``(forward, backward)`` pair per layer.
 

@@ -8,7 +8,7 @@ three fixed-context runs of 400 updates, and the 800-update runs that ask whethe
 only needed more training, take longer than the chapter's time budget, so at ``SCALE = 1`` the
 notebook loads them (``ch10.load_fixed(seed, updates)``) instead of training them. This script
 makes those files exactly as the notebook would train the models: the chapter's 6400 training
-pairs (``rc.data.date_pairs(6400, seed=0, split="train", filler=(0, 6))``), ``ch10.train("fixed",
+pairs (``dates.date_pairs(6400, seed=0, split="train", filler=(0, 6))``), ``ch10.train("fixed",
 ..., batch_size=64, lr=3e-3)`` on one CPU thread, seeds 0, 1 and 2 for 800 updates with copies
 kept after 200 and 400 (``keep``: a kept copy is exactly the model of a shorter run, the same
 batches in the same order). Per seed it writes ``rnncourse/data/ch10_fixed_seed<seed>.pt``
@@ -39,7 +39,7 @@ import torch  # noqa: E402
 
 import rnncourse as rc  # noqa: E402
 from rnncourse.chapters import ch10  # noqa: E402
-from rnncourse.data import dates  # noqa: E402
+from rnncourse.chapters import ch10_dates as dates  # noqa: E402
 
 RECIPE = dict(batch_size=64, lr=3e-3)           # the notebook's `recipe`
 UPDATES = max(ch10.FIXED_UPDATES)
@@ -48,7 +48,7 @@ KEEP = tuple(u for u in ch10.FIXED_UPDATES if u != UPDATES)
 
 def training_data():
     """The notebook's training set: ``train`` of its first data cell."""
-    return dates.encode_pairs(rc.data.date_pairs(6400, seed=0, split="train", filler=(0, 6)))
+    return dates.encode_pairs(dates.date_pairs(6400, seed=0, split="train", filler=(0, 6)))
 
 
 def machine() -> str:

@@ -6,13 +6,13 @@ import torch
 
 import rnncourse as rc
 from rnncourse.chapters import ch10
-from rnncourse.data import dates
+from rnncourse.chapters import ch10_dates as dates
 
 KINDS = ["fixed", "attention"]
 
 
 def _data(n=6, seed=3, filler=(0, 4)):
-    return dates.encode_pairs(rc.data.date_pairs(n, seed=seed, filler=filler))
+    return dates.encode_pairs(dates.date_pairs(n, seed=seed, filler=filler))
 
 
 def test_reverse_padded_reverses_only_the_characters():
@@ -111,9 +111,9 @@ def test_by_length_bins():
 
 def test_attention_model_learns_a_small_date_task(one_thread):
     """Few updates, short inputs: the loss must fall far and most dates come out right."""
-    data = dates.encode_pairs(rc.data.date_pairs(1280, seed=0, formats=["dd/mm/yyyy", "d mon yyyy"],
+    data = dates.encode_pairs(dates.date_pairs(1280, seed=0, formats=["dd/mm/yyyy", "d mon yyyy"],
                                                  weekday_prob=0))
-    test = dates.encode_pairs(rc.data.date_pairs(200, seed=1, split="test",
+    test = dates.encode_pairs(dates.date_pairs(200, seed=1, split="test",
                                                  formats=["dd/mm/yyyy", "d mon yyyy"], weekday_prob=0))
     model, info = ch10.train("attention", data, updates=200, seed=0, keep=(40,))
     assert info["updates"] == 200 and len(info["loss"]) == 10 and list(info["kept"]) == [40]
@@ -215,7 +215,7 @@ def test_load_fixed_gives_the_shipped_models(one_thread):
     again, _ = ch10.load_fixed(0, 400)
     assert torch.equal(torch.cat([v.flatten() for v in again.state_dict().values()]), p[400])
     # a trained model: the 800-update one writes most held-out dates right, the 200-update one few
-    x, y = dates.encode_pairs(rc.data.date_pairs(200, seed=1, split="test", filler=(0, 6)))
+    x, y = dates.encode_pairs(dates.date_pairs(200, seed=1, split="test", filler=(0, 6)))
     late = ch10.scores(ch10.translate(models[800], x), y)["exact"]
     early = ch10.scores(ch10.translate(models[200], x), y)["exact"]
     assert late > 0.9 and early < 0.2, (early, late)

@@ -1,4 +1,4 @@
-"""The date generator of chapter 10 (rc.data.dates): every human string reads back as its ISO date."""
+"""The date generator of chapter 10 (rnncourse.chapters.ch10_dates): every human string reads back as its ISO date."""
 
 import datetime as dt
 import re
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import rnncourse as rc
-from rnncourse.data import dates
+from rnncourse.chapters import ch10_dates as dates
 
 SUNDAY = dt.date(2026, 11, 22)
 
@@ -49,7 +49,7 @@ def _read_back(text: str) -> dt.date:
 
 
 def test_every_pair_reads_back_as_its_iso_date():
-    pairs = rc.data.date_pairs(3000, seed=4, weekday_prob=0.5)
+    pairs = dates.date_pairs(3000, seed=4, weekday_prob=0.5)
     for text, iso in pairs:
         assert _read_back(text).isoformat() == iso, (text, iso)
     years = [int(iso[:4]) for _, iso in pairs]
@@ -57,7 +57,7 @@ def test_every_pair_reads_back_as_its_iso_date():
 
 
 def test_filler_words_surround_the_date_and_name_no_month_or_weekday():
-    pairs = rc.data.date_pairs(500, seed=1, filler=(2, 5), formats=["dd/mm/yyyy"], weekday_prob=0)
+    pairs = dates.date_pairs(500, seed=1, filler=(2, 5), formats=["dd/mm/yyyy"], weekday_prob=0)
     for text, iso in pairs:
         words = text.split()
         dates_in = [w for w in words if re.fullmatch(r"\d\d/\d\d/\d{4}", w)]
@@ -71,11 +71,11 @@ def test_filler_words_surround_the_date_and_name_no_month_or_weekday():
 
 
 def test_train_and_test_dates_are_disjoint_and_the_generator_is_seeded():
-    train = {iso for _, iso in rc.data.date_pairs(4000, seed=0, split="train")}
-    test = {iso for _, iso in rc.data.date_pairs(4000, seed=0, split="test")}
+    train = {iso for _, iso in dates.date_pairs(4000, seed=0, split="train")}
+    test = {iso for _, iso in dates.date_pairs(4000, seed=0, split="test")}
     assert not train & test and len(train) > 3000 and len(test) > 2000
-    assert rc.data.date_pairs(20, seed=5) == rc.data.date_pairs(20, seed=5)
-    assert rc.data.date_pairs(20, seed=5) != rc.data.date_pairs(20, seed=6)
+    assert dates.date_pairs(20, seed=5) == dates.date_pairs(20, seed=5)
+    assert dates.date_pairs(20, seed=5) != dates.date_pairs(20, seed=6)
 
 
 def test_encoding_pads_on_the_right_and_decodes_back():
@@ -96,11 +96,11 @@ def test_bad_arguments_say_what_was_expected():
     with pytest.raises(ValueError, match="more than length"):
         dates.encode_inputs(["22 nov 2026"], length=5)
     with pytest.raises(ValueError, match="lo <= hi"):
-        rc.data.date_pairs(3, filler=(4, 2))
+        dates.date_pairs(3, filler=(4, 2))
     with pytest.raises(ValueError, match="unknown date format"):
-        rc.data.date_pairs(3, formats=["mm/dd/yyyy"])
+        dates.date_pairs(3, formats=["mm/dd/yyyy"])
     with pytest.raises(ValueError, match="split"):
-        rc.data.date_pairs(3, split="valid")
+        dates.date_pairs(3, split="valid")
 
 
 @pytest.mark.parametrize("call, error, message", [

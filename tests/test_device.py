@@ -34,7 +34,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 import rnncourse as rc
 from rnncourse.chapters import ch03, ch06, ch08, ch09, ch10, ch11, ch12
-from rnncourse.data import dates
+from rnncourse.chapters import ch10_dates as dates
 
 aten = torch.ops.aten
 META = torch.device("meta")
@@ -230,7 +230,7 @@ def _corpus(text="to be or not to be, that is the question. " * 4):
 
 
 def _dates(n=8):
-    return dates.encode_pairs(rc.data.date_pairs(n, seed=0))
+    return dates.encode_pairs(dates.date_pairs(n, seed=0))
 
 
 def _fit(**kw):

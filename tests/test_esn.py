@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import rnncourse as rc
-from rnncourse.chapters.ch05 import EchoStateNetwork, ridge_regression
+from rnncourse.chapters.ch05 import EchoStateNetwork, mackey_glass, ridge_regression
 
 
 # the reservoir loop multiplies small matrices: one thread is faster than two
@@ -61,7 +61,7 @@ def test_fit_learns_a_delayed_copy():
 
 
 def test_mackey_glass_one_step_and_free_running():
-    s = rc.data.mackey_glass(1700) - 1.0
+    s = mackey_glass(1700) - 1.0
     u, y = s[:, :-1], s[:, 1:]
     esn = EchoStateNetwork(1, 200, spectral_radius=0.95, seed=0).fit(u[:, :1400], y[:, :1400], washout=100)
     pred, last = esn.predict(u[:, :1400])

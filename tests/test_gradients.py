@@ -74,7 +74,7 @@ def test_random_recurrent_matrix(kind):
 # ------------------------------------------------------------------ gradient norms
 
 def _linear_cell(H, rho, kind="orthogonal"):
-    cell = rc.cells.LeakyRNNCell(3, H, nonlinearity="linear").double()
+    cell = G.LeakyRNNCell(3, H, nonlinearity="linear").double()
     with torch.no_grad():
         cell.weight_h.copy_(G.random_recurrent_matrix(H, rho, kind=kind, seed=0, dtype=torch.float64))
     return cell
@@ -126,7 +126,7 @@ def test_gradient_norms_reject_bad_direction():
 def test_leaky_cell_with_tau_one_is_the_rnn_cell():
     torch.manual_seed(0)
     plain = rc.cells.RNNCell(3, 6).double()
-    leaky = rc.cells.LeakyRNNCell(3, 6, tau=1.0).double()
+    leaky = G.LeakyRNNCell(3, 6, tau=1.0).double()
     leaky.load_state_dict(plain.state_dict(), strict=False)
     x, h = torch.randn(4, 3, dtype=torch.float64), torch.randn(4, 6, dtype=torch.float64)
     assert torch.allclose(leaky(x, h), plain(x, h))
@@ -135,7 +135,7 @@ def test_leaky_cell_with_tau_one_is_the_rnn_cell():
 def test_leaky_cell_equation_and_per_unit_tau():
     torch.manual_seed(0)
     taus = [1.0, 2.0, 4.0, 10.0]
-    cell = rc.cells.LeakyRNNCell(2, 4, tau=taus).double()
+    cell = G.LeakyRNNCell(2, 4, tau=taus).double()
     x, h = torch.randn(3, 2, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64)
     a = 1 / torch.tensor(taus, dtype=torch.float64)
     pre = x @ cell.weight_x.T + h @ cell.weight_h.T + cell.bias
@@ -144,7 +144,7 @@ def test_leaky_cell_equation_and_per_unit_tau():
 
 
 def test_linear_leaky_cell_is_linear():
-    cell = rc.cells.LeakyRNNCell(2, 3, nonlinearity="linear").double()
+    cell = G.LeakyRNNCell(2, 3, nonlinearity="linear").double()
     x, h = torch.randn(1, 2, dtype=torch.float64), torch.randn(1, 3, dtype=torch.float64)
     assert torch.allclose(cell(x, h), x @ cell.weight_x.T + h @ cell.weight_h.T + cell.bias)
 
@@ -152,13 +152,13 @@ def test_linear_leaky_cell_is_linear():
 @pytest.mark.parametrize("kwargs", [dict(tau=0.5), dict(tau=[1.0, 2.0]), dict(nonlinearity="sigmoid")])
 def test_leaky_cell_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
-        rc.cells.LeakyRNNCell(2, 3, **kwargs)
+        G.LeakyRNNCell(2, 3, **kwargs)
 
 
 def test_skip_cell_uses_the_state_d_steps_back():
     torch.manual_seed(0)
     d = 3
-    cell = rc.cells.SkipRNNCell(2, 4, delay=d).double()
+    cell = G.SkipRNNCell(2, 4, delay=d).double()
     x = torch.randn(2, 9, 2, dtype=torch.float64)
     out, state, _ = rc.layers.run_cell(cell, x)
     assert out.shape == (2, 9, 4) and len(state) == d
@@ -174,8 +174,8 @@ def test_skip_cell_uses_the_state_d_steps_back():
 def test_skip_connection_slows_the_vanishing():
     torch.manual_seed(0)
     x = torch.randn(8, 60, 2)
-    plain = rc.cells.LeakyRNNCell(2, 16)
-    skip = rc.cells.SkipRNNCell(2, 16, delay=10)
+    plain = G.LeakyRNNCell(2, 16)
+    skip = G.SkipRNNCell(2, 16, delay=10)
     for c in (plain, skip):
         G.set_spectral_radius_(c.weight_h, 0.5)
     with torch.no_grad():
@@ -188,8 +188,8 @@ def test_skip_connection_slows_the_vanishing():
 
 def test_skip_cell_rejects_bad_delay_and_state():
     with pytest.raises(ValueError):
-        rc.cells.SkipRNNCell(2, 3, delay=1)
-    cell = rc.cells.SkipRNNCell(2, 3, delay=2)
+        G.SkipRNNCell(2, 3, delay=1)
+    cell = G.SkipRNNCell(2, 3, delay=2)
     with pytest.raises(ValueError, match="tuple of 2"):
         cell(torch.zeros(1, 2), torch.zeros(1, 3))
 
@@ -205,7 +205,7 @@ def test_irnn_initialisation():
 @pytest.mark.parametrize("core", ["fused", "cell"])
 def test_last_step_classifier_and_accuracy(core):
     torch.manual_seed(0)
-    c = rc.fast.FastRecurrent("rnn", 4, 8) if core == "fused" else rc.layers.Recurrent(rc.cells.LeakyRNNCell(4, 8, tau=3.0))
+    c = rc.fast.FastRecurrent("rnn", 4, 8) if core == "fused" else rc.layers.Recurrent(G.LeakyRNNCell(4, 8, tau=3.0))
     model = rc.models.LastStepClassifier(c, 4)
     x, y = rc.data.first_input_recall(16, 5, seed=0)
     logits = model(x)
@@ -225,7 +225,7 @@ def test_skip_rnn_learns_a_long_lag_quickly(one_thread):
     x, y = rc.data.first_input_recall(300, 40, seed=1)
     xt, yt = rc.data.first_input_recall(300, 40, seed=2)
     rc.set_seed(0)
-    skip = rc.models.LastStepClassifier(rc.layers.Recurrent(rc.cells.SkipRNNCell(4, 16, delay=10)), 4)
+    skip = rc.models.LastStepClassifier(rc.layers.Recurrent(G.SkipRNNCell(4, 16, delay=10)), 4)
     rc.train.fit(skip, (x, y), loss_fn=F.cross_entropy, epochs=60, lr=1e-2, clip_norm=1.0)
     assert rc.metrics.accuracy(skip, xt, yt) > 0.9
 

@@ -7,6 +7,8 @@ from torch import nn
 
 import rnncourse as rc
 from rnncourse.fast import FastRecurrent
+from rnncourse.chapters.ch05 import LeakyRNNCell
+from rnncourse.chapters.ch07 import ChungGRUCell
 from rnncourse.layers import Recurrent, run_cell
 
 TORCH = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -182,13 +184,13 @@ def test_a_students_own_cell_runs_in_the_layer():
         Recurrent(OneExample())(x.float())
 
 
-@pytest.mark.parametrize("kind", ["rnn", "leaky", "lstm", "gru", "chung_gru"])
+@pytest.mark.parametrize("kind", ["rnn", LeakyRNNCell, "lstm", "gru", ChungGRUCell])
 def test_the_time_loop_unbinds_once_and_never_indexes_the_sequence(kind):
     """Indexing x[:, t] in the loop adds one Select/Slice node per step whose input is the whole
     sequence; each one's backward writes a full-size tensor: quadratic in the length. The layer
     must split the sequence once (one UnbindBackward) and never index it along time."""
     T = 30
-    layer = Recurrent(kind, 2, 3)
+    layer = Recurrent(kind, 2, 3) if isinstance(kind, str) else Recurrent(kind(2, 3))
     x = torch.randn(2, T, 2, requires_grad=True)
     out, _ = layer(x)
     seen, stack, fns = set(), [out.grad_fn], []
@@ -264,7 +266,7 @@ def test_cells_from_torch_name_the_right_loader():
     with pytest.raises(TypeError, match=r"Recurrent.from_torch"):
         rc.cells.LSTMCell.from_torch(nn.LSTM(2, 3))
     with pytest.raises(TypeError, match="no torch.nn counterpart"):
-        rc.cells.LeakyRNNCell.from_torch(nn.RNNCell(2, 3))
+        LeakyRNNCell.from_torch(nn.RNNCell(2, 3))
 
 
 @pytest.mark.parametrize("kind,hidden,out,expected", [

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse import numpy_rnn as nr
+from rnncourse.chapters import ch04 as nr  # the NumPy RNN of chapter 4
 
 
 def _data(B, T, I, H, O, loss, seed=0):
@@ -170,6 +170,6 @@ def test_operation_counts_grow_like_h2_and_h4():
 
 def test_operation_counts_refuses_a_size_of_zero():
     import pytest
-    from rnncourse import numpy_rnn
+    from rnncourse.chapters import ch04 as numpy_rnn
     with pytest.raises(ValueError, match="input_size must be a positive int, got 0"):
         numpy_rnn.operation_counts(0, 4, 1)

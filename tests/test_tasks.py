@@ -1,10 +1,12 @@
-"""rnncourse.tasks: seeded long-lag task generators with the course's shapes."""
+"""Seeded task generators with the course's shapes: rc.data.first_input_recall and chapter 5's
+Mackey-Glass series (rnncourse.chapters.ch05.mackey_glass)."""
 
 import numpy as np
 import pytest
 import torch
 
 import rnncourse as rc
+from rnncourse.chapters import ch05
 
 
 def test_first_input_recall_shapes_and_cue():
@@ -38,20 +40,20 @@ def test_first_input_recall_rejects_bad_arguments(kwargs):
 
 
 def test_mackey_glass_is_the_chaotic_attractor():
-    s = rc.data.mackey_glass(1500, seed=0)
+    s = ch05.mackey_glass(1500, seed=0)
     assert s.shape == (1, 1500, 1) and s.dtype == torch.float64
     v = s.flatten().numpy()
     assert 0.3 < v.min() < 0.6 and 1.2 < v.max() < 1.4  # the tau = 17 attractor's range
     assert 0.2 < v.std() < 0.25
     # a chaotic series: not periodic, and two nearby starts separate
-    other = rc.data.mackey_glass(1500, seed=1).flatten().numpy()
+    other = ch05.mackey_glass(1500, seed=1).flatten().numpy()
     assert np.abs(v[-200:] - other[-200:]).max() > 0.1
-    assert torch.equal(s, rc.data.mackey_glass(1500, seed=0))
+    assert torch.equal(s, ch05.mackey_glass(1500, seed=0))
 
 
 def test_mackey_glass_satisfies_its_equation():
     dt = 0.1
-    x = rc.data.mackey_glass(2000, dt=dt, sample_every=dt, washout=100).flatten().numpy()
+    x = ch05.mackey_glass(2000, dt=dt, sample_every=dt, washout=100).flatten().numpy()
     lag = 170  # tau / dt
     t = np.arange(lag + 1, len(x) - 1)
     dxdt = (x[t + 1] - x[t - 1]) / (2 * dt)  # central difference
@@ -61,8 +63,8 @@ def test_mackey_glass_satisfies_its_equation():
 
 def test_mackey_glass_rejects_bad_arguments():
     with pytest.raises(ValueError):
-        rc.data.mackey_glass(0)
+        ch05.mackey_glass(0)
     with pytest.raises(ValueError):
-        rc.data.mackey_glass(10, sample_every=0.25, dt=0.1)
+        ch05.mackey_glass(10, sample_every=0.25, dt=0.1)
     with pytest.raises(ValueError):
-        rc.data.mackey_glass(10, tau=-1.0)
+        ch05.mackey_glass(10, tau=-1.0)

@@ -12,13 +12,12 @@ from . import claim, scaled
 @lru_cache(maxsize=1)
 def _data():
     """The chapter's data: training, test and extrapolation sets, exactly as the notebook builds them."""
-    from rnncourse import data as rcdata
-    from rnncourse.data import dates
+    from rnncourse.chapters import ch10_dates as dates
 
-    train = dates.encode_pairs(rcdata.date_pairs(6400, seed=0, split="train", filler=(0, 6)))
-    test = dates.encode_pairs(rcdata.date_pairs(1000, seed=1, split="test", filler=(0, 6)))
+    train = dates.encode_pairs(dates.date_pairs(6400, seed=0, split="train", filler=(0, 6)))
+    test = dates.encode_pairs(dates.date_pairs(1000, seed=1, split="test", filler=(0, 6)))
     longest = int(dates.input_lengths(train[0]).max())
-    long_pairs = [p for p in rcdata.date_pairs(1200, seed=2, split="test", filler=(16, 30))
+    long_pairs = [p for p in dates.date_pairs(1200, seed=2, split="test", filler=(16, 30))
                   if len(p[0]) > longest][:600]
     return train, test, dates.encode_pairs(long_pairs)
 

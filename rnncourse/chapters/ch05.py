@@ -12,11 +12,13 @@ holds the chapter's experiments:
   :func:`random_recurrent_matrix`
 - :func:`irnn` (ReLU with identity initialisation, Le et al. 2015)
 - :func:`clipping_comparison` (what norm and value clipping do to one gradient)
-- :class:`EchoStateNetwork` and :func:`ridge_regression` (Jaeger 2001)
+- :class:`LeakyRNNCell` and :class:`SkipRNNCell`, the remedies' cells (cells of the core's kind:
+  :class:`rnncourse.layers.Recurrent` runs them)
+- :class:`EchoStateNetwork` and :func:`ridge_regression` (Jaeger 2001), and their benchmark
+  series :func:`mackey_glass`
 
-The leaky and skip-in-time cells are :class:`rnncourse.cells.LeakyRNNCell` and
-:class:`rnncourse.cells.SkipRNNCell`; gradient norms by lag are measured with
-:func:`rnncourse.gradients.gradient_norms_by_lag`; the long-lag tasks are in :mod:`rnncourse.data`.
+Gradient norms by lag are measured with :func:`rnncourse.gradients.gradient_norms_by_lag`; the
+recall task is :func:`rnncourse.data.first_input_recall`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import torch
 from torch import nn
 
 from .._validate import positive_int
-from ..cells import LeakyRNNCell
+from ..cells import ACTIVATIONS, _Cell
 from ..fast import FastRecurrent
 from ..layers import Recurrent
 from ..train import clip_gradients
@@ -39,9 +41,12 @@ __all__ = [
     "set_spectral_radius_",
     "random_recurrent_matrix",
     "irnn",
+    "LeakyRNNCell",
+    "SkipRNNCell",
     "clipping_comparison",
     "EchoStateNetwork",
     "ridge_regression",
+    "mackey_glass",
     "RECALL_MODELS",
     "recall_core",
     "recall_run",
@@ -125,6 +130,75 @@ def random_recurrent_matrix(n: int, rho: float, kind: str = "gaussian", seed: in
 
 
 # --------------------------------------------------------------------------- models
+
+class LeakyRNNCell(_Cell):
+    """Leaky units: ``h_t = (1 - 1/tau) h_{t-1} + (1/tau) g(W_xh x_t + W_hh h_{t-1} + b_h)`` (chapter 5).
+
+    ``tau >= 1`` is the time constant (a float, or one per unit as ``hidden_size`` floats);
+    ``tau = 1`` is the simple RNN. With ``nonlinearity="linear"`` and ``tau = 1`` it is the
+    *linear* RNN that chapter 5 uses to see the spectral radius act alone. The time constants
+    are fixed, not trained. Parameters as the simple RNN: ``H*I + H*H + H``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, tau=1.0, nonlinearity: str = "tanh"):
+        if nonlinearity not in ("tanh", "relu", "linear"):
+            raise ValueError(f"nonlinearity must be 'tanh', 'relu' or 'linear', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size)
+        tau_t = torch.as_tensor(tau, dtype=torch.float32).flatten()
+        if tau_t.numel() not in (1, hidden_size):
+            raise ValueError(f"tau must be one number or {hidden_size} numbers, got {tau_t.numel()}")
+        if not torch.isfinite(tau_t).all() or (tau_t < 1).any():
+            raise ValueError(f"every time constant tau must be a finite number >= 1, got {tau}")
+        self.register_buffer("alpha", (1.0 / tau_t).expand(hidden_size).clone())  # (H,) = 1/tau
+
+    def step(self, ax, h, record=None):
+        new = ACTIVATIONS[self.nonlinearity](torch.addmm(ax, h, self.weight_h.T))  # (batch, H)
+        a = self.alpha.to(dtype=h.dtype)                                              # (H,)
+        if record is not None:
+            record["candidate"] = new
+        return (1 - a) * h + a * new                                                  # (batch, H)
+
+    def extra_repr(self) -> str:
+        taus = (1 / self.alpha).tolist()
+        tau = taus[0] if len(set(taus)) == 1 else f"[{min(taus):.3g} .. {max(taus):.3g}]"
+        return f"{self.input_size}, {self.hidden_size}, tau={tau}, nonlinearity={self.nonlinearity!r}"
+
+
+class SkipRNNCell(_Cell):
+    """A simple RNN with a long-delay connection from ``h_{t-d}`` (Lin et al. 1996; chapter 5):
+
+    ``h_t = g(W_xh x_t + W_hh h_{t-1} + W_skip h_{t-d} + b_h)``, ``d = delay >= 2``.
+
+    The gradient from ``h_T`` back to ``h_t`` can go through about ``(T - t) / d`` Jacobians
+    instead of ``T - t``. The state is the tuple ``(h_{t-1}, h_{t-2}, ..., h_{t-d})``; a step
+    returns the next one, whose first entry is ``h_t``. Parameters: ``H*I + 2*H*H + H``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, delay: int, nonlinearity: str = "tanh"):
+        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 2:
+            raise ValueError(f"delay must be an int >= 2 (delay 1 is the ordinary recurrence), got {delay!r}")
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.delay, self.nonlinearity = delay, nonlinearity
+        self.state_names = tuple(f"h_(t-{k})" for k in range(1, delay + 1))
+        super().__init__(input_size, hidden_size)
+        self.weight_skip = nn.Parameter(torch.empty(hidden_size, hidden_size))  # (H, H)
+        bound = 1.0 / math.sqrt(hidden_size)
+        nn.init.uniform_(self.weight_skip, -bound, bound)
+
+    def init_state(self, batch: int, device=None, dtype=None):
+        return tuple(torch.zeros(batch, self.hidden_size, device=device, dtype=dtype)
+                     for _ in range(self.delay))
+
+    def step(self, ax, state, record=None):
+        a = torch.addmm(ax, state[0], self.weight_h.T) + state[-1] @ self.weight_skip.T  # (batch, H)
+        h = ACTIVATIONS[self.nonlinearity](a)                                          # (batch, H)
+        return (h,) + tuple(state[:-1])
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, delay={self.delay}, nonlinearity={self.nonlinearity!r}"
+
 
 def irnn(input_size: int, hidden_size: int, input_std: float = 0.001, seed: int | None = None) -> FastRecurrent:
     """A ReLU RNN with identity initialisation (Le et al. 2015), on the fast path.
@@ -293,7 +367,7 @@ class EchoStateNetwork:
         """One reservoir update: ``u_t`` (batch, I), ``x`` (batch, N) -> next state (batch, N).
 
         ``x_t = (1 - a) x_{t-1} + a tanh(W_in [1; u_t] + W x_{t-1})``: the step of
-        :class:`rnncourse.cells.LeakyRNNCell` with ``tau = 1 / a``.
+        :class:`LeakyRNNCell` with ``tau = 1 / a``.
         """
         return self.cell(u_t.to(torch.float64), x)
 
@@ -373,7 +447,6 @@ def recall_core(name: str, hidden: int = 32, seed: int = 0) -> Recurrent | FastR
     one time constant per unit, spread geometrically from 1 to 30; the skip cell adds
     ``W_skip h_{t-10}``.
     """
-    from ..cells import SkipRNNCell
 
     hidden = positive_int(hidden, "hidden")
     if name == RECALL_MODELS[0]:
@@ -459,6 +532,48 @@ def exploding_run(seed: int = 0, *, epochs: int = 60, lr: float = 0.1, clip_norm
 
 # --------------------------------------------------------------------------- ESN on Mackey-Glass
 
+def mackey_glass(n_steps: int, tau: float = 17.0, beta: float = 0.2, gamma: float = 0.1,
+                 power: float = 10.0, dt: float = 0.1, sample_every: float = 1.0,
+                 washout: int = 1000, seed: int = 0, dtype=torch.float64) -> torch.Tensor:
+    """The Mackey-Glass series ``dx/dt = beta x(t - tau) / (1 + x(t - tau)^power) - gamma x(t)``.
+
+    Integrated with fourth-order Runge-Kutta at step ``dt`` (the delayed value held over
+    each step), from a constant history near 1.2 with a small seeded perturbation, then
+    sampled every ``sample_every`` time units after ``washout`` samples. ``tau = 17`` gives
+    the mildly chaotic series used by Jaeger and Haas (2004). Returns shape ``(1, n_steps, 1)``.
+    """
+    n_steps = positive_int(n_steps, "n_steps")
+    washout = positive_int(washout, "washout", 0)
+    for name, v in (("tau", tau), ("dt", dt), ("sample_every", sample_every)):
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:
+            raise ValueError(f"{name} must be a positive number, got {v!r}")
+    per_sample = round(sample_every / dt)
+    if per_sample < 1 or abs(per_sample * dt - sample_every) > 1e-9:
+        raise ValueError(f"sample_every ({sample_every}) must be a multiple of dt ({dt})")
+    lag = round(tau / dt)
+    rng = np.random.default_rng(seed)
+    total = (n_steps + washout) * per_sample
+    x = np.empty(lag + total + 1)
+    x[: lag + 1] = 1.2 + 0.01 * rng.standard_normal(lag + 1)  # the history on [-tau, 0]
+
+    def f(v, v_tau):
+        return beta * v_tau / (1.0 + v_tau ** power) - gamma * v
+
+    for i in range(lag, lag + total):
+        v, d = x[i], x[i - lag]
+        d_next = x[i - lag + 1]
+        d_mid = 0.5 * (d + d_next)
+        k1 = f(v, d)
+        k2 = f(v + 0.5 * dt * k1, d_mid)
+        k3 = f(v + 0.5 * dt * k2, d_mid)
+        k4 = f(v + dt * k3, d_next)
+        x[i + 1] = v + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    samples = x[lag + (washout + 1) * per_sample::per_sample][:n_steps]  # every sample_every
+    if len(samples) != n_steps:  # pragma: no cover - guarded by the arithmetic above
+        raise RuntimeError("mackey_glass produced the wrong number of samples")
+    return torch.as_tensor(samples, dtype=dtype).reshape(1, n_steps, 1)  # (1, time, 1)
+
+
 def esn_scores(rho: float, seed: int = 0, *, n_fit: int = 2000, washout: int = 200,
                n_free: int = 300, reservoir: int = 300) -> tuple["EchoStateNetwork", dict]:
     """Fit an ESN with spectral radius ``rho`` (reservoir ``seed``) to the Mackey-Glass series.
@@ -470,7 +585,6 @@ def esn_scores(rho: float, seed: int = 0, *, n_fit: int = 2000, washout: int = 2
     ``free300`` are the free run's NRMSE over 84 and all steps, ``valid`` the number of free
     steps before the error first exceeds 10 % of the series' standard deviation.
     """
-    from ..data import mackey_glass
     from ..metrics import nmse
 
     series = mackey_glass(3000, seed=0) - 1.0             # (1, 3000, 1)
@@ -503,7 +617,6 @@ def ar_one_step(order: int, n_fit: int = 2000, washout: int = 200) -> float:
     Same series, fit span (``washout`` to ``n_fit``), ridge and test span as
     :func:`esn_scores`; returns the one-step NMSE on the test span.
     """
-    from ..data import mackey_glass
     from ..metrics import nmse
 
     order = positive_int(order, "order")

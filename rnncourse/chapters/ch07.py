@@ -6,8 +6,8 @@ Papers write the GRU's last line in one of two ways:
   the update gate ``z`` says how much of the *old* state to keep. This is
   :class:`rnncourse.cells.GRUCell`.
 - Chung et al. (2014) and many tutorials: ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``;
-  ``z`` says how much of the *new* candidate to let in. This is
-  :class:`rnncourse.cells.ChungGRUCell`.
+  ``z`` says how much of the *new* candidate to let in. This is :class:`ChungGRUCell`, a
+  :class:`rnncourse.cells.GRUCell` with that last line changed (this chapter's demonstration).
 
 They are the same model: since ``1 - sigmoid(a) = sigmoid(-a)``, a cell in one convention
 computes exactly what a cell in the other computes once the update gate's weights and bias
@@ -21,9 +21,30 @@ import copy
 import torch
 
 from .._validate import positive_int
-from ..cells import ChungGRUCell, GRUCell
+from ..cells import GRUCell
 
-__all__ = ["switch_convention", "update_gate_rows", "gru_cell_diagram"]
+__all__ = ["ChungGRUCell", "switch_convention", "update_gate_rows", "gru_cell_diagram"]
+
+
+class ChungGRUCell(GRUCell):
+    """A GRU cell whose update gate admits the candidate (Chung et al. 2014's convention).
+
+    ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``. Same parameters, gate order (r, z, n) and
+    ``reset_after`` option as :class:`GRUCell`; only the last line differs. It computes what a
+    :class:`GRUCell` computes once the update gate's weights and bias are negated, since
+    ``1 - sigmoid(a) = sigmoid(-a)``.
+    """
+
+    torch_class = None
+
+    @staticmethod
+    def _mix(z, n, h):
+        return (1 - z) * h + z * n                                        # (batch, H)
+
+    def load_torch(self, cell):
+        raise TypeError(
+            "torch.nn.GRUCell uses the other convention (z keeps the old state); load it with "
+            "GRUCell.from_torch(cell) and convert with ch07.switch_convention")
 
 
 def update_gate_rows(hidden_size: int) -> slice:

@@ -1,7 +1,7 @@
 """Chapter 10 (sequence to sequence): date normalisation with and without attention.
 
 Two encoder-decoder models read a date written by a person (``"sun 22 nov 26"``, tokens of
-:mod:`rnncourse.data.dates`) and write it in ISO form (``"2026-11-22"``), one character at a
+:mod:`rnncourse.chapters.ch10_dates`) and write it in ISO form (``"2026-11-22"``), one character at a
 time. They share the encoder, a bidirectional GRU over character embeddings, and differ only
 in what the decoder sees of the input:
 
@@ -34,7 +34,7 @@ from torch.nn import functional as F
 
 from .. import decode
 from ..attention import AdditiveAttention
-from ..data import dates
+from . import ch10_dates as dates
 from ..fast import FastRecurrent
 from ..train import fit
 
@@ -287,7 +287,7 @@ def train(kind: str, data, *, updates: int, seed: int = 0, batch_size: int = 64,
     from .._validate import int_tensor, one_of, positive_int
     one_of(kind, ("fixed", "attention"), "kind")
     if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise ValueError(f"data must be a pair (x, y) of encoded dates (rc.data.dates.encode_pairs), "
+        raise ValueError(f"data must be a pair (x, y) of encoded dates (ch10_dates.encode_pairs), "
                          f"got {type(data).__name__}")
     int_tensor(data[0], "x", 2, "train", "(n, T) input tokens")
     int_tensor(data[1], "y", 2, "train", "(n, 11) target tokens")

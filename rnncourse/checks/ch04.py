@@ -6,7 +6,7 @@ import numpy as np
 
 from . import unpack  # validates answers
 from . import call, check, compare, fail  # noqa: F401
-from ..numpy_rnn import backward_step
+from ..chapters.ch04 import backward_step
 
 __all__ = ["bptt_step", "central_difference"]
 

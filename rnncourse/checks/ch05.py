@@ -134,7 +134,7 @@ def scale_to_radius(student_fn):
 
 
 def _measured_norms(rho: float, T: int = 41) -> np.ndarray:
-    from ..cells import LeakyRNNCell
+    from ..chapters.ch05 import LeakyRNNCell
     from ..chapters.ch05 import random_recurrent_matrix
     from ..gradients import gradient_norms_by_lag
 

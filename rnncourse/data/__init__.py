@@ -17,14 +17,11 @@ import numpy as np
 import torch
 
 from .._validate import positive_int
-from . import dates
-from .dates import date_pairs
-from .tasks import first_input_recall, mackey_glass
+from .tasks import first_input_recall
 from .text import CharVocab, split_text, streams
 
-__all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall",
-           "mackey_glass", "shakespeare", "CharVocab", "split_text", "streams", "dates",
-           "date_pairs"]
+__all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall", "shakespeare",
+           "CharVocab", "split_text", "streams"]
 
 # SHA-256 of every shipped file; a mismatch means the file was changed or damaged.
 SHA256 = {

@@ -1,4 +1,7 @@
-"""Dates written by people, and the same dates in ISO form (chapter 10), from a seed.
+"""Dates written by people, and the same dates in ISO form, from a seed: chapter 10's data.
+
+A companion of :mod:`rnncourse.chapters.ch10`, imported as
+``from rnncourse.chapters import ch10_dates as dates``.
 
 :func:`date_pairs` draws calendar dates and writes each one in one of many human formats,
 ``"22 november 2026"``, ``"nov 22, 26"``, ``"22/11/2026"``, ``"sunday, 22nd of november 2026"``,
