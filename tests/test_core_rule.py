@@ -42,6 +42,8 @@ SHARED_EXPERIMENTS = {
 # General tools in the core that fewer than two chapters use by name today, and why they are
 # core all the same. A name listed here that no longer exists fails the test (remove it).
 GENERAL_TOOLS = {
+    # the kinds a reader can name: Recurrent("lstm", ...) and make_cell look them up here
+    "cells.CELLS": "the table of cell kinds by name (make_cell, Recurrent's kind)",
     # additive attention is a layer any encoder-decoder can use (chapter 10 uses it; chapter 11's
     # captioner writes its attention inline to show it step by step)
     "attention.additive_attention": "a layer, for any decoder",
