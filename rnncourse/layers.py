@@ -97,9 +97,9 @@ class Recurrent(nn.Module):
 
     ``Recurrent("lstm", 1, [5, 3])``: an LSTM layer of 5 units feeding one of 3; the kind is a
     key of :data:`rnncourse.cells.CELLS` (``"rnn"``, ``"lstm"``, ``"gru"``) and ``cell_kwargs``
-    go to every cell (``nonlinearity="relu"``, ``reset_after=True``). ``Recurrent(cell)`` runs one cell instance;
-    ``Recurrent([cell_1, cell_2])`` stacks instances, and for ``bidirectional=True`` takes one
-    ``(forward, backward)`` pair per layer.
+    go to every cell (``nonlinearity="relu"``, ``reset_after=True``). ``Recurrent(cell)`` runs
+    one cell instance; ``Recurrent([cell_1, cell_2])`` stacks instances, and for
+    ``bidirectional=True`` takes one ``(forward, backward)`` pair per layer.
 
     - ``bidirectional``: each layer runs forward and backward in time; its output is
       ``[h_fwd; h_bwd]`` (width ``2 H``).
