@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import torch
@@ -127,6 +128,10 @@ def count_params(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
+# a long line of package code wraps in the page (and in the PDF) instead of running off the column
+_WRAP = "white-space: pre-wrap; overflow-wrap: anywhere"
+
+
 class Source(str):
     """The source code of package objects, as :func:`show_source` returns it: a string that a
     notebook shows as highlighted code blocks (HTML), each under its file and line, and
@@ -150,10 +155,12 @@ class Source(str):
             from pygments.lexers import PythonLexer
         except ImportError:                        # no pygments: plain preformatted blocks
             def body(text):
-                return f"<pre>{escape(text)}</pre>"
+                return f'<pre style="{_WRAP}">{escape(text)}</pre>'
         else:
             def body(text):
-                return highlight(text, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+                html = highlight(text, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+                return re.sub(r'<pre(?: style="([^"]*)")?',             # add _WRAP to its style
+                              lambda m: f'<pre style="{_WRAP}; {m.group(1) or ""}"', html, count=1)
         return "<div>" + "".join(f"<small><code>{escape(where)}</code></small>{body(text)}"
                                  for where, text in self.parts) + "</div>"
 

@@ -70,6 +70,7 @@ def test_show_source_shows_the_code_that_runs_with_its_place():
     assert repr(src).startswith("# fit: rnncourse/train.py") and "loss.backward()" in repr(src)
     html = src._repr_html_()
     assert "rnncourse/train.py" in html and "backward" in html
+    assert html.count("white-space: pre-wrap") == 1     # long lines wrap instead of scrolling
     method = rc.show_source(rc.layers.Recurrent.forward)
     assert method.startswith("def forward(")   # dedented: a method reads like a function
     assert "Recurrent.forward" in method.where
