@@ -1,4 +1,4 @@
-"""Device selection, seeding and parameter counting, used by every chapter."""
+"""Device, seeds, SCALE, parameter counts and showing package code in a page (every chapter)."""
 
 from __future__ import annotations
 
