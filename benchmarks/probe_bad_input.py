@@ -349,7 +349,7 @@ add(S, "pulses n=0", lambda: rc.data.pulses(0))
 add(S, "first_input_recall delay=-1", lambda: rc.data.tasks.first_input_recall(4, -1))
 add(S, "mackey_glass n_steps=0", lambda: ch05.mackey_glass(0))
 add(S, "read_shipped('nope')", lambda: rc.data.read_shipped("nope"))
-S = "data.dates"
+S = "chapters.ch10_dates"
 add(S, "write_date of a str", lambda: dates.write_date("2026-11-22", "d month yyyy"))
 add(S, "write_date unknown format", lambda: dates.write_date(dt.date(2026, 1, 1), "yyyy"))
 add(S, "write_date weekday='mid'", lambda: dates.write_date(dt.date(2026, 1, 1), "d month yyyy", "mid"))

@@ -81,7 +81,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "attention",
     "cells",
-    "checks",
     "count_params",
     "data",
     "decode",

@@ -230,6 +230,53 @@ def residual_widths(hidden_sizes: list[int], directions: int) -> None:
                              f"{directions * hidden_sizes[k - 1]}; use equal hidden sizes")
 
 
+def layer_kind(kind: Any, input_size: Any, hidden_sizes: Any, cell_kwargs: dict) -> None:
+    """What :class:`rnncourse.layers.Recurrent` was asked to build makes sense: a known kind with
+    options its cell takes, or cell instances with nothing that would be ignored."""
+    from .cells import CELLS   # noqa: PLC0415  (cells imports this module)
+
+    if "fast" in cell_kwargs:
+        raise TypeError("Recurrent is the from-scratch layer; the same layer on torch.nn's fused "
+                        "RNN/LSTM/GRU is rc.fast.FastRecurrent(kind, input_size, hidden_sizes) "
+                        "(it replaces Recurrent(..., fast=True))")
+    if isinstance(kind, str):
+        if kind not in CELLS:
+            raise ValueError(f"unknown cell kind {kind!r}: Recurrent builds the kinds "
+                             f"{sorted(CELLS)}; for any other cell (chapter 5's leaky cell, your "
+                             "own) pass instances, e.g. Recurrent(ch05.LeakyRNNCell(1, 3, tau=4.0))")
+        import inspect   # noqa: PLC0415
+
+        takes = set(inspect.signature(CELLS[kind]).parameters) - {"input_size", "hidden_size"}
+        unknown = sorted(set(cell_kwargs) - takes)
+        if unknown:
+            raise TypeError(f"unknown option(s) {unknown} for the {kind!r} cell "
+                            f"({CELLS[kind].__name__} takes {sorted(takes) or 'none'})")
+        return
+    if isinstance(kind, type):
+        raise TypeError(f"Recurrent got the class {kind.__name__}, not cells: name the cells by "
+                        "kind, Recurrent('lstm', input_size, hidden_sizes), or pass instances, "
+                        f"Recurrent({kind.__name__}(input_size, hidden_size, ...))")
+    if cell_kwargs:
+        raise ValueError("cell keyword arguments apply when the cells are named by kind; "
+                         "cell instances are used as they are")
+    if hidden_sizes is not None:
+        raise ValueError("Recurrent was given cell instances and hidden_sizes: the cells' own "
+                         "hidden_size is used; leave hidden_sizes out (or name a kind: "
+                         "Recurrent('lstm', input_size, hidden_sizes))")
+    first = cells_first(kind)
+    got = getattr(first, "input_size", None)
+    if input_size is not None and _is_int(got) and got != input_size:
+        raise ValueError(f"Recurrent was given input_size={input_size} but its first cell takes "
+                         f"{got} inputs; leave input_size out, or make the cell for {input_size}")
+
+
+def cells_first(cells: Any) -> Any:
+    """The first cell of what :class:`rnncourse.layers.Recurrent` was given (or what it was)."""
+    while isinstance(cells, (list, tuple)) and cells:
+        cells = cells[0]
+    return cells
+
+
 def layer_cells(cells: Any, directions: int, residual: bool) -> list[list]:
     """Cell instances for :class:`rnncourse.layers.Recurrent`: one per layer, or for a
     bidirectional layer one ``(forward, backward)`` pair; each an ``nn.Module`` with an int
@@ -246,7 +293,8 @@ def layer_cells(cells: Any, directions: int, residual: bool) -> list[list]:
             raise ValueError(f"layer {k}: expected {want}, got {len(pair)} cell(s)")
         for c in pair:
             if not isinstance(c, torch.nn.Module) or not _is_int(getattr(c, "hidden_size", None)):
-                hint = (" (name the cells by kind: Recurrent('lstm', input_size, hidden_sizes))"
+                hint = (" (name the cells by kind: Recurrent('lstm', input_size, hidden_sizes), "
+                        "or pass instances: Recurrent(ch05.LeakyRNNCell(1, 3, tau=4.0)))"
                         if isinstance(c, (str, type)) else "")
                 raise TypeError(f"layer {k}: a cell must be an nn.Module with an int attribute "
                                 f"hidden_size, got {type(c).__name__}{hint}")
@@ -327,6 +375,10 @@ def _layer_state(state, k: int, x: torch.Tensor, layer, who: str, fused: bool) -
                              f"(forward_state, backward_state), got {got}")
         parts = list(state)
     lstm = fused and layer.kind == "lstm"
+    if fused and layer.bidirectional and any(p is None for p in parts):
+        raise ValueError(f"{who} runs torch.nn, which takes the states of both directions or "
+                         "neither: give both (forward_state, backward_state), or states=None for "
+                         "zeros (the from-scratch rc.layers.Recurrent also takes one of them None)")
     for p in parts:
         if lstm and (not isinstance(p, (tuple, list)) or len(p) != 2):
             raise ValueError(f"{who} is an LSTM: its state (per direction) is a pair (h, c) of "

@@ -29,7 +29,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ._validate import cell_output, layer_cells, layer_input, layer_sizes, sequence_tensor
+from ._validate import cell_output, layer_cells, layer_input, layer_kind, layer_sizes, sequence_tensor
 from .cells import LSTMCell, make_cell, output_of
 
 __all__ = ["Recurrent", "run_cell", "set_forget_bias"]
@@ -118,18 +118,16 @@ class Recurrent(nn.Module):
         super().__init__()
         self.bidirectional, self.residual = bool(bidirectional), bool(residual)
         kind, dirs = cells, 2 if self.bidirectional else 1
+        layer_kind(kind, input_size, hidden_sizes, cell_kwargs)   # what was asked for makes sense
         if isinstance(kind, str):                    # a kind: a new cell per layer and direction
             hs = layer_sizes(input_size, hidden_sizes, "Recurrent")
             widths = [input_size] + [dirs * h for h in hs[:-1]]   # each reads the layer below
             cells = [[make_cell(kind, w, h, **cell_kwargs) for _ in range(dirs)]
                      for w, h in zip(widths, hs)]
-        elif cell_kwargs:
-            raise ValueError("cell keyword arguments apply when the cells are named by kind; "
-                             "cell instances are used as they are")
         cells = layer_cells(cells, dirs, self.residual)
         self.layers = nn.ModuleList(nn.ModuleList(pair) for pair in cells)
         self.kind = kind if isinstance(kind, str) else type(cells[0][0]).__name__
-        self.input_size = getattr(cells[0][0], "input_size", None)
+        self.input_size = getattr(cells[0][0], "input_size", input_size)   # a cell may not say
         self.hidden_sizes = [pair[0].hidden_size for pair in cells]
         self.output_size = dirs * self.hidden_sizes[-1]
 

@@ -117,14 +117,14 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
     (``except KeyboardInterrupt as stop: stop.history``; in a notebook,
     ``sys.last_value.history``), the weights those after the last finished update.
     """
-    x, y, lengths, device = _check_fit(**locals())       # every argument, before training
+    x, y, lengths, device = _check_fit(**locals())   # first line: locals() are the arguments
     model.to(device)
     if optimizer is None:
         optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))    # the batch order
     bs = x.shape[0] if batch_size is None else min(batch_size, x.shape[0])
     stateful = chunk_length is not None
-    per_epoch = -(-x.shape[0] // bs) * (-(-x.shape[1] // chunk_length) if stateful else 1)
+    per_epoch = math.ceil(x.shape[0] / bs) * (math.ceil(x.shape[1] / chunk_length) if stateful else 1)
     with _Run(model, optimizer, epochs, per_epoch, max_updates, max_seconds, lr_schedule,
               progress) as run:
         for _ in run.epochs():
@@ -136,9 +136,10 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable | None = nn.functiona
                     optimizer.zero_grad(set_to_none=True)
                     run.set_lr()                               # lr_schedule's factor, if any
                     loss, state = _forward(model, loss_fn, xc, yc, state, stateful)
+                    run.guard(loss, xc, yc)                    # not finite: stop, no backward
                     loss.backward()
+                    run.guard_gradients(loss, xc, yc)          # not finite: stop, no step
                     norm = clip_gradients(model.parameters(), clip_norm, clip_value)
-                    run.guard(loss, norm, xc, yc)              # not finite: stop, no step
                     optimizer.step()
                     state = detach_state(state) if carry_state else None  # cut the gradient
                     run.record(loss, norm, xc.shape[0] * (xc.shape[1] if stateful else 1))
@@ -362,18 +363,24 @@ class _Run:
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = base * float(factor)
 
-    def guard(self, loss: torch.Tensor, norm: float, xb, yb) -> None:
-        """Raise :class:`TrainingDiverged` if the loss or the gradients are not finite."""
-        epoch = len(self.history.loss) + 1
+    def guard(self, loss: torch.Tensor, xb, yb) -> None:
+        """Raise :class:`TrainingDiverged` if the loss is not finite (before its backward pass)."""
         if not torch.isfinite(loss):
-            what = f"the loss became {float(loss.detach())} in epoch {epoch}"
-        elif not math.isfinite(norm) and any(_nonfinite(p.grad) for p in self.model.parameters()
-                                             if p.grad is not None):
-            what = (f"the gradients became {norm} at update {self.history.updates + 1} (epoch "
-                    f"{epoch}) although the loss was finite ({float(loss.detach()):.4g}); the "
-                    "weights were not updated")
-        else:
-            return
+            self._diverged(f"the loss became {float(loss.detach())} in epoch "
+                           f"{len(self.history.loss) + 1}", xb, yb)
+
+    def guard_gradients(self, loss: torch.Tensor, xb, yb) -> None:
+        """Raise :class:`TrainingDiverged` if a gradient is not finite, before clipping (which
+        would turn an infinite component into a finite one) and before the step."""
+        grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+        if grads and not bool(torch.stack([g.isfinite().all() for g in grads]).all()):
+            bad = sum(bool(_nonfinite(g)) for g in grads)
+            self._diverged(f"the gradients of {bad} parameter tensor(s) became NaN or inf at update "
+                           f"{self.history.updates + 1} (epoch {len(self.history.loss) + 1}) "
+                           f"although the loss was finite ({float(loss.detach()):.4g}); the weights "
+                           "were not updated", xb, yb)
+
+    def _diverged(self, what: str, xb, yb):
         self.history.seconds += time.perf_counter() - self.tick
         raise TrainingDiverged(what + _why_not_finite(self.model, xb, yb, "training batch"),
                                self.history)

@@ -13,9 +13,10 @@ chapter's own, each a small working example to replace:
 - ``tests/test_chNN.py`` and ``tests/test_checks_chNN.py`` (with the ``SOLUTIONS`` that the
   garbage-answer tests in tests/test_checks_garbage.py read);
 
-and adds the chapter to ``_toc.yml`` (and to the list of check modules at the end of
-``rnncourse/checks/__init__.py``, where that list exists). It never overwrites: if any file it
-would write exists, or another notebook has the number NN, it writes nothing and says why.
+and adds the chapter to ``_toc.yml`` (the checks package finds ``checks/chNN.py`` by itself, the
+first time a notebook calls one of its checks). It never overwrites: if any file it would write
+exists, or another notebook has the number NN, it writes nothing and says why; if a step fails
+half-way (jupytext, say), it removes the files it created and leaves ``_toc.yml`` as it was.
 It then prints what it created and what is left to do by hand (the preface's table of
 chapters, references, claims, the Colab notebooks).
 
@@ -366,17 +367,6 @@ def _toc_with(toc: str, stem: str, number: int) -> str:
     return "".join(lines[:at] + [f"{indent}- file: notebooks/{stem}\n"] + lines[at:])
 
 
-def _checks_list_with(text: str, nn: str) -> str | None:
-    """The checks package's text with ``chNN`` in its explicit list of chapter modules, or None
-    if it has no such list (it loads chapter checks when asked for them)."""
-    pattern = re.compile(r"^from \. import ((?:ch\d\d, )*ch\d\d)(.*)$", re.M)
-    match = pattern.search(text)
-    if not match:
-        return None
-    names = sorted(set(match.group(1).split(", ")) | {f"ch{nn}"})
-    return text[:match.start()] + f"from . import {', '.join(names)}{match.group(2)}" + text[match.end():]
-
-
 def create(number: int, slug: str, title: str, root: Path = ROOT) -> list[Path]:
     """Write the chapter's files under ``root``; return the paths written or changed."""
     if not 1 <= number <= 99:
@@ -404,25 +394,25 @@ def create(number: int, slug: str, title: str, root: Path = ROOT) -> list[Path]:
         raise SystemExit(f"new_chapter: chapter {nn} already has files ({where}); nothing was "
                          "written (this script never overwrites; choose another number or "
                          "remove them yourself)")
-    checks_init = root / "rnncourse" / "checks" / "__init__.py"
-    new_init = _checks_list_with(checks_init.read_text(), nn) if checks_init.exists() else None
     new_toc = _toc_with(toc, stem, number)
 
     written = []
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x") as f:   # "x": fails rather than overwrite
-            f.write(text)
-        written.append(path)
-    md = root / "notebooks" / f"{stem}.md"
-    subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--to", "ipynb", str(md)],
-                   check=True, cwd=root)
-    written.append(notebook)
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x") as f:   # "x": fails rather than overwrite
+                f.write(text)
+            written.append(path)
+        md = root / "notebooks" / f"{stem}.md"
+        subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--to", "ipynb", str(md)],
+                       check=True, cwd=root)
+        written.append(notebook)
+    except BaseException:
+        for path in written + ([notebook] if notebook.exists() and notebook not in taken else []):
+            path.unlink(missing_ok=True)   # only files this run created: nothing else is touched
+        raise
     toc_path.write_text(new_toc)
     written.append(toc_path)
-    if new_init is not None:
-        checks_init.write_text(new_init)
-        written.append(checks_init)
     return written
 
 

@@ -389,3 +389,49 @@ def test_recurrent_refuses_an_empty_batch_and_a_time_first_torch_layer():
             layer("gru", 3, 4)(torch.randn(0, 5, 3))
     with pytest.raises(ValueError, match=r"batch_first=False\) but Recurrent reads \(batch, time"):
         Recurrent.from_torch(nn.GRU(3, 4))
+
+
+def test_what_recurrent_would_ignore_or_misread_gets_a_clear_error():
+    """The old spelling fast=True, options a kind's cell does not take, a cell class, and sizes
+    given beside instances (which the layer would silently ignore) each say what to do."""
+    with pytest.raises(TypeError, match="rc.fast.FastRecurrent"):
+        Recurrent("lstm", 2, [3], fast=True)
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['tau'\] for the 'lstm' cell"):
+        Recurrent("lstm", 2, [3], tau=2.0)
+    with pytest.raises(ValueError, match="pass instances"):
+        Recurrent("leaky", 2, [3])
+    with pytest.raises(TypeError, match=r"pass instances, Recurrent\(LeakyRNNCell\("):
+        Recurrent(LeakyRNNCell, 2, [3])
+    with pytest.raises(ValueError, match="leave hidden_sizes out"):
+        Recurrent(rc.cells.LSTMCell(2, 3), 2, [7])
+    with pytest.raises(ValueError, match="input_size=5 but its first cell takes 2 inputs"):
+        Recurrent(rc.cells.LSTMCell(2, 3), 5)
+    assert Recurrent(rc.cells.LSTMCell(2, 3), 2).input_size == 2      # consistent: accepted
+
+
+def test_a_cell_without_input_size_is_checked_against_the_input_size_given():
+    class Mine(nn.Module):                       # a student's cell: only hidden_size and forward
+        hidden_size = 3
+
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2 + 3, 3)
+
+        def forward(self, x_t, h):
+            return torch.tanh(self.lin(torch.cat([x_t, h], -1)))
+
+    layer = Recurrent(Mine(), 2)
+    assert layer(torch.randn(4, 5, 2))[0].shape == (4, 5, 3)
+    with pytest.raises(ValueError, match="2"):
+        layer(torch.randn(4, 5, 7))
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_a_fast_bidirectional_layer_given_one_directions_state_says_so(kind):
+    layer = FastRecurrent(kind, 3, 4, bidirectional=True)
+    h = torch.zeros(2, 4)
+    with pytest.raises(ValueError, match="both directions or neither"):
+        layer(torch.randn(2, 5, 3), [((h, h) if kind == "lstm" else h, None)])
+    scratch = layer.from_scratch()                # the from-scratch twin: zeros for the missing one
+    out, _ = scratch(torch.randn(2, 5, 3), [((h, h) if kind == "lstm" else h, None)])
+    assert out.shape == (2, 5, 8)

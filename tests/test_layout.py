@@ -73,6 +73,8 @@ def test_checks_and_chapters_load_when_first_used(fresh):
     loaded = fresh["after_use"]
     assert "rnncourse.checks.ch02" in loaded and "rnncourse.chapters.ch07" in loaded
     assert "rnncourse.checks.ch05" not in loaded                       # only what was used
+    assert rc.chapters.ch10_dates.__name__ == "rnncourse.chapters.ch10_dates"   # a companion
+    assert "ch10_dates" in dir(rc.chapters)
     with pytest.raises(AttributeError, match="the chapters with checks are ch01"):
         rc.checks.ch5                                                  # a typo: the names that exist
 
@@ -146,6 +148,28 @@ def test_no_core_module_imports_chapters_checks_or_tooling():
     # loads rc.checks and rc.chapters on first use (test_import_rnncourse_loads_only_the_core)
     assert list(dynamic) == ["__init__.py"] and len(dynamic["__init__.py"]) == 1, dynamic
     assert len(list(_core_modules())) >= 15   # the walk really saw the core
+
+
+def reaches_of(source: str):
+    """(line, text) for every attribute chain in code (not in strings) that reaches into the
+    chapters or checks, such as ``rc.chapters.ch07.switch_convention`` after ``import rnncourse
+    as rc``: that loads chapter code at run time without an import statement."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ("chapters", "checks"):
+            yield node.lineno, ast.unparse(node)
+
+
+def test_no_core_module_reaches_into_chapters_or_checks_through_an_attribute():
+    sample = 'import rnncourse as rc\n"""rc.chapters.ch07 in a string"""\ndef f():\n    return rc.chapters.ch07.f\n'
+    assert [line for line, _ in reaches_of(sample)] == [4]          # the code, not the string
+    offenders = {}
+    for rel, path in _core_modules():
+        if rel.name == "__init__.py" and len(rel.parts) == 1:
+            continue        # the package's own lazy loader names them (imported on first use)
+        found = list(reaches_of(path.read_text()))
+        if found:
+            offenders[str(rel)] = found
+    assert not offenders, f"core modules use chapter or check code through attributes: {offenders}"
 
 
 def test_every_chapter_module_is_named_after_its_chapter():

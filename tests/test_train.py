@@ -481,11 +481,42 @@ def test_nan_gradients_at_the_last_update_raise_before_the_step():
             return x[:, :1] * torch.sqrt(self.w) * 0.0
 
     model = SqrtAtZero()
-    with pytest.raises(rc.train.TrainingDiverged, match=r"the gradients became nan at update 1 "
-                       r"\(epoch 1\) although the loss was finite") as info:
+    with pytest.raises(rc.train.TrainingDiverged, match=r"the gradients of 1 parameter tensor\(s\) "
+                       r"became NaN or inf at update 1 \(epoch 1\) although the loss was finite") as info:
         rc.train.fit(model, (x, y), epochs=1, progress=False)
     assert info.value.history.updates == 0
     assert torch.isfinite(model.w).all()            # the NaN never reached the weights
+
+
+@pytest.mark.parametrize("clip", [{}, {"clip_norm": 1.0}, {"clip_value": 1.0}])
+def test_an_infinite_gradient_is_caught_before_clipping_could_hide_it(clip):
+    """Clamping by value turns an infinite component into max_value: the check must look at the
+    gradients before clipping, or the step would be taken from a gradient that was inf."""
+    x, y = _linear_problem()
+
+    class SqrtAtOne(torch.nn.Module):           # d sqrt(w - 1)/dw = inf at w = 1; the loss is finite
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, x):
+            return x[:, :1] * 0.0 + torch.sqrt(self.w - 1)
+
+    model = SqrtAtOne()
+    with pytest.raises(rc.train.TrainingDiverged, match="became NaN or inf at update 1") as info:
+        rc.train.fit(model, (x, y), epochs=1, progress=False, **clip)
+    assert info.value.history.updates == 0 and float(model.w) == 1.0     # no step was taken
+
+
+def test_a_non_finite_loss_stops_before_its_backward_pass():
+    x, y = _linear_problem()
+    y = y.clone()
+    model = torch.nn.Linear(3, 1)
+    with torch.no_grad():
+        model.weight.fill_(float("inf"))
+    with pytest.raises(rc.train.TrainingDiverged, match="the loss became"):
+        rc.train.fit(model, (x, y), epochs=1, progress=False)
+    assert all(p.grad is None for p in model.parameters())          # backward never ran
 
 
 def test_a_nan_validation_loss_raises_training_diverged():
