@@ -79,7 +79,15 @@ def _attention_slip(slip):
             query = s @ W_q.T                                    # (batch, A): no time axis
         if slip == "no query":
             query = 0
-        scores = torch.tanh(h @ W_k.T + query) @ v               # (batch, T)
+        pre = h @ W_k.T + query                                  # (batch, T, A)
+        if slip == "relu":
+            scores = torch.relu(pre) @ v
+        elif slip == "tanh outside":
+            scores = torch.tanh(pre @ v)
+        else:
+            scores = torch.tanh(pre) @ v                         # (batch, T)
+        if slip == "scaled":
+            scores = scores / W_q.shape[0] ** 0.5
         if slip == "inverted":
             scores = scores.masked_fill(mask, float("-inf"))
         elif slip == "inverted -1e9":
@@ -90,11 +98,13 @@ def _attention_slip(slip):
             scores = scores.masked_fill(~mask, 0.0)
         else:
             scores = scores.masked_fill(~mask, float("-inf"))
-        weights = torch.softmax(scores, dim=1)
+        weights = torch.sigmoid(scores) if slip == "sigmoid" else torch.softmax(scores, dim=1)
         if slip == "mean":
             context = (weights[:, :, None] * h).mean(dim=1)
         elif slip == "matmul":
             context = weights @ h                                # (batch, batch, Dk)
+        elif slip == "unweighted":
+            context = h.mean(dim=1)
         elif slip == "no squeeze":
             context = torch.bmm(weights[:, None, :], h)          # (batch, 1, Dk)
         else:
@@ -118,6 +128,11 @@ def test_attention_slip_helper_is_right_without_a_slip():
     ("matmul", "every example's weights with every example's h"),
     ("no squeeze", "squeeze it"),
     ("no broadcast", "without a time axis"),
+    ("scaled", "divided by sqrt(A)"),
+    ("relu", "ReLU where the score needs tanh"),
+    ("tanh outside", "The tanh is outside v"),
+    ("sigmoid", "sigmoids of the scores"),
+    ("unweighted", "plain mean of h"),
 ])
 def test_attention_step_names_more_slips(slip, words):
     result = ch10.attention_step(_attention_slip(slip))
@@ -127,14 +142,15 @@ def test_attention_step_names_more_slips(slip, words):
 # ---- exercise 10.2: exact match and per-character accuracy ------------------------------------
 
 def make_scores(any_right=False, counts=False, swap=False, drop_end=False):
+    """drop_end: True leaves the end token out of both scores, "exact"/"char" of that one only."""
     def sequence_scores(pred, target):
         right = pred == target                                  # (n, L)
-        if drop_end:
-            right = right[:, :-1]
-        per_output = right.any(dim=1) if any_right else right.all(dim=1)
-        exact, char = per_output.float().mean().item(), right.float().mean().item()
+        for_exact = right[:, :-1] if drop_end in (True, "exact") else right
+        for_char = right[:, :-1] if drop_end in (True, "char") else right
+        per_output = for_exact.any(dim=1) if any_right else for_exact.all(dim=1)
+        exact, char = per_output.float().mean().item(), for_char.float().mean().item()
         if counts:
-            exact, char = float(per_output.sum()), float(right.sum())
+            exact, char = float(per_output.sum()), float(for_char.sum())
         return (char, exact) if swap else (exact, char)
 
     return sequence_scores
@@ -165,7 +181,9 @@ def test_sequence_scores_stub_reports_not_implemented():
     (dict(any_right=True), "*all* right"),
     (dict(counts=True), "a fraction between 0 and 1 (a count?"),
     (dict(swap=True), "swapped"),
-    (dict(drop_end=True), "end token"),
+    (dict(drop_end=True), "The last position (the end token) was left out"),
+    (dict(drop_end="exact"), "exact_match leaves out the last position"),
+    (dict(drop_end="char"), "char_accuracy leaves out the last position"),
 ])
 def test_sequence_scores_names_the_mistake(mistake, words):
     result = ch10.sequence_scores(make_scores(**mistake))

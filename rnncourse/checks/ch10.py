@@ -15,11 +15,28 @@ __all__ = ["attention_step", "sequence_scores"]
 
 def _attention_variant(s, h, W_q, W_k, v, mask, *, use_mask=True, squash=True, normalise=True,
                        renormalise_after_mask=True, axis=1, fill=float("-inf"), query=True,
-                       context="sum"):
-    """One additive-attention step with switches for the usual mistakes (defaults: right)."""
+                       context="sum", act="tanh", scale=False):
+    """One additive-attention step with switches for the usual mistakes (defaults: right).
+
+    ``act``: "tanh", "relu" or "outside" (tanh applied to v . (W_q s + W_k h_j)); ``scale``:
+    the scores divided by sqrt(A); ``normalise="sigmoid"``: sigmoid weights, not a softmax;
+    ``context``: "sum" (right), "mean" (the weighted sum divided by T) or "unweighted" (the
+    plain mean of h over the positions).
+    """
     pre = h @ W_k.T + ((s @ W_q.T)[:, None, :] if query else 0)                    # (B, T, A)
-    e = (torch.tanh if squash else (lambda a: a))(pre) @ v                         # (B, T)
-    if not normalise:
+    if not squash:
+        e = pre @ v                                                                # (B, T)
+    elif act == "relu":
+        e = torch.relu(pre) @ v
+    elif act == "outside":
+        e = torch.tanh(pre @ v)
+    else:
+        e = torch.tanh(pre) @ v
+    if scale:
+        e = e / v.shape[0] ** 0.5
+    if normalise == "sigmoid":
+        w = torch.sigmoid(e.masked_fill(~mask, float("-inf")))
+    elif not normalise:
         w = e.masked_fill(~mask, 0.0) if use_mask else e
     elif use_mask and renormalise_after_mask:
         w = torch.softmax(e.masked_fill(~mask, fill), dim=axis)
@@ -28,6 +45,8 @@ def _attention_variant(s, h, W_q, W_k, v, mask, *, use_mask=True, squash=True, n
         if use_mask:
             w = w * mask                                   # zeroed but no longer sums to 1
     c = torch.bmm(w[:, None, :], h)[:, 0]                  # (B, Dk)
+    if context == "unweighted":
+        c = h.mean(dim=1)                                  # the weights are not used
     return w, (c / h.shape[1] if context == "mean" else c)  # (B, T), (B, Dk)
 
 
@@ -98,6 +117,17 @@ def attention_step(student_fn):
         "v . tanh(W_k h_j), the same for every decoder state.": dict(query=False),
         "The context is a mean over the T positions (divided by T): expected the weighted "
         "sum, sum over j of weights_j h_j (the weights already sum to 1).": dict(context="mean"),
+        "The scores are divided by sqrt(A), as in the Transformer's scaled dot product; additive "
+        "attention has no scaling: e = v . tanh(W_q s + W_k h_j).": dict(scale=True),
+        "You used ReLU where the score needs tanh: e = v . tanh(W_q s + W_k h_j).":
+            dict(act="relu"),
+        "The tanh is outside v: you computed tanh(v . (W_q s + W_k h_j)); expected "
+        "v . tanh(W_q s + W_k h_j), the tanh on the A-vector before the dot product with v.":
+            dict(act="outside"),
+        "The weights are sigmoids of the scores, each on its own, so a row does not sum to 1; "
+        "expected a softmax over the positions j.": dict(normalise="sigmoid"),
+        "The context is the plain mean of h over the positions, which ignores the weights: "
+        "expected the weighted sum, sum over j of weights_j h_j.": dict(context="unweighted"),
     }
     mistakes = {hint: torch.cat(_attention_variant(*args, **kw), 1) for hint, kw in variants.items()}
     compare(joined, torch.cat([ref_w, ref_c], 1), "(weights, context)", rtol=1e-7, atol=1e-9,
@@ -107,15 +137,17 @@ def attention_step(student_fn):
 
 def _scores_variant(pred, y, *, fraction=True, exact_any=False, swap=False, drop_end=False,
                     exact_all="outputs", errors=False):
+    """The two scores with switches for the usual mistakes (defaults: right). ``drop_end``:
+    True leaves the end token out of both, "exact" or "char" out of that one only."""
     right = pred != y if errors else pred == y
-    if drop_end:
-        right = right[:, :-1]
-    exact = right.any(dim=1) if exact_any or errors == "complement" else right.all(dim=1)
+    for_exact = right[:, :-1] if drop_end in (True, "exact") else right
+    for_char = right[:, :-1] if drop_end in (True, "char") else right
+    exact = for_exact.any(dim=1) if exact_any or errors == "complement" else for_exact.all(dim=1)
     if exact_all == "batch":                                # .all() without dim: one bool
-        exact = right.all().expand(right.shape[0])
-    e, c = exact.double().sum(), right.double().sum()
+        exact = for_exact.all().expand(right.shape[0])
+    e, c = exact.double().sum(), for_char.double().sum()
     if fraction:
-        e, c = e / right.shape[0], c / right.numel()
+        e, c = e / right.shape[0], c / for_char.numel()
     return (c, e) if swap else (e, c)
 
 
@@ -161,6 +193,12 @@ def sequence_scores(student_fn):
         "characters are *all* right.": _scores_variant(pred, y, exact_any=True),
         "The last position (the end token) was left out; it is part of the output and must be "
         "compared too.": _scores_variant(pred, y, drop_end=True),
+        "exact_match leaves out the last position (the end token): an output that misses its "
+        "end is not exactly right; compare all L positions, as char_accuracy does.":
+            _scores_variant(pred, y, drop_end="exact"),
+        "char_accuracy leaves out the last position (the end token); it is a character of the "
+        "output like the others: average over all L positions, as exact_match does.":
+            _scores_variant(pred, y, drop_end="char"),
         "exact_match is 0: that looks like .all() over the whole batch (no dim) or over dim=0 "
         "(the positions), which asks whether every output is right; expected the fraction of "
         "outputs that are all right, right.all(dim=1) then the mean.":
