@@ -52,8 +52,11 @@ def fixed_context_longer(seed: int, budget: float) -> dict[str, float]:
 
 @claim(chapter=10, book_seeds=(0, 1, 2), budget="400 updates each",
        sentence="with the same 400 updates, attention gets at least 99% of the held-out dates "
-                "exactly right in every seed, the fixed-context model a minority",
-       holds=lambda v: v["attention"].min() >= 0.99 and v["fixed"].mean() < 0.5)
+                "exactly right in every seed, more than the fixed-context model on average; at "
+                "400 updates the fixed-context model gets a minority right (the book asserts it at "
+                "its seeds), but that part depends on the budget: at 800 updates it reaches about "
+                "95-97% and the gap narrows (the prose says so), so only the order is checked here",
+       holds=lambda v: v["attention"].min() >= 0.99 and v["attention"].mean() > v["fixed"].mean())
 def attention_vs_fixed(seed: int, budget: float) -> dict[str, float]:
     from rnncourse.chapters import ch10
 
@@ -65,3 +68,20 @@ def attention_vs_fixed(seed: int, budget: float) -> dict[str, float]:
                               batch_size=64, lr=3e-3)
         out[kind] = _exact(model, test)
     return out
+
+
+@claim(chapter=10, book_seeds=(0, 1, 2), budget="400 updates",
+       sentence="errors cluster in the fixed-context model's generated outputs: a character after "
+                "an earlier error in the same output is wrong more often than one after a correct "
+                "prefix, in every seed by more than 1.1 times (the book asserts more than 1.25 "
+                "times on the mean over its seeds)",
+       holds=lambda v: (v["after error"] > 1.1 * v["after clean"]).all())
+def exposure_bias(seed: int, budget: float) -> dict[str, float]:
+    from rnncourse.chapters import ch10
+
+    torch.set_num_threads(1)
+    train, test, _ = _data()
+    model, _ = ch10.train("fixed", train, seed=seed, updates=_updates(400, budget),
+                          batch_size=64, lr=3e-3)
+    after_error, after_clean = ch10.error_after_error(ch10.translate(model, test[0]), test[1])
+    return {"after error": after_error, "after clean": after_clean}
