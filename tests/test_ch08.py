@@ -159,11 +159,11 @@ def test_sample_checks_its_arguments(kwargs, error, message):
 def test_depth_run_counts_updates_and_scores_both_budgets(one_thread):
     train = ch08.lookup_task(128 * 3, 8, k=2, seed=1)
     test = ch08.lookup_task(50, 8, k=2, seed=2)
-    r = ch08.depth_run(2, False, 0, train, test, width=6, updates=3, time_updates=7)
+    r = ch08.depth_run(2, False, 0, train, test, width=6, updates=3, total_updates=7)
     assert r["updates"] == 7 and r["params"] == rc.cells.param_count("rnn", 4, [6, 6], 2)
-    assert 0 <= r["equal updates"] <= 1 and 0 <= r["equal time"] <= 1
-    again = ch08.depth_run(2, False, 0, train, test, width=6, updates=3, time_updates=7)
-    assert again["equal time"] == r["equal time"]                       # reproducible
+    assert 0 <= r["equal updates"] <= 1 and 0 <= r["equal compute"] <= 1
+    again = ch08.depth_run(2, False, 0, train, test, width=6, updates=3, total_updates=7)
+    assert again["equal compute"] == r["equal compute"]                       # reproducible
     with pytest.raises(ValueError, match="expected 256 training sequences"):
         ch08.depth_run(1, False, 0, train, test, updates=2)
 

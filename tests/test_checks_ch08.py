@@ -89,6 +89,40 @@ def test_bidirectional_names_more_slips(fn, words):
     assert not result and words in str(result), str(result)
 
 
+def _added(forward, backward, x):
+    out_f, _ = forward(x)
+    out_b, _ = backward(x.flip(1))
+    return out_f + out_b.flip(1)                   # the slip: + where torch.cat was meant
+
+
+def _cat_along_time(forward, backward, x):
+    out_f, _ = forward(x)
+    out_b, _ = backward(x.flip(1))
+    return torch.cat([out_f, out_b.flip(1)], dim=1)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_added, "the two halves added"),
+    (_cat_along_time, "concatenated along time (dim 1)"),
+    (_flip_dims(-1, 1), "along the features (the last dim) instead of time"),
+    (_flip_dims(-1, None), "x.flip(-1) and no flip back"),
+    (_flip_dims(-1, -1), "x.flip(-1), then .flip(-1)"),
+    (_flip_dims(1, -1), "x.flip(1), then .flip(-1) on the outputs"),
+])
+def test_bidirectional_names_the_sum_and_feature_flips(fn, words):
+    result = ch08.bidirectional(fn)
+    assert not result and words in str(result), str(result)
+
+
+def test_bidirectional_messages_are_grammatical():
+    result = ch08.bidirectional(lambda f, b, x: torch.zeros(x.shape[0], x.shape[1], 8,
+                                                            dtype=torch.float64))
+    assert not result and "your output tensor is not right" in str(result), str(result)
+    result = ch08.bidirectional(lambda f, b, x: torch.zeros(x.shape[0], x.shape[1], 5,
+                                                            dtype=torch.float64))
+    assert not result and "your output tensor has shape" in str(result), str(result)
+
+
 def test_bidirectional_refuses_the_pair_and_in_place_flips():
     def returns_pair(forward, backward, x):
         out = make_bidirectional()(forward, backward, x)
@@ -173,11 +207,21 @@ def test_causal_bound_names_the_agree_term_only_and_an_unweighted_mean():
     assert not result and "unweighted mean" in str(result), str(result)
 
 
+def test_causal_bound_names_the_worse_guess():
+    def worse(agree, p_distance, delay):
+        q = min(agree, 1 - agree)                  # the slip: min where max was meant
+        return sum(p * (1.0 if j <= delay else q) for j, p in enumerate(p_distance, start=1))
+
+    result = ch08.causal_bound(worse)
+    assert not result and "min(agree, 1 - agree), the worse" in str(result), str(result)
+
+
 def test_causal_bound_refuses_a_non_probability_and_a_wrong_number():
     result = ch08.causal_bound(lambda agree, p, d: 75.0)
     assert not result and "not a probability" in str(result)
     result = ch08.causal_bound(lambda agree, p, d: 0.8)
     assert not result and "largest difference" in str(result)
+    assert "the bound you return in the 7 test cases is not right" in str(result), str(result)
 
 
 # the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces

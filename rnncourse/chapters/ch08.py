@@ -102,15 +102,16 @@ def lookup_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float
 
 
 def depth_run(depth: int, residual: bool, seed: int, train, test, *, width: int = 24,
-              updates: int = 300, time_updates: int | None = None, lr: float = 0.01,
+              updates: int = 300, total_updates: int | None = None, lr: float = 0.01,
               batch_size: int = 128, device=None) -> dict:
     """Train a tanh RNN stack of ``depth`` layers of ``width`` units on the lookup task.
 
     The same Adam optimiser runs ``updates`` updates (one pass over ``train``, which holds
     ``batch_size * updates`` sequences), then is scored ("equal updates"); training goes on to
-    ``time_updates`` updates in all (whole passes, then the first sequences of one more pass)
-    and is scored again ("equal time"). Returns the two accuracies, the parameter count, the
-    updates of the equal-time run and its seconds.
+    ``total_updates`` updates in all (whole passes, then the first sequences of one more pass)
+    and is scored again ("equal compute": the chapter gives a stack of L layers 1/L of a single
+    layer's updates, the same number of layer-updates). Returns the two accuracies, the
+    parameter count, the updates of the whole run (``total_updates``) and its seconds.
     """
     from ..models import SequenceRegressor
     from ..train import fit
@@ -121,19 +122,19 @@ def depth_run(depth: int, residual: bool, seed: int, train, test, *, width: int 
     if per_pass != updates:
         raise ValueError(f"expected {batch_size * updates} training sequences for {updates} "
                          f"updates of {batch_size}, got {x.shape[0]}")
-    time_updates = updates if time_updates is None else positive_int(time_updates, "time_updates")
+    total_updates = updates if total_updates is None else positive_int(total_updates, "total_updates")
     set_seed(seed)
     model = SequenceRegressor("rnn", x.shape[-1], [width] * depth, 2, fast=True, residual=residual)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     result, seconds, done, p = {"params": count_params(model)}, 0.0, 0, 0
-    while done < time_updates:
-        n = min(per_pass, time_updates - done) * batch_size
+    while done < total_updates:
+        n = min(per_pass, total_updates - done) * batch_size
         hist = fit(model, (x[:n], y[:n]), loss_fn=tag_loss, epochs=1, optimizer=opt,
                    batch_size=batch_size, clip_norm=1.0, seed=100 * seed + p, device=device)
         seconds, done, p = seconds + hist.seconds, done + hist.updates, p + 1
         if p == 1:
             result["equal updates"] = lookup_accuracy(model, *test)
-    result.update({"equal time": lookup_accuracy(model, *test), "updates": done,
+    result.update({"equal compute": lookup_accuracy(model, *test), "updates": done,
                    "seconds": seconds})
     return result
 

@@ -32,7 +32,7 @@ def bidirectional(student_fn):
     if isinstance(got, (tuple, list)):
         reject(f"bidirectional should return the outputs alone (one tensor), got {describe(got)}; "
                "a Recurrent layer returns (outputs, states): keep the outputs")
-    as_array(got, "the outputs", tensor=True)
+    arr = as_array(got, "your output tensor", tensor=True)
     with torch.no_grad():
         expected = Recurrent([(f_cell, b_cell)], bidirectional=True)(x)[0]   # (batch, time, 2H)
         out_f = fwd(x)[0]                                                   # (batch, time, H)
@@ -40,12 +40,31 @@ def bidirectional(student_fn):
         out_b_fwd = bwd(x)[0]                        # the "backward" cell run forward in time
         out_f_rev = fwd(x.flip(1))[0].flip(1)        # the forward layer used backward too
         out_b_batch = bwd(x.flip(0))[0]              # flipped along the batch, not time
+        out_b_feat = bwd(x.flip(-1))[0]              # flipped along the features, not time
         T_ = x.shape[1]
         last_b = out_b_rev[:, -1:].expand(-1, T_, -1)    # the backward layer's final state
         last_f = out_f[:, -1:].expand(-1, T_, -1)
+    H_ = out_f.shape[-1]
+    shape = arr.shape
+    if shape == tuple(out_f.shape):                  # (batch, time, H): one half's width
+        for summed in (out_f + out_b_rev.flip(1), out_f + out_b_rev, out_f + out_b_fwd):
+            if np.allclose(arr, summed.numpy(), rtol=1e-6, atol=1e-9):
+                fail(f"Your output has width {H_}: it is the two halves added (h_fwd + h_bwd). "
+                     f"A bidirectional layer concatenates them, torch.cat([out_f, out_b], "
+                     f"dim=-1), width 2H = {2 * H_}, so that the readout sees both directions "
+                     "separately.")
+    if shape == (x.shape[0], 2 * T_, H_):
+        for wrong_cat in (torch.cat([out_f, out_b_rev.flip(1)], 1), torch.cat([out_f, out_b_rev], 1)):
+            if np.allclose(arr, wrong_cat.numpy(), rtol=1e-6, atol=1e-9):
+                fail(f"Your output has shape {shape}: the halves are concatenated along time "
+                     "(dim 1). Concatenate along the features, torch.cat([...], dim=-1), for "
+                     f"shape (batch, time, 2H) = {(x.shape[0], T_, 2 * H_)}.")
     batch_flip = ("A flip is along the batch (dim 0) instead of time: x has shape (batch, "
                   "time, input), so expected x.flip(1) for the backward layer's input and "
                   ".flip(1) on its outputs; your answer matches ")
+    feature_flip = ("A flip is along the features (the last dim) instead of time: x has "
+                    "shape (batch, time, input), so expected x.flip(1) for the backward layer's "
+                    "input and .flip(1) on its outputs; your answer matches ")
     mistakes = {
         "The backward outputs are still in reversed time order: flip them back (.flip(1)) so "
         "that step t holds the state that has read x_T ... x_t.": torch.cat([out_f, out_b_rev], -1),
@@ -73,8 +92,15 @@ def bidirectional(student_fn):
             torch.cat([out_f, out_b_batch.flip(1)], -1),
         batch_flip + "x.flip(1), then .flip(0) on the outputs.":
             torch.cat([out_f, out_b_rev.flip(0)], -1),
+        feature_flip + "x.flip(-1), then .flip(1) on the outputs.":
+            torch.cat([out_f, out_b_feat.flip(1)], -1),
+        feature_flip + "x.flip(-1) and no flip back.": torch.cat([out_f, out_b_feat], -1),
+        feature_flip + "x.flip(-1), then .flip(-1) on the outputs.":
+            torch.cat([out_f, out_b_feat.flip(-1)], -1),
+        feature_flip + "x.flip(1), then .flip(-1) on the outputs (the features of each step "
+        "reversed, the steps still in reversed order).": torch.cat([out_f, out_b_rev.flip(-1)], -1),
     }
-    compare(got, expected, "the outputs", rtol=1e-6, atol=1e-9, mistakes=mistakes)
+    compare(got, expected, "your output tensor", rtol=1e-6, atol=1e-9, mistakes=mistakes)
     return "your layer matches rc.layers.Recurrent(..., bidirectional=True) with the same cells"
 
 
@@ -90,8 +116,9 @@ def _whole(value) -> bool:
 
 
 def _bound(agree, p, delay, *, chance=False, strict=False, no_max=False, reach_only=False,
-           from_zero=False, guess_only=False, unweighted=False, constant=False):
-    q = 0.5 if chance else (agree if no_max else max(agree, 1 - agree))
+           from_zero=False, guess_only=False, unweighted=False, constant=False, use_min=False):
+    q = 0.5 if chance else (agree if no_max else min(agree, 1 - agree) if use_min
+                            else max(agree, 1 - agree))
     if constant:                                 # the agree term alone, whatever the delay
         return q
     total = 0.0
@@ -146,6 +173,9 @@ def causal_bound(student_fn):
         "steps late has read it (use <=, not <).": variant(strict=True),
         "With agree < 0.5 the best guess is the opposite of the rating, right with "
         "probability 1 - agree: use max(agree, 1 - agree).": variant(no_max=True),
+        "You took min(agree, 1 - agree), the worse of the two guesses: the best guess "
+        "follows whichever is more likely (the rating, or its opposite when agree < 0.5), "
+        "right with probability max(agree, 1 - agree).": variant(use_min=True),
         "You counted only the modifiers within reach: those beyond the delay are still tagged "
         "by the rating, right with probability max(agree, 1 - agree).": variant(reach_only=True),
         "Your distances are off by one: p_distance[0] is the fraction at distance 1 "
@@ -163,6 +193,6 @@ def causal_bound(student_fn):
         "accuracy weighted by the fraction p_distance[j - 1] of modifiers at that distance "
         "(a sum of p * accuracy, not a mean).": variant(unweighted=True),
     }
-    compare(got, expected, f"your bounds for {len(_CASES)} cases", rtol=1e-9, atol=1e-9,
+    compare(got, expected, f"the bound you return in the {len(_CASES)} test cases", rtol=1e-9, atol=1e-9,
             mistakes=mistakes)
     return f"your bound matches the reference in {len(_CASES)} cases (0.75 at delay 0)"
