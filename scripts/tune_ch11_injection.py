@@ -1,6 +1,6 @@
 """Choose each injection variant's learning rate of chapter 11 on a validation split.
 
-    python scripts/tune_ch11_injection.py                 # init and step, lr 0.003 0.01 0.03
+    python scripts/tune_ch11_injection.py                 # init and step, lr 0.001 0.003 0.01 0.03
     python scripts/tune_ch11_injection.py --inject init --lr 0.003 --seeds 0 1
 
 Chapter 11 compares a captioner that gets the image as its initial state (``init``) with one
@@ -30,7 +30,7 @@ from rnncourse.chapters import ch11  # noqa: E402
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--inject", nargs="+", default=["init", "step"])
-    p.add_argument("--lr", type=float, nargs="+", default=[0.003, 0.01, 0.03])
+    p.add_argument("--lr", type=float, nargs="+", default=[0.001, 0.003, 0.01, 0.03])
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--updates", type=int, default=400)
     args = p.parse_args(argv)

@@ -285,3 +285,22 @@ def test_attention_on_shapes_reads_the_step_of_the_chosen_word(one_thread):
     assert ch11.attention_on_shapes(model, data, "size") == pytest.approx(in_cell0 / n_words)
     with pytest.raises(ValueError, match="word must be one of"):
         ch11.attention_on_shapes(model, data, "relation")
+
+
+def test_held_out_pair_accuracy_counts_only_the_held_out_pairs():
+    data = ch11.shapes(40, "held_out", seed=3)
+    assert ch11.held_out_pair_accuracy(data.captions, data) == {
+        "all": 1.0, **{pair: 1.0 for pair in ch11.HELD_OUT}}
+    # every held-out pair named with the shape that shares its colour in training; familiar pairs
+    # stay right, so caption_scores' shape accuracy stays above zero while this is zero
+    swap = {"triangle": "circle", "circle": "square", "square": "triangle"}
+    wrong = []
+    for objects in data.objects:
+        objs = [dict(o, shape=swap[o["shape"]]) if (o["colour"], o["shape"]) in ch11.HELD_OUT
+                else o for o in objects]
+        wrong.append(ch11.describe(objs))
+    acc = ch11.held_out_pair_accuracy(wrong, data)
+    assert acc["all"] == 0 and all(acc[pair] == 0 for pair in ch11.HELD_OUT)
+    assert 0 < ch11.caption_scores(wrong, data.captions)["shape"] < 1
+    # a missing shape counts as wrong
+    assert ch11.held_out_pair_accuracy([""] * len(data), data)["all"] == 0

@@ -29,7 +29,9 @@ def make_bleu(clip=True, brevity=True, geometric=True, max_n=4, percent=False, e
             s = 0.0 if min(ps) == 0 else math.exp(sum(map(math.log, ps)) / max_n)
         else:
             s = sum(ps) / max_n
-        if brevity == "always" or (brevity and len(h) < len(r)):   # "always": no min(1, .)
+        if brevity == "inverted":                  # r and c swapped: exp(1 - c / r)
+            s *= math.exp(1 - len(h) / len(r)) if len(h) < len(r) else 1.0
+        elif brevity == "always" or (brevity and len(h) < len(r)):   # "always": no min(1, .)
             s *= math.exp(1 - len(r) / len(h))
         return 100 * s if percent else s
 
@@ -76,6 +78,7 @@ def test_bleu_stub_reports_not_implemented():
     (dict(max_n=2), "bigrams"),
     (dict(percent=True), "100 times"),
     (dict(brevity="always"), "min(1, exp(1 - r / c))"),
+    (dict(brevity="inverted"), "BLEU cannot exceed 1"),
     (dict(eps=1e-12), "some precision p_n is 0"),
     (dict(eps=1e-9), "some precision p_n is 0"),
 ])
@@ -186,3 +189,10 @@ def test_caption_other_wrong_answer_says_expected():
 
 # the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
 SOLUTIONS = {"sentence_bleu": (bleu_ok,), "caption": (caption_ok,)}
+
+
+def test_bleu_above_one_is_named():
+    def doubled(h, r):
+        return 2 * bleu_ok(h, r) if h == r else bleu_ok(h, r)
+    result = ch11.sentence_bleu(doubled)
+    assert not result and "BLEU cannot exceed 1" in str(result), str(result)

@@ -48,8 +48,8 @@ __all__ = ["COLOURS", "SHAPES", "SIZES", "RELATIONS", "HELD_OUT", "VOCAB", "PAD"
            "CaptionData", "Encoder", "SplitEncoder", "shapes", "render", "describe", "relation", "encode", "decode_tokens",
            "parse", "Captioner", "generate", "caption_scores", "bleu", "train_captioner",
            "clips", "ActivityNet", "ACTIONS", "train_activity", "held_out_shapes",
-           "attention_on_shapes", "ATTENTION_UPDATES", "ATTENTION_LR", "SHIPPED_SEEDS",
-           "load_captioner"]
+           "attention_on_shapes", "held_out_pair_accuracy", "ATTENTION_UPDATES", "ATTENTION_LR",
+           "SHIPPED_SEEDS", "load_captioner"]
 
 IMAGE = 24                  # pixels per side
 GRID = 2                    # the image is a GRID x GRID grid of cells, one shape per cell
@@ -646,3 +646,24 @@ def held_out_shapes(hypotheses: list[str], data: CaptionData) -> dict:
                 counts[h_objs[k][2]] = counts.get(h_objs[k][2], 0) + 1
     return {pair: {s: c / max(1, sum(counts.values())) for s, c in sorted(counts.items())}
             for pair, counts in said.items()}
+
+
+def held_out_pair_accuracy(hypotheses: list[str], data: CaptionData) -> dict:
+    """How often the shape word is right for the shapes that are held-out colour-shape pairs.
+
+    The ``k``-th shape of each reference caption that is one of :data:`HELD_OUT` is compared
+    with the ``k``-th shape of the hypothesis (a missing shape counts as wrong; the colour word
+    is not checked). Unlike ``caption_scores(...)["shape"]``, which averages over every shape
+    of the held-out images (familiar pairs included), this counts the held-out pairs only.
+    Returns ``{"all": fraction, (colour, shape): fraction, ...}``.
+    """
+    hits: dict = {pair: [] for pair in HELD_OUT}
+    for hyp, ref in zip(hypotheses, data.captions):
+        h_objs, _ = parse(hyp)
+        for k, (size, colour, shape) in enumerate(parse(ref)[0]):
+            if (colour, shape) in hits:
+                hits[(colour, shape)].append(k < len(h_objs) and h_objs[k][2] == shape)
+    every = [h for v in hits.values() for h in v]
+    out = {"all": sum(every) / max(1, len(every))}
+    out.update({pair: sum(v) / max(1, len(v)) for pair, v in hits.items()})
+    return out

@@ -38,6 +38,8 @@ def _bleu(hyp: str, ref: str, *, clip=True, brevity=True, geometric=True, max_n=
         score = sum(precisions) / max_n
     if brevity == "always":                     # the mistake: exp(1 - r / c) without min(1, .)
         score *= math.exp(1 - len(r) / len(h)) if h else 0.0
+    elif brevity == "inverted" and len(h) < len(r):   # the mistake: exp(1 - c / r), above 1
+        score *= math.exp(1 - len(h) / len(r))
     elif brevity and len(h) < len(r):
         score *= math.exp(1 - len(r) / len(h)) if h else 0.0
     return score
@@ -81,6 +83,9 @@ def sentence_bleu(student_fn):
         "missing.": dict(brevity=False),
         "The brevity penalty is min(1, exp(1 - r / c)): it only ever lowers the score, for a "
         "hypothesis shorter than the reference; a longer one gets no bonus.": dict(brevity="always"),
+        "BLEU cannot exceed 1, and yours does: the penalty is exp(1 - r / c), with r the "
+        "reference's length and c the hypothesis's; exp(1 - c / r) has them swapped and raises "
+        "the score of a short hypothesis instead of lowering it.": dict(brevity="inverted"),
         "Combine the four precisions with a geometric mean, exp(mean of log p_n), not an "
         "arithmetic mean.": dict(geometric=False),
         "Use n-grams up to n = 4 (you seem to stop at bigrams).": dict(max_n=2),
@@ -89,6 +94,12 @@ def sentence_bleu(student_fn):
     for message, kw in mistakes.items():
         if np.allclose(got_a, [_bleu(h, r, **kw) for h, r in BLEU_CASES], rtol=1e-6, atol=1e-9):
             fail(message)
+    above = [k for k, g in enumerate(got) if g > 1 + 1e-9]
+    if above:
+        h, r = BLEU_CASES[above[0]]
+        fail(f"for hypothesis {h!r} and reference {r!r} you returned {got[above[0]]:.4g}, but "
+             "BLEU cannot exceed 1: every precision p_n is at most 1 and the brevity penalty "
+             "min(1, exp(1 - r / c)) too (r the reference's length, c the hypothesis's)")
     zero = [k for k, e in enumerate(expected) if e == 0 and got[k] != 0]
     if zero:
         h, r = BLEU_CASES[zero[0]]
