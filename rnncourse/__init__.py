@@ -67,11 +67,16 @@ __version__ = "0.2.0"
 # (rc.checks.ch05.name(...), from rnncourse.chapters import ch05), by this module's
 # __getattr__ (PEP 562), so that importing the core loads no chapter code.
 _ON_FIRST_USE = ("chapters", "checks")
+# Names that rnncourse 0.2 had at the top level and that now live with their one chapter.
+_MOVED = {"numpy_rnn": "rnncourse.chapters.ch04 (from rnncourse.chapters import ch04)"}
 
 
 def __getattr__(name: str):
     if name in _ON_FIRST_USE:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _MOVED:
+        raise AttributeError(f"rnncourse.{name} has moved to {_MOVED[name]}: its only user is "
+                             "that chapter")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -378,3 +378,16 @@ def param_count(kind: str, input_size: int, hidden_sizes: Sequence[int] | int,
     if output_size:
         total += positive_int(output_size, "output_size") * (width + 1)
     return total
+
+
+# Cells that rnncourse 0.2 kept here and that now live with the one chapter that uses them.
+_MOVED = {"LeakyRNNCell": "rnncourse.chapters.ch05", "SkipRNNCell": "rnncourse.chapters.ch05",
+          "ChungGRUCell": "rnncourse.chapters.ch07"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        raise AttributeError(f"rnncourse.cells.{name} has moved to {_MOVED[name]}.{name} "
+                             f"(from {_MOVED[name].rsplit('.', 1)[0]} import "
+                             f"{_MOVED[name].rsplit('.', 1)[1]})")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -83,7 +83,17 @@ class _StepByStep:
         return x
 
     def step(self, x_t: torch.Tensor, state, record=None):
-        state = self.cell(x_t, state)
+        try:
+            state = self.cell(x_t, state)
+        except (ValueError, TypeError, IndexError, RuntimeError) as error:
+            if hasattr(self.cell, "init_state") or not torch.is_tensor(state):
+                raise
+            raise TypeError(
+                f"{type(self.cell).__name__}.forward(x_t, state) raised an error. The cell has no "
+                "init_state method, so unless you passed a state, Recurrent starts it as one tensor "
+                f"of zeros (batch, hidden_size) = {tuple(state.shape)}; a cell whose state is "
+                "something else, such as an LSTM's (h, c), needs init_state(batch, device, dtype) "
+                f"that returns it. The error: {type(error).__name__}: {error}") from error
         cell_output(self.cell, output_of(state), x_t.shape[0])   # (batch, hidden), or say so
         return state
 

@@ -316,8 +316,8 @@ class _Run:
                  lr_schedule, progress):
         self.model, self.optimizer, self.schedule = model, optimizer, lr_schedule
         self.max_updates, self.max_seconds = max_updates, max_seconds
-        self.planned = epochs * per_epoch if max_updates is None else min(epochs * per_epoch,
-                                                                          max_updates)
+        self.full = epochs * per_epoch                   # the updates the epochs would make
+        self.planned = self.full if max_updates is None else min(self.full, max_updates)
         self.base_lrs = _base_lrs(optimizer) if lr_schedule not in (None, "constant") else []
         self.was_training = model.training
         self.history = History()
@@ -392,8 +392,8 @@ class _Run:
         self.total += float(loss.detach()) * weight
         self.weight += weight
         self.norms.append(norm)
-        if self.max_updates is not None and self.history.updates >= self.max_updates:
-            self.history.stopped = "max_updates"
+        if self.max_updates is not None and self.max_updates <= self.history.updates < self.full:
+            self.history.stopped = "max_updates"          # (at the epochs' own end: not a stop)
         elif self.max_seconds is not None and \
                 self.history.seconds + time.perf_counter() - self.tick >= self.max_seconds:
             self.history.stopped = "max_seconds"

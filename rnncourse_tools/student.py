@@ -27,7 +27,6 @@ clone (the command says so when they are missing, see :func:`rnncourse_tools.stu
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import re
 import sys
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import needs_instructor_extra
+from . import needs_instructor_extra, student_parser
 
 SOLUTION_MARK = "### BEGIN SOLUTION"
 #: notebook metadata key of the marker on every notebook this package's generators write
@@ -204,16 +203,7 @@ def convert(src: Path, out_dir: Path, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="rnncourse-student",
-        description="Write student versions (solutions removed) of the chapter notebooks.",
-    )
-    parser.add_argument("paths", nargs="+", type=Path, help="notebooks or folders of notebooks")
-    parser.add_argument("-o", "--out", type=Path, default=Path("student"),
-                        help="output folder (default: ./student); never a folder it reads from")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite notebooks in the output folder even if they were edited "
-                             "or not written by this command")
+    parser = student_parser()
     args = parser.parse_args(argv)
     sources: list[Path] = []
     for p in args.paths:

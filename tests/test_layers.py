@@ -184,6 +184,34 @@ def test_a_students_own_cell_runs_in_the_layer():
         Recurrent(OneExample())(x.float())
 
 
+def test_a_students_lstm_like_cell_without_init_state_is_told_to_add_one():
+    class MyLSTM(nn.Module):
+        """State (h, c), but no init_state: the layer can only start it as one tensor."""
+
+        def __init__(self):
+            super().__init__()
+            self.hidden_size = 3
+            self.lin = nn.Linear(2 + 3, 4 * 3)
+
+        def forward(self, x_t, state):
+            h, c = state
+            i, f, g, o = self.lin(torch.cat([x_t, h], dim=-1)).chunk(4, dim=-1)
+            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+            return o.sigmoid() * c.tanh(), c
+
+    x = torch.randn(4, 6, 2)
+    with pytest.raises(TypeError, match=r"no init_state method.*\(h, c\).*too many values to unpack"):
+        Recurrent(MyLSTM())(x)
+
+    class WithInit(MyLSTM):
+        def init_state(self, batch, device, dtype):
+            zeros = torch.zeros(batch, self.hidden_size, device=device, dtype=dtype)
+            return zeros, zeros.clone()
+
+    out, _ = Recurrent(WithInit())(x)
+    assert out.shape == (4, 6, 3)
+
+
 @pytest.mark.parametrize("kind", ["rnn", LeakyRNNCell, "lstm", "gru", ChungGRUCell])
 def test_the_time_loop_unbinds_once_and_never_indexes_the_sequence(kind):
     """Indexing x[:, t] in the loop adds one Select/Slice node per step whose input is the whole

@@ -128,3 +128,13 @@ def test_command_without_the_instructor_extra_says_how_to_install_it(missing, tm
                                   f"extra ({missing} is not installed): pip install"), done.stderr
     assert "[instructor]" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "student").exists()
+
+
+def test_help_works_without_the_instructor_extra(tmp_path):
+    code = ("import sys; sys.modules['nbformat'] = sys.modules['nbgrader'] = None\n"
+            "from rnncourse_tools import student_main; sys.exit(student_main(['--help']))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: rnncourse-student") and "instructor extra" in done.stdout

@@ -255,6 +255,9 @@ def test_fit_stops_after_max_updates_inside_an_epoch():
     h = rc.train.fit(torch.nn.Linear(3, 1), (x, y), epochs=2, batch_size=8, max_updates=100,
                      progress=False)
     assert h.updates == 16 and h.stopped == ""          # the epochs ran out first
+    h = rc.train.fit(torch.nn.Linear(3, 1), (x, y), epochs=2, batch_size=8, max_updates=16,
+                     val_data=(x, y), progress=False)
+    assert h.updates == 16 and h.stopped == "" and len(h.val_loss) == 2   # budget = the epochs
 
 
 def test_fit_max_updates_counts_chunks_of_truncated_bptt():

@@ -172,3 +172,18 @@ def pulses(n: int, length: int = 100, inverse: bool = False, seed: int = 0,
         x, y = y[:, ::-1].copy(), x[:, ::-1].copy()
     as_tensor = lambda a: torch.from_numpy(a.astype(np.float32)).unsqueeze(-1)  # (n, length, 1)
     return as_tensor(x), as_tensor(y)
+
+
+# Names that rnncourse 0.2 kept here and that now live with the one chapter that uses them.
+_MOVED = {"dates": "rnncourse.chapters.ch10_dates (the module itself)",
+          "date_pairs": "rnncourse.chapters.ch10_dates.date_pairs",
+          "mackey_glass": "rnncourse.chapters.ch05.mackey_glass",
+          "delayed_copy": None}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        where = _MOVED[name]
+        raise AttributeError(f"rnncourse.data.{name} " + (f"has moved to {where}" if where else
+                             "was removed in rnncourse 0.3: no chapter used it"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
