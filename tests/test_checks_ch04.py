@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 import rnncourse as rc
 from rnncourse.checks import ch04
@@ -219,4 +220,72 @@ def test_cd_round_off_restore_is_named():
 
 
 # the reference answers, by check, that tests/test_checks_garbage.py spoils and replaces
-SOLUTIONS = {"bptt_step": (solution_step,), "central_difference": (solution_cd,)}
+def solution_bptt(params, cache, d_out):
+    x, h = cache.x, cache.h
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    grads["W_hy"] = np.einsum("bto,bth->oh", d_out, h[:, 1:])
+    grads["b_y"] = d_out.sum(axis=(0, 1))
+    dh_next = np.zeros_like(h[:, 0])
+    for t in range(x.shape[1] - 1, -1, -1):
+        dW_xh, dW_hh, db_h, dh_next = solution_step(d_out[:, t] @ params.W_hy, dh_next,
+                                                    h[:, t + 1], h[:, t], x[:, t], params.W_hh)
+        grads["W_xh"] = grads["W_xh"] + dW_xh
+        grads["W_hh"] = grads["W_hh"] + dW_hh
+        grads["b_h"] = grads["b_h"] + db_h
+    return grads, dh_next
+
+
+def test_bptt_solution_passes_and_so_does_a_params_answer():
+    assert ch04.bptt(solution_bptt)
+    assert ch04.bptt(lambda p, c, d: rc.chapters.ch04.backward(p, c, d))   # grads as Params
+    r = ch04.bptt(rc.chapters.ch04.backward)
+    assert not r and "package's own rc.chapters.ch04.backward" in r.message
+
+
+def test_bptt_agrees_with_autograd_in_float64():
+    """The check's reference is the package's BPTT; here it is held against torch's autograd."""
+    params, cache, d_out = ch04._bptt_data()
+    grads, dh0 = solution_bptt(params, cache, d_out)
+    w = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    h = torch.tensor(cache.h[:, 0], requires_grad=True)
+    x = torch.tensor(cache.x)
+    outs = []
+    h_t = h
+    for t in range(x.shape[1]):
+        h_t = torch.tanh(x[:, t] @ w["W_xh"].T + h_t @ w["W_hh"].T + w["b_h"])
+        outs.append(h_t @ w["W_hy"].T + w["b_y"])
+    (torch.stack(outs, 1) * torch.tensor(d_out)).sum().backward()   # dL/do = d_out
+    for k in w:
+        np.testing.assert_allclose(grads[k], w[k].grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dh0, h.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("slip, words", [
+    (dict(order="forward"), "runs forward in time"),
+    (dict(carry=False), "did not pass the gradient back"),
+    (dict(accumulate=False), "add up"),
+    (dict(shift=1), "off by one"),
+    (dict(hy_states=slice(0, -1)), "cache.h[:, 1:]"),
+])
+def test_bptt_mistakes_are_named(slip, words):
+    r = ch04.bptt(lambda p, c, d: ch04._walk(p, c, d, **slip))
+    assert not r and words in r.message, r.message
+
+
+def test_bptt_names_a_wrong_dh0_and_in_place_changes():
+    r = ch04.bptt(lambda p, c, d: (solution_bptt(p, c, d)[0], np.zeros_like(c.h[:, 0])))
+    assert not r and "dh_prev of step t = 0" in r.message, r.message
+
+    def in_place(p, c, d):
+        d *= 0.5
+        return solution_bptt(p, c, d)
+    r = ch04.bptt(in_place)
+    assert not r and "in place" in r.message, r.message
+    r = ch04.bptt(lambda p, c, d: ({**solution_bptt(p, c, d)[0], "W_hh": None}, c.h[:, 0]))
+    assert not r and "W_hh" in r.message, r.message
+    r = ch04.bptt(lambda p, c, d: ({"W": 0}, c.h[:, 0]))
+    assert not r and "keys" in r.message, r.message
+
+
+SOLUTIONS = {"bptt_step": (solution_step,), "central_difference": (solution_cd,),
+             "bptt": (solution_bptt,)}

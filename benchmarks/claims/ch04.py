@@ -49,7 +49,7 @@ def full_bptt_equal_updates(seed, budget):
 
 
 @claim(chapter=4, book_seeds=(0,), budget="15 epochs",
-       sentence="ex. 4.3: with the state reset at every chunk of 8, the training loss ends near "
+       sentence="ex. 4.4 (ex-ch04-reset): with the state reset at every chunk of 8, the training loss ends near "
                 "the floor 145/240 * 1/3 = 0.20 with every seed (the validation loss with the "
                 "state carried depends on the seed, stated as such: below the training loss at "
                 "seed 0; the solution quotes seeds 100-102 at 15 epochs, about 0.42, 0.06, 0.02)",

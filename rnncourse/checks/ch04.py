@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import unpack  # validates answers
-from . import call, check, compare, fail  # noqa: F401
-from ..chapters.ch04 import backward_step
+from . import as_array, call, check, compare, describe, fail, reject  # noqa: F401
+from ..chapters.ch04 import PARAM_NAMES, Params, backward_step, forward
 
-__all__ = ["bptt_step", "central_difference"]
+__all__ = ["bptt_step", "central_difference", "bptt"]
 
 
 def _step_data(seed: int = 4):
@@ -147,3 +147,86 @@ def central_difference(student_fn):
         "(f(theta + eps) - f(theta - eps)) / (2 eps), whose error shrinks like eps**2.": forward,
     })
     return "matches the exact gradient to about 1e-9 (central differences, error ~ eps**2)"
+
+
+def _bptt_data(seed: int = 5):
+    """A small RNN (2 inputs, 4 hidden, 3 outputs: every matrix non-square), its forward cache on
+    a batch of 3 sequences of 5 steps from a nonzero h_0, and a random dL/do."""
+    rng = np.random.default_rng(seed)
+    params = Params.init(2, 4, 3, seed=seed, scale=0.8)
+    x = rng.normal(size=(3, 5, 2))                         # (batch, time, input)
+    h0 = np.tanh(rng.normal(size=(3, 4)))                  # (batch, hidden)
+    _, cache = forward(params, x, h0)
+    d_out = rng.normal(size=(3, 5, 3))                     # (batch, time, output)
+    return params, cache, d_out
+
+
+def _walk(params: Params, cache, d_out, order="backward", carry=True, accumulate=True,
+          shift=0, hy_states=slice(1, None)):
+    """BPTT over the cache, with one of the typical slips switched on; returns (grads, dh0)."""
+    x, h = cache.x, cache.h
+    T = x.shape[1]
+    g = {k: np.zeros_like(v) for k, v in params.items()}
+    g["W_hy"] = np.einsum("bto,bth->oh", d_out, h[:, hy_states])
+    g["b_y"] = d_out.sum(axis=(0, 1))
+    dh_next = np.zeros_like(h[:, 0])
+    steps = range(T - 1, -1, -1) if order == "backward" else range(T)
+    for t in steps:
+        dh_out = d_out[:, t] @ params.W_hy
+        dW_xh, dW_hh, db_h, dh_prev = backward_step(dh_out, dh_next if carry else 0 * dh_next,
+                                                    h[:, t + 1 - shift], h[:, t - shift],
+                                                    x[:, t], params.W_hh)
+        for k, v in (("W_xh", dW_xh), ("W_hh", dW_hh), ("b_h", db_h)):
+            g[k] = g[k] + v if accumulate else v
+        dh_next = dh_prev
+    return g, dh_next
+
+
+@check("4.3", expects="bptt(params, cache, d_out) returning the pair (grads, dh0): grads a dict "
+       "with the keys W_xh, W_hh, b_h, W_hy, b_y (arrays shaped like the weights) and dh0 = "
+       "dL/dh_0 of shape (batch, hidden)", accepts=("numbers", "tuple of 2", "batch"))
+def bptt(student_fn):
+    """Exercise 4.3: the whole backward pass, bptt(params, cache, d_out) -> (grads, dh0)."""
+    params, cache, d_out = _bptt_data()
+    given = (params.copy(), type(cache)(cache.x.copy(), cache.h.copy(), cache.o.copy()),
+             d_out.copy())
+    got = call(student_fn, *given)
+    if not (np.array_equal(given[0].vector(), params.vector()) and
+            np.array_equal(given[1].h, cache.h) and np.array_equal(given[1].x, cache.x) and
+            np.array_equal(given[2], d_out)):
+        fail("your function changed the params, the cache or d_out in place; compute new arrays "
+             "instead (e.g. `grads[k] = grads[k] + dW`, on arrays you created)")
+    grads, dh0 = unpack(got, 2, "bptt", ("grads", "dh0"), form="the pair")
+    if isinstance(grads, Params):
+        grads = dict(grads.items())
+    if not isinstance(grads, dict) or set(grads) != set(PARAM_NAMES):
+        reject(f"grads should be a dict with the keys {list(PARAM_NAMES)}, got {describe(grads)}")
+    for k in PARAM_NAMES:
+        as_array(grads[k], f"grads['{k}']")
+    ref, ref_dh0 = _walk(params, cache, d_out)
+    slips = {
+        "Your loop runs forward in time. BPTT walks from the last step back to the first: the "
+        "gradient reaching h_t from step t+1 (dh_next) is only known after step t+1 is done, "
+        "so loop over `range(T - 1, -1, -1)`.": _walk(params, cache, d_out, order="forward"),
+        "You did not pass the gradient back from step to step: the dh_prev that one step returns "
+        "is the dh_next of the step before it (with dh_next = 0 for every step this is the "
+        "truncation k = 1 of the chapter).": _walk(params, cache, d_out, carry=False),
+        "Your weight gradients keep only the last step you visited (t = 0): the same weights "
+        "act at every step, so the step contributions add up (`+=`, from zeros).":
+            _walk(params, cache, d_out, accumulate=False),
+        "The states are off by one: the cache's h has T + 1 rows, h[:, 0] is h_0 and h[:, t + 1] "
+        "is the state after step t, so step t uses h = h[:, t + 1] and h_prev = h[:, t].":
+            _walk(params, cache, d_out, shift=1),
+        "dW_hy pairs each output's gradient with the state that produced it: h_1 ... h_T, "
+        "`cache.h[:, 1:]`, not h_0 ... h_{T-1}.": _walk(params, cache, d_out,
+                                                         hy_states=slice(0, -1)),
+    }
+    for k in ("b_y", "W_hy", "b_h", "W_xh", "W_hh"):
+        compare(grads[k], ref[k], f"grads['{k}']",
+                mistakes={hint: wrong[0][k] for hint, wrong in slips.items()})
+    compare(dh0, ref_dh0, "dh0", mistakes={
+        **{hint: wrong[1] for hint, wrong in slips.items()},
+        "dh0 is the gradient that leaves the first step (the dh_prev of step t = 0), not the "
+        "gradient arriving at h_T.": np.zeros_like(ref_dh0),
+    })
+    return "your backward pass matches BPTT: every weight's gradient and dL/dh_0"
