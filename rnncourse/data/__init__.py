@@ -27,7 +27,9 @@ __all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall",
 SHA256 = {
     "sunspots.csv": "f67889b1d9002cd5227f0e0ef54e35b419cdd85a31279adef6f73fb41e5c0a9b",
     "shakespeare.txt.gz": "bd19dbdcd69621be740429b8364178faa6c30cbf866cbed0eb9b7e77ef965156",
-    # chapter 11's attention captioners (float16 weights, read by ch11.load_captioner)
+    # chapter 11's main captioner and its attention captioners (float16 weights, read by
+    # ch11.load_captioner; made by scripts/train_ch11_attention.py)
+    "ch11_step_seed0.pt": "769ef63ac2f3879b53244266cd6c1b9fc239fc2b33e73cf88764c086b373bbcc",
     "ch11_attention_seed0.pt": "f54b53b54d6065015e19e233dbcd4badc9b57a178e83d4bcfd9d1b334d4d08a3",
     "ch11_attention_seed1.pt": "fba8dde5062a718742b4b4aea6798e573e9f683e15b1dfedd3845eb3fd756b4b",
     "ch11_attention_seed2.pt": "91bc80a4149dcbaac04f81c30268be44b1b142b5a66cb5011ade28db074dc1ac",
