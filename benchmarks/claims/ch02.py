@@ -60,10 +60,10 @@ def _se(v):
 
 
 @claim(chapter=2, sentence="both networks average about 0.10 on 1921-1955 (0.09-0.115), above the "
-       "published network's 0.086 by more than two standard errors of the mean (about level with "
+       "published network's 0.086 by more than three standard errors of the mean (about level with "
        "the TAR model's 0.097, which is not tested: the sentence claims no difference)",
        book_seeds=tuple(range(10)), budget="600 Adam steps at lr 0.01",
-       holds=lambda v: all(0.09 < v[k].mean() < 0.115 and v[k].mean() > 0.086 + 2 * _se(v[k])
+       holds=lambda v: all(0.09 < v[k].mean() < 0.115 and v[k].mean() > 0.086 + 3 * _se(v[k])
                            for k in ("5-4-1 t1", "5-8-1 t1")))
 def about_a_tenth(seed: int, budget: float) -> dict[str, float]:
     return {"5-4-1 t1": _net(seed, budget, 4, 0.0)[T1], "5-8-1 t1": _net(seed, budget, 8, 0.1)[T1]}
