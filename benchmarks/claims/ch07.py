@@ -38,11 +38,11 @@ def gru_level_with_lstm(seed: int, budget: float) -> dict[str, float]:
 
 
 @claim(chapter=7, sentence="on the time-reversed inverse problem the parameter-matched GRU 29 "
-       "(2727 weights) and LSTM 25 (2726) reach errors near the lecture's 0.07 (below 0.1), "
-       "level within the spread", book_seeds=(0, 1, 2), budget=BUDGET,
+       "(2727 weights) and LSTM 25 (2726) reach errors near the lecture's 0.07 (below 0.1), their "
+       "means within 0.005 of each other (which one is lower depends on the budget)",
+       book_seeds=(0, 1, 2), budget=BUDGET,
        holds=lambda v: max(v["gru 29"].mean(), v["lstm 25"].mean()) < 0.1
-       and abs(v["gru 29"].mean() - v["lstm 25"].mean())
-       < 2 * max(v["gru 29"].std(ddof=1), v["lstm 25"].std(ddof=1)))
+       and abs(v["gru 29"].mean() - v["lstm 25"].mean()) < 0.005)
 def matched_pair_inverse(seed: int, budget: float) -> dict[str, float]:
     return {"gru 29": _error("gru", [29], seed, budget, inverse=True),
             "lstm 25": _error("lstm", [25], seed, budget, inverse=True)}
