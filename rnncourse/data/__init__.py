@@ -194,5 +194,5 @@ def __getattr__(name: str):
     if name in _MOVED:
         where = _MOVED[name]
         raise AttributeError(f"rnncourse.data.{name} " + (f"has moved to {where}" if where else
-                             "was removed in rnncourse 0.3: no chapter used it"))
+                             "was removed after rnncourse 0.2: no chapter used it"))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
