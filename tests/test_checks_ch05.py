@@ -77,9 +77,10 @@ def scale_every_eigenvalue_to_rho(W, rho):
     (lambda W, rho: W * (rho / power_iteration_radius(W, 20)), "has not converged"),
     (lambda W, rho: W * rho / torch.linalg.svdvals(W)[-1], "*smallest* singular value"),
     (lambda W, rho: W * rho / torch.linalg.eigvals(W).abs().max() ** 2, "square of the spectral radius"),
-    (lambda W, rho: (W * rho / torch.linalg.eigvals(W).abs().max()).float(), "keep W's dtype"),
+    (lambda W, rho: (W * rho / torch.linalg.eigvals(W).abs().max()).float(), "is float32"),
     (lambda W, rho: torch.tensor((W * rho / torch.linalg.eigvals(W).abs().max()).tolist()),
-     "is float32, but W is float64"),
+     "torch.tensor(...)"),
+    (lambda W, rho: (W * rho).round().long(), "a tensor of int64; expected float64"),
 ])
 def test_scale_to_radius_names_more_mistakes(wrong, words):
     r = ch05.scale_to_radius(wrong)

@@ -89,10 +89,14 @@ def scale_to_radius(student_fn):
             if tuple(got.shape) != tuple(W.shape):
                 reject(f"the result has shape {tuple(got.shape)}; it must keep the shape {tuple(W.shape)}")
             if got.dtype != W.dtype:
-                fail(f"scale_to_radius(W, {rho}) is {str(got.dtype).replace('torch.', '')}, but W "
-                     f"is {str(W.dtype).replace('torch.', '')}: keep W's dtype (W * factor does; "
-                     ".float(), torch.tensor(...) or dtype=torch.float32 converts it, and float32 "
-                     "keeps only about 7 significant digits)")
+                dtype = str(got.dtype).replace("torch.", "")
+                if got.is_floating_point():
+                    fail(f"scale_to_radius(W, {rho}) is {dtype} (which keeps only about "
+                         f"{7 if got.dtype == torch.float32 else 3} significant digits); expected "
+                         "float64, W's dtype: W * factor keeps it, while .float(), "
+                         "torch.tensor(...) or dtype=torch.float32 converts it")
+                reject(f"scale_to_radius(W, {rho}) is a tensor of {dtype}; expected float64, "
+                       "W's dtype (W multiplied by a number keeps it)")
             expected = W * (rho / _radius(W))
             eig = torch.linalg.eigvals(W)
             what = f"scale_to_radius(W, {rho})"
