@@ -496,11 +496,12 @@ def recall_core(name: str, hidden: int = 32, seed: int = 0) -> Recurrent | FastR
 
 
 def recall_run(name: str, delay: int, seed: int = 0, *, epochs: int = 100, hidden: int = 32,
-               n_train: int = 1000, n_test: int = 1000, lr: float = 1e-2,
+               n_train: int = 1000, n_test: int = 1000, lr: float = 1e-2, noise: float = 1.0,
                device=None) -> tuple[float, float]:
     """Train one recall model (:func:`recall_core`) on the first-input recall task.
 
-    The budget every model gets: ``n_train`` sequences (data seed 1, noise 1.0), full-batch
+    The budget every model gets: ``n_train`` sequences (data seed 1, standard deviation
+    ``noise`` of the noise between the cue and the question, 1.0 in the chapter), full-batch
     Adam for ``epochs`` steps at ``lr``, gradient norm clipped at 1; ``seed`` sets the initial
     weights. Returns ``(test accuracy on n_test new sequences (data seed 2), final training
     loss)``.
@@ -514,8 +515,8 @@ def recall_run(name: str, delay: int, seed: int = 0, *, epochs: int = 100, hidde
     from ..utils import set_seed
 
     delay = positive_int(delay, "delay")
-    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
-    x_te, y_te = first_input_recall(positive_int(n_test, "n_test"), delay, noise=1.0, seed=2)
+    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=noise, seed=1)
+    x_te, y_te = first_input_recall(positive_int(n_test, "n_test"), delay, noise=noise, seed=2)
     set_seed(seed)
     model = LastStepClassifier(recall_core(name, hidden, seed), n_classes=4)
     if device is not None:
