@@ -39,6 +39,13 @@ def _python(source):
     return ast.parse(TransformerManager().transform_cell(source))  # %magics become calls
 
 
+def _handles_not_implemented(tree) -> bool:
+    """The cell catches NotImplementedError (it falls back while the exercise is a stub)."""
+    return any(isinstance(h, ast.ExceptHandler) and isinstance(h.type, ast.Name)
+               and h.type.id == "NotImplementedError"
+               for node in ast.walk(tree) if isinstance(node, ast.Try) for h in node.handlers)
+
+
 def cells_using_stubs(student_nb):
     """(cell, names) for each code cell other than a check that uses a function or class
     stubbed above it: in the student version it raises NotImplementedError."""
@@ -48,9 +55,10 @@ def cells_using_stubs(student_nb):
             stubbed |= {node.name for node in _python(cell.source).body
                         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         elif cell.cell_type == "code" and not is_check(cell):
-            used = {n.id for n in ast.walk(_python(cell.source))
+            tree = _python(cell.source)
+            used = {n.id for n in ast.walk(tree)
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} & stubbed
-            if used:
+            if used and not _handles_not_implemented(tree):
                 found.append((cell, sorted(used)))
     return found
 
@@ -72,6 +80,7 @@ def test_a_cell_using_a_stub_is_found():
         nbformat.v4.new_code_cell("rc.checks.ch00.f(f)"),
         nbformat.v4.new_code_cell("g = 2  # f is not called here"),
         nbformat.v4.new_code_cell("print([f(x) for x in range(3)])"),
+        nbformat.v4.new_code_cell("try:\n    y = f(1)\nexcept NotImplementedError:\n    y = 2"),
     ]
     found = cells_using_stubs(make_student_notebook(nb))
     assert [(c.source, names) for c, names in found] == [(nb.cells[4].source, ["f"])]

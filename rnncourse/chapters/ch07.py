@@ -23,7 +23,8 @@ import torch
 from .._validate import positive_int
 from ..cells import GRUCell
 
-__all__ = ["ChungGRUCell", "switch_convention", "update_gate_rows", "gru_cell_diagram"]
+__all__ = ["ChungGRUCell", "switch_convention", "update_gate_rows", "gru_cell_diagram",
+           "after_pulse_and_at_rest"]
 
 
 class ChungGRUCell(GRUCell):
@@ -133,3 +134,27 @@ def gru_cell_diagram():
     legend = [plt.Rectangle((0, 0), 1, 1, fc=c, ec="k") for c in colours.values()]
     ax.legend(legend, ["reset gate", "update gate", "candidate"], loc="lower right", fontsize=9)
     return fig
+
+
+def after_pulse_and_at_rest(z: torch.Tensor, x: torch.Tensor, window: int):
+    """Exercise 7.2's quantity, the package's version (the page falls back to it while the
+    reader's own function is still a stub): each unit's median time constant ``1 / (1 - z_t)``
+    over the ``window`` zero-input steps after each pulse (a new pulse ends the window), and
+    over the other zero-input steps. ``z`` is ``(time, H)``, ``x`` ``(time,)``; returns two
+    ``(H,)`` tensors."""
+    if not (torch.is_tensor(z) and torch.is_tensor(x) and z.ndim == 2 and x.ndim == 1
+            and z.shape[0] == x.shape[0]):
+        raise ValueError("after_pulse_and_at_rest expects z of shape (time, H) and x of shape "
+                         f"(time,), got {getattr(z, 'shape', type(z))} and "
+                         f"{getattr(x, 'shape', type(x))}")
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"window must be a whole number of steps >= 1, got {window!r}")
+    tau = 1 / (1 - z)                                   # (time, H)
+    quiet = x == 0                                      # (time,)
+    after = torch.zeros_like(quiet)
+    ends = (quiet[1:] & ~quiet[:-1]).nonzero().flatten() + 1   # first quiet step after a pulse
+    for e in ends.tolist():
+        after[e:e + window] = True
+    after &= quiet                                      # a new pulse ends the window
+    rest = quiet & ~after
+    return tau[after].median(dim=0).values, tau[rest].median(dim=0).values
