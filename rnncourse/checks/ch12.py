@@ -159,10 +159,11 @@ def scan(student_fn):
             reject(f"scan should return the states h alone (one tensor), got {describe(got)}")
         as_array(got, f"h for T = {T}", tensor=True, shape=(3, T, 4), finite=False)
         if torch.isnan(got).any() and (b < 0).any():
-            fail(f"for T = {T} your states contain NaN, and b has negative entries here: real "
-                 "logs of negative numbers are NaN, so the log-space form (cumsum of log a, "
-                 "logcumsumexp of log b) needs positive b (or complex logs). Combine the pairs "
-                 "(a, b) with the doubling scan instead; it works for any sign.")
+            fail(f"for T = {T} your states contain NaN; expected finite numbers. b has "
+                 "negative entries here: if you took logs (the log-space form, cumsum of log a "
+                 "and logcumsumexp of log b), real logs of negative numbers are NaN, so that "
+                 "form needs positive b (or complex logs). Combine the pairs (a, b) with the "
+                 "doubling scan instead; it works for any sign.")
         expected = _loop(a, b)
         shifted = torch.cat([torch.zeros_like(b[:, :1]), expected[:, :-1]], 1)
         mistakes = {
