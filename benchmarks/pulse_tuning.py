@@ -26,7 +26,8 @@ import torch  # noqa: E402
 
 import rnncourse as rc  # noqa: E402
 
-GRID = (0.01, 0.02, 0.04, 0.08)    # peak learning rates tried for every model
+GRID = (0.01, 0.02, 0.04, 0.08)    # peak learning rates tried for every model (step 1; the
+                                   # results file records step 2, --grid 0.16 0.32 ...)
 MODELS = {                          # label -> (kind, hidden sizes, inverse)
     "GRU 5 then 3": ("gru", (5, 3), False),
     "LSTM 5 then 3": ("lstm", (5, 3), False),

@@ -310,7 +310,7 @@ class GRUCell(_Cell):
     @staticmethod
     def _mix(z, n, h):
         """This book's (and PyTorch's) convention: z keeps the old state."""
-        return (1 - z) * n + z * h                                        # (batch, H)
+        return z * h + (1 - z) * n                                        # (batch, H)
 
     def load_torch(self, cell: nn.GRUCell) -> "GRUCell":
         if not self.reset_after:

@@ -69,11 +69,13 @@ class _StepByStep:
 
     def __init__(self, cell: nn.Module):
         self.cell = cell
+        self.zeros = None          # the state this adapter made, if the cell has no init_state
 
     def init_state(self, batch: int, device, dtype):
         if hasattr(self.cell, "init_state"):
             return self.cell.init_state(batch, device, dtype)
-        return torch.zeros(batch, self.cell.hidden_size, device=device, dtype=dtype)
+        self.zeros = torch.zeros(batch, self.cell.hidden_size, device=device, dtype=dtype)
+        return self.zeros
 
     def check_state(self, state, batch: int) -> None:
         if hasattr(self.cell, "check_state"):
@@ -85,13 +87,13 @@ class _StepByStep:
     def step(self, x_t: torch.Tensor, state, record=None):
         try:
             state = self.cell(x_t, state)
-        except (ValueError, TypeError, IndexError, RuntimeError) as error:
-            if hasattr(self.cell, "init_state") or not torch.is_tensor(state):
+        except (ValueError, TypeError) as error:   # e.g. `h, c = state` on one tensor
+            if state is not self.zeros:            # not the first step from the zeros made here
                 raise
             raise TypeError(
-                f"{type(self.cell).__name__}.forward(x_t, state) raised an error. The cell has no "
-                "init_state method, so unless you passed a state, Recurrent starts it as one tensor "
-                f"of zeros (batch, hidden_size) = {tuple(state.shape)}; a cell whose state is "
+                f"{type(self.cell).__name__}.forward(x_t, state) raised an error at the first "
+                "step. The cell has no init_state method, so Recurrent started its state as one "
+                f"tensor of zeros (batch, hidden_size) = {tuple(state.shape)}; a cell whose state is "
                 "something else, such as an LSTM's (h, c), needs init_state(batch, device, dtype) "
                 f"that returns it. The error: {type(error).__name__}: {error}") from error
         cell_output(self.cell, output_of(state), x_t.shape[0])   # (batch, hidden), or say so

@@ -143,11 +143,12 @@ def plot_history(histories: dict, ax=None, key: str = "loss", title: str = "Trai
 
 
 def plot_sequences(x, y, predictions: dict | None = None, n: int = 3, title: str = "",
-                   xlabel: str = "time step"):
+                   xlabel: str = "time step", legend_above: bool = False):
     """Input, target and predictions for the first ``n`` sequences, one panel each.
 
     ``x`` and ``y`` have shape ``(batch, time, 1)`` (or ``(batch, time)``); ``predictions``
-    maps a label to an array of the same shape as ``y``. Returns the figure.
+    maps a label to an array of the same shape as ``y``. ``legend_above=True`` puts the legend
+    above the first panel instead of inside it, where it can hide data. Returns the figure.
     """
     x, y = _np(x), _np(y)
     x = x.reshape(x.shape[0], x.shape[1], -1)[..., 0]
@@ -163,7 +164,12 @@ def plot_sequences(x, y, predictions: dict | None = None, n: int = 3, title: str
             ax.plot(p.reshape(p.shape[0], p.shape[1], -1)[i, :, 0], label=label, lw=1.3, ls="--")
         ax.grid(alpha=0.3)
         ax.set_ylabel(f"seq {i}")
-    axes[0, 0].legend(loc="upper right", fontsize="small", ncol=2 + len(predictions or {}))
+    ncol = 2 + len(predictions or {})
+    if legend_above:
+        axes[0, 0].legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small",
+                          ncol=ncol, frameon=False)
+    else:
+        axes[0, 0].legend(loc="upper right", fontsize="small", ncol=ncol)
     axes[-1, 0].set_xlabel(xlabel)
     if title:
         fig.suptitle(title)

@@ -200,6 +200,7 @@ def test_attention_on_shapes_is_a_fraction_of_the_shape_words():
 
 
 SHIPPED = [(v, s) for v in ("attention", "split") for s in ch11.SHIPPED_SEEDS]
+SHIPPED_ALL = SHIPPED + [("step", s) for s in ch11.SHIPPED_STEP_SEEDS]   # with the main captioner
 
 
 def test_shipped_captioners_are_listed_hashed_and_packaged():
@@ -217,7 +218,7 @@ def test_shipped_captioners_are_listed_hashed_and_packaged():
     sources = (ROOT / "rnncourse" / "data" / "SOURCES.md").read_text()
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"]["rnncourse.data"]
-    for variant, seed in SHIPPED:
+    for variant, seed in SHIPPED_ALL:
         name = f"ch11_{variant}_seed{seed}.pt"
         assert (ROOT / "rnncourse" / "data" / name).stat().st_size < 200_000, name
         assert data.SHA256[name] in sources and name in sources, name
@@ -246,6 +247,46 @@ def test_load_captioner_gives_the_trained_models_of_the_recipe(one_thread):
             assert np.mean([h == r for h, r in zip(captions, test.captions)]) > 0.9
 
 
+def test_load_captioner_gives_the_main_captioner_of_the_recipe(one_thread):
+    """The shipped main captioner ("step", seed 0, the chapter's UPDATES at SCALE = 1): its file
+    has the recorded SHA-256, its recipe is the notebook's, and loaded it reproduces the greedy
+    test exact match that the training script recorded for the float16 weights."""
+    import hashlib
+    from importlib import resources
+
+    from rnncourse import data
+
+    name = "ch11_step_seed0.pt"
+    blob = resources.files(data).joinpath(name).read_bytes()
+    assert hashlib.sha256(blob).hexdigest() == data.SHA256[name]
+    state = torch.random.get_rng_state()
+    model, recipe = ch11.load_captioner("step", 0, recipe=True)
+    assert torch.equal(torch.random.get_rng_state(), state)      # loading draws no random numbers
+    assert model.inject == "step" and not model.training
+    assert isinstance(model.encoder, ch11.Encoder)
+    assert rc.count_params(model) == rc.count_params(ch11.Captioner("step"))
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    # the notebook's call: train_captioner("step", train, updates=UPDATES, seed=0) at lr 0.01
+    assert (recipe["updates"], recipe["lr"], recipe["seed"], recipe["batch_size"]) == \
+        (ch11.STEP_UPDATES, ch11.STEP_LR, 0, 64), recipe
+    assert recipe["train"] == 'shapes(16000, "train", seed=0)', recipe
+    assert len(recipe["losses"]) == 2 and recipe["losses"][1] < recipe["losses"][0] < 0.5, recipe
+    assert recipe["seconds"] > 0 and recipe["machine"], recipe
+    # loaded as the notebook does, the model captions the chapter's test split as recorded
+    test = ch11.shapes(1000, "test", seed=0)
+    captions = ch11.generate(model, test.images)
+    exact = float(np.mean([h == r for h, r in zip(captions, test.captions)]))
+    assert abs(exact - recipe["test_exact"]) <= 0.002, (exact, recipe)   # rounding: a few images
+    assert recipe["test_exact"] > 0.98, recipe
+    for caption in captions[:50]:                                  # every caption is grammatical
+        objs, rels = ch11.parse(caption)
+        assert objs and len(rels) == len(objs) - 1 and ch11.encode(caption), caption
+    # the same model as load_captioner("step", 0) without the recipe
+    again = ch11.load_captioner("step", 0)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                 again.state_dict().values()))
+
+
 def test_load_captioner_refuses_a_changed_file_and_unknown_names(monkeypatch):
     from rnncourse import data
 
@@ -253,9 +294,16 @@ def test_load_captioner_refuses_a_changed_file_and_unknown_names(monkeypatch):
     with pytest.raises(ValueError, match=r"rnncourse/data/ch11_split_seed1.pt has SHA-256 [0-9a-f]{64}, "
                                          r"expected 0{64}: the shipped file was modified or damaged"):
         ch11.load_captioner("split", 1)
-    with pytest.raises(ValueError, match=r"no shipped captioner for seed 3: expected one of \(0, 1, 2\)"):
+    monkeypatch.setitem(data.SHA256, "ch11_step_seed0.pt", "0" * 64)
+    with pytest.raises(ValueError, match=r"rnncourse/data/ch11_step_seed0.pt has SHA-256"):
+        ch11.load_captioner("step", 0)
+    with pytest.raises(ValueError, match=r"no shipped 'attention' captioner for seed 3: expected one "
+                                         r"of \(0, 1, 2\)"):
         ch11.load_captioner("attention", 3)
-    with pytest.raises(ValueError, match="variant must be 'attention' or 'split', got 'slots'"):
+    with pytest.raises(ValueError, match=r"no shipped 'step' captioner for seed 1: expected one of "
+                                         r"\(0,\)"):
+        ch11.load_captioner("step", 1)
+    with pytest.raises(ValueError, match="variant must be 'step', 'attention' or 'split', got 'slots'"):
         ch11.load_captioner("slots", 0)
 
 

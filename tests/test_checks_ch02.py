@@ -32,6 +32,7 @@ def test_nmse_passes_on_solution_and_library():
     (lambda y, p, v: np.mean(np.abs(y - p)) / v, "absolute"),
     (lambda y, p, v: np.mean((y - p) ** 2) / np.var(p), "variance of the predictions y_hat"),
     (lambda y, p, v: np.sum((y - p) ** 2) / ((len(y) - 1) * v), "divided by N - 1"),
+    (lambda y, p, v: np.sqrt(np.mean((y - p) ** 2)) / v, "root mean squared error"),
 ])
 def test_nmse_names_mistakes(wrong, words):
     result = ch02.nmse(wrong)

@@ -32,6 +32,8 @@ def _variant(kind):
             h = torch.tanh(x @ W_xh.T + b_h)
         elif kind == "sigmoid":
             h = torch.sigmoid(x @ W_xh.T + c @ W_hh.T + b_h)
+        elif kind == "relu":
+            h = torch.relu(x @ W_xh.T + c @ W_hh.T + b_h)
         elif kind == "bias_outside":
             h = torch.tanh(x @ W_xh.T + c @ W_hh.T) + b_h
         else:
@@ -59,6 +61,7 @@ def _variant(kind):
     ("sigmoid", "sigmoid"),
     ("swapped", "wrong order"),
     ("bias_outside", "b_h after the tanh"),
+    ("relu", "ReLU"),
 ])
 def test_elman_step_names_mistakes(kind, words):
     r = ch03.elman_step(_variant(kind))
@@ -115,17 +118,22 @@ def online_ok(params, context, x_t, y_t, lr, *, sign=-1.0, lr_used=None, keep=No
     return new, new_ctx, value
 
 
-def online_by_hand(params, context, x_t, y_t, lr, *, tanh_prime=True):
+def online_by_hand(params, context, x_t, y_t, lr, *, tanh_prime=True, stale_W_hy=False,
+                   W_hh_transposed=False):
     """Steps 1-6 with the backward pass written out (no autograd)."""
     W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in NAMES)
     h = torch.tanh(x_t @ W_xh.T + context @ W_hh.T + b_h)   # (1, hidden)
     y_hat = h @ W_hy.T + b_y                                 # (1, output)
     err = y_hat - y_t
     d_y = 2 * err / err.numel()                              # dL/dy_hat
+    if stale_W_hy:                                           # the slip: W_hy updated first
+        W_hy = W_hy - lr * d_y.T @ h
     d_h = d_y @ W_hy                                         # dL/dh
     d_a = d_h * (1 - h ** 2) if tanh_prime else d_h          # dL/da
     grads = {"W_xh": d_a.T @ x_t, "W_hh": d_a.T @ context, "b_h": d_a.sum(0),
              "W_hy": d_y.T @ h, "b_y": d_y.sum(0)}
+    if W_hh_transposed:
+        grads["W_hh"] = context.T @ d_a
     new = {k: params[k] - lr * grads[k] for k in NAMES}
     return new, h, float((err ** 2).mean())
 
@@ -156,6 +164,15 @@ def test_online_step_names_a_gradient_without_tanh_prime():
     r = ch03.online_step(lambda *a: online_by_hand(*a, tanh_prime=False))
     assert not r and "skips tanh'" in r.message, r.message
     assert "new_params['W_xh']" in r.message, r.message
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(stale_W_hy=True), "already updated W_hy"),
+    (dict(W_hh_transposed=True), "W_hh gradient is transposed"),
+])
+def test_online_step_names_hand_written_slips(kwargs, words):
+    r = ch03.online_step(lambda *a: online_by_hand(*a, **kwargs))
+    assert not r and words in r.message, r.message
 
 
 def test_online_step_stub_and_bad_return():

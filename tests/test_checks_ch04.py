@@ -289,3 +289,18 @@ def test_bptt_names_a_wrong_dh0_and_in_place_changes():
 
 SOLUTIONS = {"bptt_step": (solution_step,), "central_difference": (solution_cd,),
              "bptt": (solution_bptt,)}
+
+
+def test_bptt_calling_a_stubbed_step_names_the_stub_not_the_student():
+    def bptt_step(*args):                       # exercise 4.1 not solved yet
+        raise NotImplementedError()
+
+    def bptt(params, cache, d_out):
+        dh = np.zeros_like(cache.h[:, 0])
+        for t in range(cache.x.shape[1] - 1, -1, -1):
+            bptt_step(d_out[:, t] @ params.W_hy, dh, cache.h[:, t + 1], cache.h[:, t],
+                      cache.x[:, t], params.W_hh)
+        return {}, dh
+    r = ch04.bptt(bptt)
+    assert not r and "calls bptt_step(), which is still a stub" in r.message, r.message
+    assert "replace `raise NotImplementedError()`" not in r.message

@@ -75,6 +75,12 @@ def scale_every_eigenvalue_to_rho(W, rho):
     (scale_power_iteration, "power iteration cannot find"),
     (scale_power_iteration_random_start, "power iteration cannot find"),
     (lambda W, rho: W * (rho / power_iteration_radius(W, 20)), "has not converged"),
+    (lambda W, rho: W * rho / torch.linalg.svdvals(W)[-1], "*smallest* singular value"),
+    (lambda W, rho: W * rho / torch.linalg.eigvals(W).abs().max() ** 2, "square of the spectral radius"),
+    (lambda W, rho: (W * rho / torch.linalg.eigvals(W).abs().max()).float(), "is float32"),
+    (lambda W, rho: torch.tensor((W * rho / torch.linalg.eigvals(W).abs().max()).tolist()),
+     "torch.tensor(...)"),
+    (lambda W, rho: (W * rho).round().long(), "a tensor of int64; expected float64"),
 ])
 def test_scale_to_radius_names_more_mistakes(wrong, words):
     r = ch05.scale_to_radius(wrong)
@@ -107,6 +113,7 @@ def test_predicted_gradient_norm():
     (lambda rho, lag: math.exp(-lag * (1 - rho)), "approximation exp(-lag (1 - rho))"),
     (lambda rho, lag: lag * math.log10(rho), "base-10 logarithm"),
     (lambda rho, lag: rho ** (-lag), "wrong sign"),
+    (lambda rho, lag: rho ** (lag / 2), "square root of rho ** lag"),
     (lambda rho, lag: math.sqrt(12) * rho ** lag, "no factor (such as sqrt(H))"),
     (lambda rho, lag: math.sqrt(32) * rho ** lag, "no factor (such as sqrt(H))"),
     (lambda rho, lag: "big", "number"),
@@ -181,6 +188,7 @@ def test_clip_by_norm_solutions_and_stub():
     (clip_with_total(lambda gs: float(torch.cat([g.flatten() for g in gs]).pow(2).mean().sqrt())),
      "root mean square"),
     (clip_inverted, "upside down"),
+    (clip_with_total(lambda gs: sum(float(g.norm()) for g in gs) / len(gs)), "averaged the gradients' norms"),
     (lambda grads, m: torch.cat([g.flatten() for g in grads]), "list of tensors"),
     (lambda grads, m: grads[:2], "one tensor per gradient"),
     (lambda grads, m: [g.flatten() for g in grads], "shape"),

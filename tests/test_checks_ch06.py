@@ -54,6 +54,8 @@ def test_lstm_step_wrong_gate_order_is_named(order):
     (dict(recurrent=False), "recurrent term"),
     (dict(coupled=True), "coupled-gate"),
     (dict(bias_twice=True), "added the bias b twice"),
+    (dict(sigmoid_c=True), "squashed the cell state with the sigmoid"),
+    (dict(interleaved=True), "gates are interleaved"),
 ])
 def test_lstm_step_typical_mistakes_are_named(kwargs, words):
     result = rc.checks.ch06.lstm_step(lambda *a: reference_lstm_step(*a, **kwargs))
@@ -106,6 +108,8 @@ def test_n_params_solution_passes_and_stub_fails():
     (dict(lstm_blocks=3), "three blocks per LSTM layer"),
     (dict(readout_from_first=True), "readout is sized from the first layer"),
     (dict(last_layer_only=True), "only the last layer"),
+    (dict(recurrent=False), "recurrent weights W_hh"),
+    (dict(rnn_blocks=4), "four blocks for the simple RNN"),
 ])
 def test_n_params_typical_mistakes_are_named(kwargs, words):
     r = rc.checks.ch06.n_params(lambda *cfg: reference_n_params(*cfg, **kwargs))
@@ -114,21 +118,42 @@ def test_n_params_typical_mistakes_are_named(kwargs, words):
 
 def n_params_slip(kind, input_size, hidden_sizes, output_size, slip):
     """The solution of exercise 6.2 with one of the slips a student makes."""
-    blocks = {"rnn": 1, "lstm": 3 if slip == "three blocks" else 4}[kind]
+    blocks = {"rnn": 4 if slip == "x4 rnn" else 1, "lstm": 3 if slip == "three blocks" else 4}[kind]
     total, n_in = 0, input_size
     for H in hidden_sizes:
         bias = H if slip == "one bias" else blocks * H
+        recurrent = 0 if slip == "no H*H" else H * H
         if slip == "last only":
-            total = blocks * (H * n_in + H * H) + bias
+            total = blocks * (H * n_in + recurrent) + bias
         else:
-            total += blocks * (H * n_in + H * H) + bias
+            total += blocks * (H * n_in + recurrent) + bias
         n_in = H
     H_out = hidden_sizes[0] if slip == "first readout" else hidden_sizes[-1]
     return total + H_out * output_size + output_size
 
 
+def test_n_params_float_count_is_refused():
+    r = rc.checks.ch06.n_params(lambda *cfg: float(reference_n_params(*cfg)))
+    assert not r and "a float" in r.message and "//" in r.message, r.message
+    r = rc.checks.ch06.n_params(lambda *cfg: torch.tensor(float(reference_n_params(*cfg))))
+    assert not r and "a float" in r.message, r.message
+    assert rc.checks.ch06.n_params(lambda *cfg: torch.tensor(reference_n_params(*cfg)))
+
+
+def test_n_params_unnamed_mistake_names_the_first_wrong_model():
+    def off_by_one_for_stacks(kind, input_size, hidden_sizes, output_size):
+        return reference_n_params(kind, input_size, hidden_sizes, output_size) + (len(hidden_sizes) > 1)
+    r = rc.checks.ch06.n_params(off_by_one_for_stacks)
+    assert not r and "For lstm 1 -> [5, 3] -> 1 you gave" in r.message, r.message
+    assert "difference of +1" in r.message and "lstm and rnn models" in r.message, r.message
+    r = rc.checks.ch06.n_params(lambda k, i, hs, o: reference_n_params(k, i, hs, o) + (k == "lstm"))
+    assert not r and "For lstm 1 -> [5] -> 1" in r.message and "for lstm models" in r.message, r.message
+
+
 @pytest.mark.parametrize("slip, words", [
     ("one bias", "one bias vector per LSTM layer"),
+    ("no H*H", "recurrent weights W_hh"),
+    ("x4 rnn", "four blocks for the simple RNN"),
     ("three blocks", "three blocks per LSTM layer"),
     ("first readout", "readout is sized from the first layer"),
     ("last only", "only the last layer"),
@@ -137,6 +162,16 @@ def n_params_slip(kind, input_size, hidden_sizes, output_size, slip):
 def test_n_params_slips_written_as_a_student_would(slip, words):
     r = rc.checks.ch06.n_params(lambda *cfg: n_params_slip(*cfg, slip))
     assert (slip is None) == bool(r) and words in str(r), r.message
+
+
+def test_lstm_step_interleaved_gates_as_a_student_would():
+    def step(x, h, c, W_x, W_h, b):
+        a = x @ W_x.T + h @ W_h.T + b
+        i, f, g, o = a.view(a.shape[0], -1, 4).unbind(-1)
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c_new), c_new
+    r = rc.checks.ch06.lstm_step(step)
+    assert not r and "interleaved" in r.message, r.message
 
 
 def test_lstm_step_bias_added_twice_as_a_student_would():

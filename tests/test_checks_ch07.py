@@ -12,7 +12,7 @@ from rnncourse.checks import ch07
 
 def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bias=True,
               swap_activations=False, swap_rz=False, reset_after_bias=False, linear_candidate=False,
-              reset_in_mix=False):
+              reset_in_mix=False, no_mix=False, candidate_untransposed=False):
     """A student's gru_step, right by default, with one of the typical mistakes on request."""
 
     def gru_step(x, h, W_x, W_h, b):
@@ -27,6 +27,8 @@ def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bia
         r = gate(x @ W_xr.T + h @ W_hr.T + (b_r if gate_bias else 0))
         z = gate(x @ W_xz.T + h @ W_hz.T + (b_z if gate_bias else 0))
         bn = b_n if candidate_bias else 0
+        if candidate_untransposed:               # only the candidate's W_hn untransposed
+            W_hn = W_hn.T
         if linear_candidate:                     # the tanh forgotten
             squash = lambda a: a  # noqa: E731
         if reset_in_mix:                         # r on the old state in the mix, not in n
@@ -38,6 +40,8 @@ def make_step(convention="cho", reset_after=False, gate_bias=True, candidate_bia
             n = squash(x @ W_xn.T + r * (h @ W_hn.T) + bn)
         else:
             n = squash(x @ W_xn.T + (r * h) @ W_hn.T + bn)
+        if no_mix:                               # the candidate returned as the new state
+            return n
         return z * h + (1 - z) * n if convention == "cho" else (1 - z) * h + z * n
 
     return gru_step
@@ -80,6 +84,8 @@ def test_gru_step_stub_reports_not_implemented():
     (dict(swap_rz=True), "r and z are swapped"),
     (dict(linear_candidate=True), "candidate looks linear"),
     (dict(reset_in_mix=True), "applied in the final mix instead of the candidate"),
+    (dict(no_mix=True), "You returned the candidate"),
+    (dict(candidate_untransposed=True), "candidate's recurrent weights are used untransposed"),
 ])
 def test_gru_step_names_the_mistake(mistake, words):
     result = ch07.gru_step(make_step(**mistake))
@@ -147,6 +153,8 @@ def test_after_pulse_and_at_rest_stub_reports_not_implemented():
     (_variant(rest_all_quiet=True), "resting steps include"),
     (_variant(stat="mean"), "median"),
     (_variant(window_plus_one=True), "one step too long"),
+    (_variant(late=True), "starts one step late"),
+    (_variant(no_cut=True), "new pulse does not end your window"),
     (lambda z, x, w: tuple(v.mean() for v in after_pulse_and_at_rest(z, x, w)), "one value per unit"),
     (lambda z, x, w: (z.mul_(0), z), "in place"),
     (lambda z, x, w: (torch.zeros(z.shape[1], dtype=z.dtype),) * 2, "largest difference"),

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import rnncourse as rc
-from rnncourse.chapters import ch03, ch06, ch08, ch09, ch10, ch11, ch12
+from rnncourse.chapters import ch03, ch05, ch06, ch08, ch09, ch10, ch11, ch12
 from rnncourse.chapters import ch10_dates as dates
 
 aten = torch.ops.aten
@@ -266,6 +266,14 @@ TRAINERS = {
         chunk_length=4, val_data=(torch.randn(2, 12, 1), torch.randn(2, 12, 1))),
     "ch03.train_elman (bptt)": lambda: ch03.train_elman(0, mode="bptt", hidden=2, epochs=1,
                                                        device=META),
+    "ch05.recall_run (leaky units)": lambda: ch05.recall_run(
+        ch05.RECALL_MODELS[2], delay=4, hidden=4, epochs=1, n_train=8, n_test=8, device=META),
+    "ch05.recall_run (IRNN)": lambda: ch05.recall_run(
+        ch05.RECALL_MODELS[1], delay=4, hidden=4, epochs=1, n_train=8, n_test=8, device=META),
+    "ch05.exploding_run (clipped by norm)": lambda: ch05.exploding_run(
+        0, epochs=1, delay=4, n_train=8, hidden=4, clip_norm=1.0, device=META),
+    "ch05.exploding_run (clipped by value)": lambda: ch05.exploding_run(
+        0, epochs=1, delay=4, n_train=8, hidden=4, clip_value=0.1, device=META),
     "ch06.recall_run": lambda: ch06.recall_run("lstm", delay=4, hidden=4, epochs=1, n_train=8,
                                                n_test=8, device=META),
     "rc.pulse.run": lambda: _pulses_run(False),

@@ -120,3 +120,25 @@ def test_recipe_takes_the_validation_choice_and_the_forget_bias():
         assert {k: v for k, v in r.items() if k not in ("lr", "forget_bias")} == \
             {k: v for k, v in RECIPE.items() if k != "lr"}
     assert recipe("rnn", 7)["lr"] == RECIPE["lr"]          # not tuned: RECIPE's own
+
+
+def test_search_agrees_with_the_recorded_run():
+    """rc.pulse.SEARCH is benchmarks/results/pulse_tuning.txt's validation lines, and TUNED_LR
+    takes its lowest validation mean within the grid each model was given."""
+    import re
+    from pathlib import Path
+
+    from rnncourse.pulse import SEARCH, TUNED_LR
+
+    labels = {"GRU 5 then 3": ("gru", (5, 3), False), "LSTM 5 then 3": ("lstm", (5, 3), False),
+              "LSTM 25 (inverse)": ("lstm", (25,), True), "GRU 29 (inverse)": ("gru", (29,), True)}
+    text = (Path(__file__).resolve().parents[1] / "benchmarks/results/pulse_tuning.txt").read_text()
+    found = {}
+    for m in re.finditer(r"^(.+?)\s+lr (\S+)\s+validation (\S+) ± (\S+)", text, re.M):
+        found.setdefault(labels[m.group(1).strip()], {})[float(m.group(2))] = \
+            (float(m.group(3)), float(m.group(4)))
+    assert found == SEARCH
+    for key, lr in TUNED_LR.items():
+        common = 0.08 if key[2] else 0.32      # the largest rate both models of a pair were given
+        grid = {k: v for k, v in SEARCH[key].items() if k <= common}
+        assert lr == min(grid, key=lambda k: grid[k][0]), key

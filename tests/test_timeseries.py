@@ -162,6 +162,16 @@ def test_train_elman_seeds_trains_each_seed_as_alone_and_records_curves():
         ch03.train_elman_seeds([], mode="bptt")
 
 
+def test_train_time_delay_budgets_equals_separate_runs():
+    split = ts.sunspot_split(ts.LAGS)
+    out = ch03.train_time_delay_budgets(split, 3, budgets=(7, 15))
+    assert list(out) == [7, 15]
+    for n in (7, 15):
+        assert out[n] == ts.train_time_delay(split, 3, epochs=n)[1]
+    with pytest.raises(ValueError, match="increasing"):
+        ch03.train_time_delay_budgets(split, 0, budgets=(15, 7))
+
+
 def test_sine_task_and_models():
     task = ch03.sine_task()
     assert task["bound"] == pytest.approx(0.5 * np.sin(2 * np.pi / 20) ** 2)

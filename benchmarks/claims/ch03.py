@@ -2,12 +2,17 @@
 
 The sunspot models all use one recipe (chapter 2's: Adam, lr 0.01, full batch, 600 steps;
 Elman's online loop: 150 epochs of plain steps at lr 0.01); ``budget`` multiplies every
-training length. The book's seeds are 0-9 (sunspots) and 0-2 (the sine).
+training length. The book's seeds are 0-9 (sunspots) and 0-2 (the sine). The sunspot claims
+compare means in standard errors of the difference, so run them at ten new seeds:
+``python benchmarks/check_claims.py --chapter 3 --seeds 100 101 102 103 104 105 106 107 108 109``
+(with three seeds and a one-std criterion almost any pair of means would count as "level").
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+
+import numpy as np
 
 from rnncourse import timeseries as ts
 from rnncourse.chapters import ch03
@@ -22,9 +27,17 @@ def _spread(v):
     return v.std(ddof=1) if len(v) > 1 else 0.0
 
 
-GROUPS = (SUNSPOT_SEEDS, (100, 101, 102))
-"""Seeds trained together (the book's, and the runner's default new seeds): the chapter's
-``train_elman_seeds`` trains each network exactly as alone, only faster."""
+def _se_gap(a, b) -> float:
+    """(mean of a - mean of b) in standard errors of the difference (nan with one seed)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    return float((a.mean() - b.mean()) / np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+
+
+GROUPS = (SUNSPOT_SEEDS, tuple(range(100, 110)))
+"""Seeds trained together (the book's, and the new seeds 100-109 that these claims are run at):
+the chapter's ``train_elman_seeds`` trains each network exactly as alone, only faster."""
 
 
 @lru_cache(maxsize=None)
@@ -41,7 +54,7 @@ def _elman_group(seeds: tuple, budget: float, mode: str) -> dict:
 
 def _elman_fit(seed: int, budget: float, mode: str) -> dict:
     """One seed of the chapter's fit-trained Elman network, scored after 150, 600 and 1200 steps
-    (times the budget): the chapter trains to 1200 and reports 600."""
+    (times the budget): the chapter trains to 1200 and reports 600 and 1200."""
     group = next((g for g in GROUPS if seed in g), (seed,))
     return _elman_group(group, budget, mode)[seed]
 
@@ -57,46 +70,62 @@ def _online(seed: int, budget: float) -> dict:
     return ch03.train_elman(seed, mode="online", epochs=scaled(150, budget), lr=0.01)[1]
 
 
-@claim(chapter=3, sentence="after 150 Adam steps (a quarter of the budget) full BPTT is ahead of "
-       "the detached gradient on the training years and on 1921-1955",
+@claim(chapter=3, sentence="after 150 Adam steps full BPTT is ahead of the detached gradient on "
+       "the training years and on 1921-1955 by more than two standard errors of the difference",
        book_seeds=SUNSPOT_SEEDS, budget="150 of 600 Adam steps at lr 0.01",
-       holds=lambda v: (v["bptt train"].mean() < v["detached train"].mean()
-                        and v["bptt t1"].mean() < v["detached t1"].mean()))
+       holds=lambda v: all(_se_gap(v[f"detached {p}"], v[f"bptt {p}"]) > 2 for p in ("train", "t1")))
 def bptt_ahead_early(seed: int, budget: float) -> dict[str, float]:
     b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
     return {"bptt train": b["train@short"], "detached train": d["train@short"],
             "bptt t1": b[f"{T1}@short"], "detached t1": d[f"{T1}@short"]}
 
 
-@claim(chapter=3, sentence="after 600 Adam steps full BPTT and the detached gradient are level "
-       "on both test periods (means within one sample std of each other)",
-       book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: all(abs(v[f"bptt {p}"].mean() - v[f"detached {p}"].mean())
-                           < max(_spread(v[f"bptt {p}"]), _spread(v[f"detached {p}"]))
+@claim(chapter=3, sentence="trained to 1200 Adam steps (twice the table's budget) the detached "
+       "gradient is no longer behind full BPTT on either test period: its mean is lower, or higher "
+       "by less than two standard errors of the difference. (After 600 steps this depends on the "
+       "seeds: level at the book's seeds 0-9, BPTT still ahead at 100-109; the '@600' values are "
+       "printed for that record, the predicate tests 1200.)",
+       book_seeds=SUNSPOT_SEEDS, budget="1200 Adam steps at lr 0.01",
+       holds=lambda v: all(_se_gap(v[f"detached {p} @1200"], v[f"bptt {p} @1200"]) < 2
                            for p in ("t1", "t2")))
 def bptt_level_late(seed: int, budget: float) -> dict[str, float]:
     b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
-    return {"bptt t1": b[f"{T1}@long"], "detached t1": d[f"{T1}@long"],
-            "bptt t2": b[f"{T2}@long"], "detached t2": d[f"{T2}@long"]}
+    return {f"{m} {p} {w}": r[f"{P}@{key}"]
+            for m, r in (("bptt", b), ("detached", d)) for p, P in (("t1", T1), ("t2", T2))
+            for w, key in (("@600", "long"), ("@1200", "double"))}
 
 
-@claim(chapter=3, sentence="with the same recipe (600 steps) both fit-trained Elman networks have a "
-       "lower mean NMSE than the time-delay MLP on 1956-1979 (at the book's seeds by more than "
-       "three standard errors of the difference, which the notebook asserts; the lead shrinks "
-       "at twice the budget)",
-       book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: all(v[f"{k} t2"].mean() < v["mlp t2"].mean() for k in ("bptt", "detached")))
+@claim(chapter=3, sentence="trained to 1200 Adam steps full BPTT reaches a lower training error "
+       "than the detached gradient, by more than two standard errors of the difference: the "
+       "dropped term buys a lower training error, not only speed",
+       book_seeds=SUNSPOT_SEEDS, budget="1200 Adam steps at lr 0.01",
+       holds=lambda v: _se_gap(v["detached train"], v["bptt train"]) > 2)
+def bptt_lower_training_error(seed: int, budget: float) -> dict[str, float]:
+    b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
+    return {"bptt train": b["train@double"], "detached train": d["train@double"]}
+
+
+@claim(chapter=3, sentence="on 1956-1979 the detached Elman network is ahead of the time-delay MLP "
+       "by more than two standard errors of the difference both after 600 and after 1200 steps "
+       "(each model at the same budget), and the BPTT Elman network after 600 steps; (at the "
+       "book's seeds BPTT's lead after 1200 steps is under one standard error, which the notebook "
+       "asserts)",
+       book_seeds=SUNSPOT_SEEDS, budget="600 and 1200 Adam steps at lr 0.01",
+       holds=lambda v: (_se_gap(v["mlp t2 @600"], v["detached t2 @600"]) > 2
+                        and _se_gap(v["mlp t2 @1200"], v["detached t2 @1200"]) > 2
+                        and _se_gap(v["mlp t2 @600"], v["bptt t2 @600"]) > 2))
 def elman_beats_mlp_late_period(seed: int, budget: float) -> dict[str, float]:
     b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
-    m = _mlp(seed, budget)
-    return {"bptt t2": b[f"{T2}@long"], "detached t2": d[f"{T2}@long"], "mlp t2": m[T2]}
+    return {"mlp t2 @600": _mlp(seed, budget)[T2], "mlp t2 @1200": _mlp(seed, 2 * budget)[T2],
+            "detached t2 @600": d[f"{T2}@long"], "detached t2 @1200": d[f"{T2}@double"],
+            "bptt t2 @600": b[f"{T2}@long"], "bptt t2 @1200": b[f"{T2}@double"]}
 
 
-@claim(chapter=3, sentence="both fit-trained Elman networks are behind the MLP on 1921-1955 on "
-       "average (after 600 steps at the book's seeds by less than one sample std, which the "
-       "notebook asserts; trained twice as long by more)",
+@claim(chapter=3, sentence="on 1921-1955 neither fit-trained Elman network is ahead of the MLP on "
+       "average after 600 steps, and neither is behind it by 2.5 standard errors of the "
+       "difference or more",
        book_seeds=SUNSPOT_SEEDS, budget="600 Adam steps at lr 0.01",
-       holds=lambda v: all(v[f"{k} t1"].mean() > v["mlp t1"].mean() for k in ("bptt", "detached")))
+       holds=lambda v: all(0 < _se_gap(v[f"{k} t1"], v["mlp t1"]) < 2.5 for k in ("bptt", "detached")))
 def elman_behind_mlp_t1(seed: int, budget: float) -> dict[str, float]:
     b, d = _elman_fit(seed, budget, "bptt"), _elman_fit(seed, budget, "detached")
     m = _mlp(seed, budget)
@@ -104,8 +133,7 @@ def elman_behind_mlp_t1(seed: int, budget: float) -> dict[str, float]:
 
 
 @claim(chapter=3, sentence="trained twice as long (1200 steps) BPTT's training error keeps falling "
-       "and its 1921-1955 error rises above its value after 600 steps on most seeds (mostly by a "
-       "little; the mean is pulled up by the seeds that become unstable)",
+       "and its 1921-1955 error rises above its value after 600 steps on most seeds",
        book_seeds=SUNSPOT_SEEDS, budget="600 and 1200 Adam steps at lr 0.01",
        holds=lambda v: ((v["t1 @1200"] > v["t1 @600"]).mean() > 0.5
                         and v["train @1200"].mean() < v["train @600"].mean()))

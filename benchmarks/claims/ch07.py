@@ -26,23 +26,20 @@ def _error(kind, hidden, seed, budget, inverse=False):
 
 
 @claim(chapter=7, sentence="GRU 5 then 3 and LSTM 5 then 3, each with its validation-chosen "
-       "learning rate, are close on the pulse converter (means less than two seed standard "
-       "deviations apart), both below the lecture's 0.03 and 0.04",
-       book_seeds=(0, 1, 2), budget=BUDGET,
-       holds=lambda v: abs(v["gru 5-3"].mean() - v["lstm 5-3"].mean())
-       < 2 * max(v["gru 5-3"].std(ddof=1), v["lstm 5-3"].std(ddof=1))
-       and v["gru 5-3"].mean() < 0.03 and v["lstm 5-3"].mean() < 0.04)
-def gru_level_with_lstm(seed: int, budget: float) -> dict[str, float]:
+       "learning rate (0.32 for both), end far below the lecture's 0.03 and 0.04 (under 0.015), "
+       "the LSTM lower on the mean", book_seeds=(0, 1, 2), budget=BUDGET,
+       holds=lambda v: v["lstm 5-3"].mean() < v["gru 5-3"].mean() < 0.015)
+def lstm_below_gru_5_3(seed: int, budget: float) -> dict[str, float]:
     return {"gru 5-3": _error("gru", [5, 3], seed, budget),
             "lstm 5-3": _error("lstm", [5, 3], seed, budget)}
 
 
 @claim(chapter=7, sentence="on the time-reversed inverse problem the parameter-matched GRU 29 "
-       "(2727 weights) and LSTM 25 (2726) reach errors near the lecture's 0.07 (below 0.1), "
-       "level within the spread", book_seeds=(0, 1, 2), budget=BUDGET,
+       "(2727 weights) and LSTM 25 (2726) reach errors near the lecture's 0.07 (below 0.1), their "
+       "means within 0.005 of each other (which one is lower depends on the budget)",
+       book_seeds=(0, 1, 2), budget=BUDGET,
        holds=lambda v: max(v["gru 29"].mean(), v["lstm 25"].mean()) < 0.1
-       and abs(v["gru 29"].mean() - v["lstm 25"].mean())
-       < 2 * max(v["gru 29"].std(ddof=1), v["lstm 25"].std(ddof=1)))
+       and abs(v["gru 29"].mean() - v["lstm 25"].mean()) < 0.005)
 def matched_pair_inverse(seed: int, budget: float) -> dict[str, float]:
     return {"gru 29": _error("gru", [29], seed, budget, inverse=True),
             "lstm 25": _error("lstm", [25], seed, budget, inverse=True)}

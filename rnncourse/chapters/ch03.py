@@ -23,7 +23,39 @@ from ..train import History, TrainingDiverged, fit, show_progress
 from ..utils import to_numpy
 
 __all__ = ["train_online", "elman_sequences", "train_elman", "train_elman_seeds", "sine_task",
-           "sine_elman", "sine_window_mlp"]
+           "sine_elman", "sine_window_mlp", "train_time_delay_budgets"]
+
+
+def train_time_delay_budgets(split: Mapping, seed: int, *, budgets=(600, 1200), hidden: int = 4,
+                             lr: float = 0.01, variance: float | None = None) -> dict:
+    """Chapter 2's time-delay MLP scored after each of ``budgets`` Adam steps, in one run.
+
+    The same network, scaling and optimiser as ``rc.timeseries.train_time_delay`` (Adam at
+    ``lr``, full batch); training continues with one optimiser from one budget to the next, so
+    the NMSE after ``n`` steps equals that of ``train_time_delay(..., epochs=n)``. Returns
+    ``{n: {period: NMSE}}`` for every ``n`` in ``budgets`` (increasing).
+    """
+    budgets = [int(n) for n in budgets]
+    for n in budgets:
+        positive_int(n, "budgets")
+    if budgets != sorted(set(budgets)):
+        raise ValueError(f"budgets must be increasing and distinct, got {budgets}")
+    variance = series_variance() if variance is None else float(variance)
+    X, y, _ = split["train"]
+    scale = Standardizer.fit(y)
+    as_t = lambda a: torch.tensor(scale.transform(a), dtype=torch.float32)
+    torch.manual_seed(seed)
+    model = TimeDelayMLP(X.shape[1], hidden)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    out, done = {}, 0
+    for n in budgets:
+        fit(model, (as_t(X), as_t(y)), epochs=n - done, lr=lr, optimizer=opt, progress=False)
+        done = n
+        model.eval()
+        with torch.no_grad():
+            out[n] = {name: metrics.nmse(yp, scale.inverse(model(as_t(Xp)).numpy()), variance)
+                      for name, (Xp, yp, _) in split.items()}
+    return out
 
 
 def train_online(model, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 1, lr: float = 0.05,

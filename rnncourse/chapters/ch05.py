@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validate import positive_int
+from .._validate import available_device, positive_int
 from ..cells import ACTIVATIONS, _Cell
 from ..fast import FastRecurrent
 from ..layers import Recurrent
@@ -40,6 +40,7 @@ __all__ = [
     "scale_to_spectral_radius",
     "set_spectral_radius_",
     "random_recurrent_matrix",
+    "tanh_edge",
     "irnn",
     "LeakyRNNCell",
     "SkipRNNCell",
@@ -127,6 +128,40 @@ def random_recurrent_matrix(n: int, rho: float, kind: str = "gaussian", seed: in
     else:
         raise ValueError(f"kind must be 'gaussian' or 'orthogonal', got {kind!r}")
     return W.to(dtype)
+
+
+EDGE_GRID = tuple(float(r) for r in np.round(np.arange(1.0, 2.01, 0.05), 2))
+
+
+def tanh_edge(x: torch.Tensor, w_seed: int = 0, hidden: int = 64, grid=EDGE_GRID,
+              start: int = 10, stop: int = 46) -> tuple[float, np.ndarray]:
+    """Where a tanh RNN's gradient stops vanishing, for the inputs ``x`` ``(batch, time, 4)``.
+
+    For every spectral radius ``rho`` on ``grid`` a ``rc.cells.RNNCell(4, hidden)`` (other
+    weights from seed 0) gets the Gaussian ``W_hh`` of :func:`random_recurrent_matrix` with
+    ``seed=w_seed``, and the slope of ``log10 ||dL_T/dh_t||`` against the lag is fitted on lags
+    ``start`` to ``stop - 1`` (:func:`rnncourse.gradients.log_slope`). Returns ``(edge, slopes)``:
+    ``edge`` is the *first* crossing of zero (interpolated linearly between the last negative
+    and the first positive slope on the grid; NaN if the slope never turns positive, or is
+    already positive at the first point), ``slopes`` the slope at every grid point.
+    """
+    from ..cells import RNNCell
+    from ..gradients import gradient_norms_by_lag, log_slope
+    from ..utils import set_seed
+
+    grid = np.asarray(grid, dtype=np.float64)
+    slopes = []
+    for rho in grid:
+        set_seed(0)
+        cell = RNNCell(x.shape[-1], positive_int(hidden, "hidden"))
+        with torch.no_grad():
+            cell.weight_h.copy_(random_recurrent_matrix(hidden, float(rho), seed=w_seed))
+        slopes.append(log_slope(gradient_norms_by_lag(cell, x), start=start, stop=stop))
+    slopes = np.array(slopes)
+    j = int(np.argmax(slopes > 0))
+    if j == 0:
+        return float("nan"), slopes
+    return float(np.interp(0.0, slopes[j - 1:j + 1], grid[j - 1:j + 1])), slopes
 
 
 # --------------------------------------------------------------------------- models
@@ -461,11 +496,12 @@ def recall_core(name: str, hidden: int = 32, seed: int = 0) -> Recurrent | FastR
 
 
 def recall_run(name: str, delay: int, seed: int = 0, *, epochs: int = 100, hidden: int = 32,
-               n_train: int = 1000, n_test: int = 1000, lr: float = 1e-2,
+               n_train: int = 1000, n_test: int = 1000, lr: float = 1e-2, noise: float = 1.0,
                device=None) -> tuple[float, float]:
     """Train one recall model (:func:`recall_core`) on the first-input recall task.
 
-    The budget every model gets: ``n_train`` sequences (data seed 1, noise 1.0), full-batch
+    The budget every model gets: ``n_train`` sequences (data seed 1, standard deviation
+    ``noise`` of the noise between the cue and the question, 1.0 in the chapter), full-batch
     Adam for ``epochs`` steps at ``lr``, gradient norm clipped at 1; ``seed`` sets the initial
     weights. Returns ``(test accuracy on n_test new sequences (data seed 2), final training
     loss)``.
@@ -479,8 +515,8 @@ def recall_run(name: str, delay: int, seed: int = 0, *, epochs: int = 100, hidde
     from ..utils import set_seed
 
     delay = positive_int(delay, "delay")
-    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
-    x_te, y_te = first_input_recall(positive_int(n_test, "n_test"), delay, noise=1.0, seed=2)
+    x_tr, y_tr = first_input_recall(positive_int(n_train, "n_train"), delay, noise=noise, seed=1)
+    x_te, y_te = first_input_recall(positive_int(n_test, "n_test"), delay, noise=noise, seed=2)
     set_seed(seed)
     model = LastStepClassifier(recall_core(name, hidden, seed), n_classes=4)
     if device is not None:
@@ -506,11 +542,12 @@ def exploding_model(hidden: int = 32, seed: int = 0, rho: float = 1.2):
 
 def exploding_run(seed: int = 0, *, epochs: int = 60, lr: float = 0.1, clip_norm: float | None = None,
                   clip_value: float | None = None, delay: int = 20, n_train: int = 500,
-                  hidden: int = 32):
+                  hidden: int = 32, device=None):
     """Train :func:`exploding_model` on the recall task (``delay``) with plain SGD at ``lr``.
 
     Returns ``(training losses per epoch, test accuracy)``; the accuracy is ``None`` when the
-    loss stopped being finite (the losses are then the epochs completed before).
+    loss stopped being finite (the losses are then the epochs completed before). ``device``:
+    where to train (default: the CPU, where the model is built), e.g. ``rc.device()``.
     """
     import torch.nn.functional as F
 
@@ -521,10 +558,13 @@ def exploding_run(seed: int = 0, *, epochs: int = 60, lr: float = 0.1, clip_norm
     x, y = first_input_recall(positive_int(n_train, "n_train"), delay, noise=1.0, seed=1)
     x_te, y_te = first_input_recall(1000, delay, noise=1.0, seed=2)
     model = exploding_model(hidden, seed)
+    if device is not None:
+        device = available_device(device)
+        model = model.to(device)        # before the optimiser is built: it holds the parameters
     sgd = torch.optim.SGD(model.parameters(), lr=lr)
     try:
         h = fit(model, (x, y), loss_fn=F.cross_entropy, epochs=positive_int(epochs, "epochs"),
-                optimizer=sgd, clip_norm=clip_norm, clip_value=clip_value)
+                optimizer=sgd, clip_norm=clip_norm, clip_value=clip_value, device=device)
     except TrainingDiverged as err:      # fit stops when the loss is no longer finite
         return err.history.loss, None
     return h.loss, accuracy(model, x_te, y_te)

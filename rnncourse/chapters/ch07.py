@@ -79,6 +79,7 @@ def switch_convention(cell: GRUCell) -> GRUCell:
 def gru_cell_diagram():
     """A drawing of one GRU step (this chapter's equations, reset before ``W_hn``), in the
     style of chapter 6's LSTM diagram. Returns the figure."""
+    import matplotlib.patheffects as pe
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4.6))
@@ -109,15 +110,19 @@ def gru_cell_diagram():
     for x, name in ((2.0, "r"), (3.5, "z")):
         line((x, 1.0), (x, 1.95))
         box(x, 2.25, "$\\sigma$", colours[name])
-        ax.text(x + 0.5, 2.65, f"${name}_t$", fontsize=12)
-    line((3.5, 2.55), (3.5, 4.72))                             # z_t keeps the old state
+    ax.text(2.5, 2.65, "$r_t$", fontsize=12)
+    ax.text(3.05, 2.75, "$z_t$", fontsize=12, ha="right")        # clear of the arrow to 1−
+    ax.annotate("", xy=(3.5, 4.72), xytext=(3.5, 2.55), arrowprops=arrow, zorder=1)  # z_t keeps h_{t-1}
     # the reset acts on h_{t-1} before W_hn; the candidate also reads x_t
     ax.plot([1.2, 1.2], [5, 3.6], color="k", lw=1.3); line((1.2, 3.6), (1.72, 3.6))
     node(2.0, 3.6, "×"); line((2.0, 2.55), (2.0, 3.32))
-    line((2.28, 3.6), (5.55, 2.4))
+    crossing = ax.annotate("", xy=(5.55, 2.4), xytext=(2.28, 3.6), arrowprops=arrow, zorder=3)
+    crossing.arrow_patch.set_path_effects([pe.Stroke(linewidth=7, foreground="white"), pe.Normal()])
+    ax.text(2.62, 3.52, "$W_{hn}$", fontsize=11, color="0.2")   # the reset acts before W_hn
     box(6.0, 2.25, "tanh", colours["n"])
     ax.text(6.5, 2.65, "$\\tilde h_t$", fontsize=12)
     ax.text(6.0, 0.55, "$x_t$", fontsize=13, ha="center"); line((6.0, 0.85), (6.0, 1.95))
+    ax.text(6.1, 1.3, "$W_{xn}$", fontsize=11, color="0.2")
     # (1 - z_t) times the candidate, added to the kept state
     node(4.8, 3.1, "1−"); line((3.95, 2.45), (4.55, 2.95))
     node(6.5, 3.7, "×"); line((6.0, 2.55), (6.3, 3.48)); line((5.08, 3.2), (6.22, 3.62))

@@ -19,10 +19,13 @@ forcing. Three ways to give the decoder the image (``inject``):
 - ``"step"``: the feature vector is part of the input at every step (as in Donahue et al.'s
   LRCN);
 - ``"attention"``: at every step the decoder looks at the 2 x 2 map through additive attention
-  (Xu et al. 2015) and reads the weighted mix of the cells' vectors. The chapter's attention
-  captioners (plain and with separate slots, seeds 0-2) take longer to train than its budget
-  allows on a CPU: ``scripts/train_ch11_attention.py`` trained them, their weights ship in
-  ``rnncourse/data`` and :func:`load_captioner` loads them (SHA-256 checked).
+  (Xu et al. 2015) and reads the weighted mix of the cells' vectors.
+
+The chapter's main captioner (``"step"``, seed 0, :data:`STEP_UPDATES` updates) and its
+attention captioners (plain and with separate slots, seeds 0-2) take longer to train than its
+budget allows on a CPU: ``scripts/train_ch11_attention.py`` trained them with the chapter's
+recipe, their weights ship in ``rnncourse/data`` and :func:`load_captioner` loads them (SHA-256
+checked).
 
 Decoding uses the shared :func:`rnncourse.decode.greedy` and :func:`rnncourse.decode.beam_search`
 through :meth:`Captioner.step`. :func:`caption_scores` gives exact match, per-attribute accuracy
@@ -49,7 +52,7 @@ __all__ = ["COLOURS", "SHAPES", "SIZES", "RELATIONS", "HELD_OUT", "VOCAB", "PAD"
            "parse", "Captioner", "generate", "caption_scores", "bleu", "train_captioner",
            "clips", "ActivityNet", "ACTIONS", "train_activity", "held_out_shapes",
            "attention_on_shapes", "held_out_pair_accuracy", "ATTENTION_UPDATES", "ATTENTION_LR",
-           "SHIPPED_SEEDS", "load_captioner"]
+           "SHIPPED_SEEDS", "STEP_UPDATES", "STEP_LR", "SHIPPED_STEP_SEEDS", "load_captioner"]
 
 IMAGE = 24                  # pixels per side
 GRID = 2                    # the image is a GRID x GRID grid of cells, one shape per cell
@@ -70,6 +73,9 @@ ATTENTION_UPDATES = 1200    # the attention captioners' budget (scripts/train_ch
 # their first-stage learning rates, chosen on a validation split by that script (see its doc)
 ATTENTION_LR = {"attention": 0.01, "split": 0.01}
 SHIPPED_SEEDS = (0, 1, 2)   # the seeds of the attention captioners shipped in rnncourse/data
+STEP_UPDATES = 2400         # the main captioner's budget ("step", the chapter's UPDATES at SCALE 1)
+STEP_LR = 0.01              # and its first-stage learning rate (train_captioner's default)
+SHIPPED_STEP_SEEDS = (0,)   # the seed of the main captioner shipped in rnncourse/data
 
 
 # ------------------------------------------------------------------ the images and captions
@@ -517,31 +523,45 @@ def attention_on_shapes(model: Captioner, data: CaptionData, word: str = "shape"
     return float(np.mean(hits))
 
 
-def load_captioner(variant: str, seed: int, device=None) -> Captioner:
-    """One of the attention captioners that ``scripts/train_ch11_attention.py`` trained and that
-    ship in ``rnncourse/data`` (``ch11_<variant>_seed<seed>.pt``, see its SOURCES.md), for
-    chapter 11 at SCALE = 1, where training them would take longer than the chapter's budget.
+def load_captioner(variant: str, seed: int, device=None, recipe: bool = False):
+    """One of the captioners that ``scripts/train_ch11_attention.py`` trained with chapter 11's
+    recipe and that ship in ``rnncourse/data`` (``ch11_<variant>_seed<seed>.pt``, see its
+    SOURCES.md), for the chapter at SCALE = 1, where training them would take longer than the
+    chapter's budget.
 
-    ``variant`` is ``"attention"`` (the plain :class:`Encoder`) or ``"split"`` (separate slots,
-    :class:`SplitEncoder`); ``seed`` one of :data:`SHIPPED_SEEDS`. The file's SHA-256 is checked
-    first (:func:`rnncourse.data.read_shipped`: a ``ValueError`` for a changed or damaged file);
-    its float16 weights are loaded as float32 into ``Captioner("attention", split=...)``, which
-    trained for :data:`ATTENTION_UPDATES` updates at ``ATTENTION_LR[variant]``.
+    ``variant`` is ``"step"`` (the main captioner: the image at every step, the plain
+    :class:`Encoder`, :data:`STEP_UPDATES` updates at :data:`STEP_LR`; ``seed`` one of
+    :data:`SHIPPED_STEP_SEEDS`), ``"attention"`` (attention, the plain :class:`Encoder`) or
+    ``"split"`` (attention, separate slots, :class:`SplitEncoder`; these two trained for
+    :data:`ATTENTION_UPDATES` updates at ``ATTENTION_LR[variant]``, ``seed`` one of
+    :data:`SHIPPED_SEEDS`). The file's SHA-256 is checked first
+    (:func:`rnncourse.data.read_shipped`: a ``ValueError`` for a changed or damaged file); its
+    float16 weights are loaded as float32 into ``Captioner(inject, split=...)``, in eval mode.
+    The global random state is left as it was.
+
+    With ``recipe=True`` returns ``(model, recipe)``: the dict the script saved with the weights
+    (``updates``, ``lr``, ``seed``, ``batch_size``, ``train``, ``seconds``: the training time
+    on the machine that trained it, ``torch``; for ``"step"`` also ``losses``, the mean training
+    loss of each stage as :func:`train_captioner` returns them, and ``machine``).
     """
     import io
 
     from .. import data
 
-    if variant not in ("attention", "split"):
-        raise ValueError(f"variant must be 'attention' or 'split', got {variant!r}")
-    if isinstance(seed, bool) or seed not in SHIPPED_SEEDS:
-        raise ValueError(f"no shipped captioner for seed {seed!r}: expected one of {SHIPPED_SEEDS}")
+    seeds = {"step": SHIPPED_STEP_SEEDS, "attention": SHIPPED_SEEDS, "split": SHIPPED_SEEDS}
+    if variant not in seeds:
+        raise ValueError(f"variant must be 'step', 'attention' or 'split', got {variant!r}")
+    if isinstance(seed, bool) or seed not in seeds[variant]:
+        raise ValueError(f"no shipped {variant!r} captioner for seed {seed!r}: expected one of "
+                         f"{seeds[variant]}")
     blob = data.read_shipped(f"ch11_{variant}_seed{seed}.pt")
     saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
-    model = Captioner(**saved["config"])
+    with torch.random.fork_rng(devices=[]):          # building the model draws initial weights
+        model = Captioner(**saved["config"])
     model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
     model.eval()
-    return model.to(device) if device is not None else model
+    model = model.to(device) if device is not None else model
+    return (model, dict(saved["recipe"])) if recipe else model
 
 # ------------------------------------------------------------------ activity recognition
 

@@ -674,3 +674,269 @@ class PixelRNN(nn.Module):
                 nxt[:, 0, 0] = pixel                                             # feed it back
                 logits, states = self(nxt, states)
         return flat.reshape(images.shape)
+
+
+# ----------------------------------------------------------------------------- a minGRU language model
+
+#: The language-model comparison (chapter 9's corpus): both models read characters through an
+#: embedding of 32 and end in a linear readout; the LSTM is ``ch09.CharLM(V, 32, LM_LSTM_HIDDEN)``,
+#: the minGRU model :class:`MinGRULM` of width ``LM_MINGRU_HIDDEN`` (two residual blocks), the
+#: widths chosen so that the two have the same number of weights within 5 %. The recipe is chapter
+#: 9's ``ch09.train``: ``LM_RECIPE["n_streams"]`` streams walked in chunks of
+#: ``LM_RECIPE["chunk_length"]`` characters with the state carried, Adam with a cosine decay to a
+#: tenth over ``LM_RECIPE["updates"]`` updates, gradient norm clipped at 1; the learning rate of
+#: each kind chosen on the validation text at seed 0 among ``LM_LR_GRID``
+#: (``scripts/train_ch12_lm.py``), ``LM_LR`` holds the choice.
+LM_EMBED = 32
+LM_LSTM_HIDDEN = 80
+LM_MINGRU_HIDDEN = 74
+LM_MINGRU_LAYERS = 2
+LM_RECIPE = dict(n_streams=16, chunk_length=64, updates=400, clip_norm=1.0)
+LM_LR_GRID = (0.004, 0.008, 0.016, 0.032)
+LM_LR = {"mingru": 0.008, "lstm": 0.032}
+LM_KINDS = ("mingru", "lstm")
+LM_SEEDS = (0, 1, 2)
+#: the fixed validation slice the chapter evaluates on: the first ``LM_VAL_CHARS`` characters of
+#: chapter 9's validation text, 16 streams, the state carried through chunks of 64
+LM_VAL_CHARS = 32_768
+
+
+class MinGRUBlock(nn.Module):
+    """A residual block around :class:`MinGRU`: ``h + W_o gelu(minGRU(LayerNorm(h)))``.
+
+    The minGRU recurrence is linear in its state; the GELU and the projection ``W_o`` after it
+    put back a nonlinearity between layers (the ``nonlinearity comes back with depth`` of the
+    chapter). ``forward(h, h0) -> (out, last state)``, ``h`` ``(batch, time, width)``, ``h0`` and
+    the last state ``(batch, width)``.
+    """
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.norm = nn.LayerNorm(positive_int(width, "width"))
+        self.cell = MinGRU(width, width)
+        self.proj = nn.Linear(width, width)
+
+    def forward(self, h: torch.Tensor, h0: torch.Tensor | None = None):
+        s = self.cell(self.norm(h), h0)                     # (batch, time, width), by the scan
+        return h + self.proj(F.gelu(s)), s[:, -1]
+
+
+class MinGRULM(nn.Module):
+    """A character language model built of minGRU layers, called like ``ch09.CharLM``.
+
+    Embedding (``embed_size``), a linear map to ``hidden_size``, ``n_layers``
+    :class:`MinGRUBlock` s, a LayerNorm and a linear readout to one logit per character.
+    ``forward(x, state=None) -> (logits, state)``: ``x`` int64 ids ``(batch, time)``, logits
+    ``(batch, time, vocab_size)``, ``state`` the list of every layer's last minGRU state
+    ``(batch, hidden_size)``, to pass back in for the next chunk of text (stateful truncated
+    BPTT as ``rc.train.fit(chunk_length=...)`` does, and ``ch09.generate``). Within a chunk
+    every layer runs :func:`scan` over all steps at once.
+    """
+
+    def __init__(self, vocab_size: int, embed_size: int = LM_EMBED,
+                 hidden_size: int = LM_MINGRU_HIDDEN, n_layers: int = LM_MINGRU_LAYERS):
+        super().__init__()
+        self.vocab_size = positive_int(vocab_size, "vocab_size", minimum=2)
+        self.embed = nn.Embedding(vocab_size, positive_int(embed_size, "embed_size"))
+        self.hidden_size = positive_int(hidden_size, "hidden_size")
+        self.inp = nn.Linear(embed_size, hidden_size)
+        self.blocks = nn.ModuleList(MinGRUBlock(hidden_size)
+                                    for _ in range(positive_int(n_layers, "n_layers")))
+        self.norm = nn.LayerNorm(hidden_size)
+        self.readout = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x: torch.Tensor, state=None):
+        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.is_floating_point():
+            got = f"{tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"MinGRULM expects int64 character ids of shape (batch, time), got {got}")
+        if state is not None and (not isinstance(state, (list, tuple))
+                                  or len(state) != len(self.blocks)):
+            raise ValueError(f"MinGRULM expects a state of {len(self.blocks)} tensors (one per "
+                             f"layer) or None, got {type(state).__name__}")
+        h = self.inp(self.embed(x))                          # (batch, time, hidden)
+        last = []
+        for i, block in enumerate(self.blocks):
+            h, s = block(h, None if state is None else state[i])
+            last.append(s)                                   # (batch, hidden)
+        return self.readout(self.norm(h)), last              # (batch, time, vocab)
+
+
+def lm_model(kind: str, vocab_size: int, hidden_size: int | None = None):
+    """A fresh model of the comparison: ``"mingru"`` (:class:`MinGRULM`) or ``"lstm"``
+    (``ch09.CharLM``, embedding :data:`LM_EMBED`), at the chapter's widths unless
+    ``hidden_size`` is given."""
+    from .ch09 import CharLM
+
+    if kind == "mingru":
+        return MinGRULM(vocab_size, LM_EMBED, hidden_size or LM_MINGRU_HIDDEN, LM_MINGRU_LAYERS)
+    if kind == "lstm":
+        return CharLM(vocab_size, LM_EMBED, hidden_size or LM_LSTM_HIDDEN, kind="lstm")
+    raise ValueError(f"kind must be 'mingru' or 'lstm', got {kind!r}")
+
+
+def train_lm(kind: str, corpus, *, seed: int, lr: float | None = None,
+             updates: int | None = None, device=None, n_streams: int | None = None,
+             chunk_length: int | None = None, hidden_size: int | None = None):
+    """Train one model of the comparison with chapter 9's recipe (``ch09.train``) and
+    :data:`LM_RECIPE`; return ``(model, record)``.
+
+    ``record`` holds ``train_loss`` (the training loss of every update, nats per character, on
+    each chunk's first ``chunk_length - 1`` positions, whose targets lie inside the chunk),
+    ``update_seconds`` (the wall-clock time of every update), ``val_loss`` (``ch09.train``'s:
+    the whole validation text), ``seconds`` (training wall-clock time, without validation),
+    ``cpu_seconds`` (the process's CPU time for all of it, validation included) and the
+    arguments. ``lr``
+    defaults to :data:`LM_LR` of ``kind``.
+    """
+    import time
+
+    from . import ch09
+    from ..utils import set_seed
+
+    if kind not in LM_KINDS:
+        raise ValueError(f"kind must be 'mingru' or 'lstm', got {kind!r}")
+    if not isinstance(corpus, ch09.Corpus):
+        raise TypeError(f"train_lm expects a ch09.Corpus (ch09.load_corpus()), got "
+                        f"{type(corpus).__name__}")
+    lr = LM_LR[kind] if lr is None else positive_number(lr, "lr")
+    updates = positive_int(LM_RECIPE["updates"] if updates is None else updates, "updates")
+    n_streams = n_streams or LM_RECIPE["n_streams"]
+    chunk_length = chunk_length or LM_RECIPE["chunk_length"]
+    set_seed(seed)
+    model = lm_model(kind, len(corpus.vocab), hidden_size)
+    losses, stamps = [], []
+    cosine = ch09.cosine_schedule(updates)
+
+    def schedule(u):                                   # called before every update
+        stamps.append(time.perf_counter())
+        return cosine(u)
+
+    def record(module, args, out):                     # the loss of the chunk being trained on
+        if module.training:
+            with torch.no_grad():
+                x, logits = args[0], out[0]
+                losses.append(float(F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
+                                                    x[:, 1:].reshape(-1))))
+
+    hook = model.register_forward_hook(record)
+    cpu = time.process_time()
+    try:
+        history = ch09.train(model, corpus, updates=updates, n_streams=n_streams,
+                             chunk_length=chunk_length, lr=lr, clip_norm=LM_RECIPE["clip_norm"],
+                             lr_schedule=schedule, seed=seed, device=device)
+    finally:
+        hook.remove()
+    cpu = time.process_time() - cpu                    # this process's CPU time, validation included
+    stamps.append(stamps[-1] + history.seconds / max(1, history.updates))   # the last update
+    per_update = [b - a for a, b in zip(stamps, stamps[1:])]
+    model.eval()
+    return model, dict(kind=kind, seed=int(seed), lr=float(lr), updates=history.updates,
+                       n_streams=n_streams, chunk_length=chunk_length,
+                       train_loss=losses[:history.updates], update_seconds=per_update,
+                       val_loss=float(history.val_loss[-1]), seconds=float(history.seconds),
+                       cpu_seconds=float(cpu))
+
+
+def lm_validation(corpus, chars: int = LM_VAL_CHARS):
+    """The fixed validation slice of the comparison: the first ``chars`` characters of the
+    validation text as 16 streams (``rc.data.streams``), ``(x, y)``."""
+    from .. import data
+
+    return data.streams(corpus.val_ids[:positive_int(chars, "chars", minimum=32) + 1], 16)
+
+
+def lm_loss(model: nn.Module, val, chunk_length: int = 64) -> float:
+    """Mean cross-entropy (nats per character) of a language model on ``val = (x, y)`` (from
+    :func:`lm_validation`), the state carried through chunks of ``chunk_length``."""
+    from ..metrics import sequence_cross_entropy
+    from ..train import evaluate
+
+    return evaluate(model, val, sequence_cross_entropy, chunk_length=chunk_length)
+
+
+def interleaved_update_seconds(models: dict, corpus, *, rounds: int = 20, lr: float = 1e-3,
+                               n_streams: int | None = None, chunk_length: int | None = None):
+    """Seconds per training update (forward, loss, backward, clipping, Adam step) of each model
+    in ``models`` (``{name: model}``), measured in one process with the models taking turns:
+    round ``r`` makes one update of every model on the same chunk of the training text, the
+    order alternating between rounds, so that a load on the machine hits all of them alike.
+    Trains copies (the models are not changed). Returns ``{name: median seconds}``."""
+    import copy
+    import statistics
+    import time
+
+    from .. import data
+    from ..metrics import sequence_cross_entropy
+    from ..train import clip_gradients, detach_state
+
+    rounds = positive_int(rounds, "rounds")
+    n_streams = n_streams or LM_RECIPE["n_streams"]
+    chunk_length = chunk_length or LM_RECIPE["chunk_length"]
+    x, y = data.streams(corpus.train_ids, n_streams)
+    runs = {}
+    for name, model in models.items():
+        m = copy.deepcopy(model).train()
+        runs[name] = [m, torch.optim.Adam(m.parameters(), lr=lr), None, []]
+    names = list(runs)
+    for r in range(rounds + 1):                             # round 0 warms up
+        xs = x[:, r * chunk_length:(r + 1) * chunk_length]
+        ys = y[:, r * chunk_length:(r + 1) * chunk_length]
+        for name in (names if r % 2 == 0 else names[::-1]):
+            m, opt, state, times = runs[name]
+            dev = next(m.parameters()).device
+            _sync([next(m.parameters())])
+            start = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            logits, state = m(xs.to(dev), state)
+            sequence_cross_entropy(logits, ys.to(dev)).backward()
+            clip_gradients(m.parameters(), LM_RECIPE["clip_norm"], None)
+            opt.step()
+            runs[name][2] = detach_state(state)
+            _sync([next(m.parameters())])
+            if r:
+                times.append(time.perf_counter() - start)
+    return {name: statistics.median(runs[name][3]) for name in names}
+
+
+def lm_file(kind: str, seed: int) -> str:
+    """The shipped file of a language model of the comparison."""
+    return f"ch12_lm_{kind}_seed{seed}.pt"
+
+
+def load_lm(kind: str, seed: int, device=None):
+    """One of the language models ``scripts/train_ch12_lm.py`` trained and that ship in
+    ``rnncourse/data`` (``ch12_lm_<kind>_seed<seed>.pt``, see its SOURCES.md): chapter 12 loads
+    them at SCALE = 1, where training six would take longer than the chapter's budget.
+
+    ``kind`` ``"mingru"`` or ``"lstm"``, ``seed`` one of :data:`LM_SEEDS`. The file's SHA-256
+    is checked first (``rc.data.read_shipped``: a ``ValueError`` for a changed or damaged
+    file); the float16 weights are loaded as float32. Returns ``(model, info)``: the model in
+    eval mode, and the training record (:func:`train_lm`'s, with ``update_ratio``, the
+    LSTM's time per update over the minGRU model's measured interleaved in the process that
+    trained them, and ``machine``, ``torch``, ``command``, ``file``).
+    """
+    import io
+
+    from .. import data
+    from .._validate import _is_int
+
+    if kind not in LM_KINDS:
+        raise ValueError(f"kind must be 'mingru' or 'lstm', got {kind!r}")
+    if not _is_int(seed) or int(seed) not in LM_SEEDS:
+        raise ValueError(f"no shipped language model for seed {seed!r}: expected one of "
+                         f"{LM_SEEDS} (train others with ch12.train_lm)")
+    name = lm_file(kind, int(seed))
+    blob = data.read_shipped(name)                           # raises on a wrong SHA-256
+    saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    with torch.random.fork_rng(devices=[]):                 # leave the global seed alone
+        model = lm_model(kind, saved["config"]["vocab_size"], saved["config"]["hidden_size"])
+    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    model.eval()
+    info = dict(saved["info"], file=name)
+    return (model.to(device) if device is not None else model), info
+
+
+__all__ += ["LM_EMBED", "LM_LSTM_HIDDEN", "LM_MINGRU_HIDDEN", "LM_MINGRU_LAYERS", "LM_RECIPE",
+            "LM_LR_GRID", "LM_LR", "LM_KINDS", "LM_SEEDS", "LM_VAL_CHARS", "MinGRUBlock",
+            "MinGRULM", "lm_model", "train_lm", "lm_validation", "lm_loss",
+            "interleaved_update_seconds", "lm_file", "load_lm"]

@@ -200,8 +200,14 @@ def call(fn: Callable, *args, **kwargs):
         reject(wrong)
     try:
         value = fn(*args, **kwargs)
-    except NotImplementedError:
-        raise _NotImplemented from None
+    except NotImplementedError as e:
+        stub = traceback.extract_tb(e.__traceback__)[-1].name   # the function that raised
+        if stub == getattr(fn, "__name__", stub) or stub.startswith("<"):  # <lambda>, <genexpr>
+            raise _NotImplemented from None
+        raise BadAnswer(
+            f"your function calls {stub}(), which is still a stub (it raises "
+            f"NotImplementedError): solve the exercise that writes {stub} first, or call the "
+            "package's version of it") from None
     except Exception as e:  # the student's code raised: show it as feedback
         where = traceback.extract_tb(e.__traceback__)[-1]
         raise BadAnswer(

@@ -46,6 +46,9 @@ def nmse(student_fn):
             np.sqrt(sse / (n * variance)),
         "You divided by the standard deviation instead of the variance.":
             sse / (n * np.sqrt(variance)),
+        "You took the root mean squared error (a square root of the MSE) and divided it by the "
+        "variance; NMSE divides the mean squared error itself, sum((y - y_hat)**2) / N, by the "
+        "variance.": np.sqrt(sse / n) / variance,
         "You summed absolute errors instead of squared errors.":
             float(np.sum(np.abs(y - y_hat))) / (n * variance),
     })

@@ -69,6 +69,8 @@ def elman_step(student_fn):
             torch.tanh(x @ W_xh.T + c @ W_hh.T) + b_h,
         "You used the sigmoid for the hidden layer; Elman's hidden units here are tanh, which "
         "is signed (between -1 and 1).": torch.sigmoid(x @ W_xh.T + c @ W_hh.T + b_h),
+        "You used ReLU for the hidden layer; Elman's hidden units here are tanh, which is "
+        "signed and bounded (between -1 and 1).": torch.relu(x @ W_xh.T + c @ W_hh.T + b_h),
     }
     compare(h_got, h_ref, "h_t", mistakes=h_mistakes)
     y_mistakes = {
@@ -137,6 +139,10 @@ def online_step(student_fn):
     new_ref, h_ref, loss_ref, grads = _online_ref(p, c, x, y, lr)
     as_number(loss_got, "loss", finite=False)  # one number (a tensor of one element is fine)
     no_tanh_prime = _grads_without_tanh_prime(p, c, x, y)
+    # a hand-written step that updates W_hy first and then backpropagates through the new W_hy
+    y_hat0, h0 = _step(x, c, *(p[k] for k in _NAMES))
+    d_a = (2 * (y_hat0 - y) / y.numel()) @ new_ref["W_hy"] * (1 - h0 ** 2)   # (1, hidden)
+    stale = {"W_xh": d_a.T @ x, "W_hh": d_a.T @ c, "b_h": d_a.sum(0)}
     after = _step(x, c, *(new_ref[k] for k in _NAMES))[0]
     compare(loss_got, loss_ref, "loss", mistakes={
         "You returned the loss after the update; return the error made before it (online "
@@ -158,6 +164,13 @@ def online_step(student_fn):
             hints["Your gradient skips tanh': on the way back through h_t = tanh(a_t) the error "
                   "is multiplied by 1 - h_t**2, so dL/da_t = (dL/dh_t) * (1 - h_t**2)."] = \
                 p[k] - lr * no_tanh_prime[k]
+            hints["Your hidden-layer gradients use the already updated W_hy: compute every "
+                  "gradient from the weights of this step's forward pass first (step 4), then "
+                  "update them all (step 5)."] = p[k] - lr * stale[k]
+        if k == "W_hh":
+            hints["Your W_hh gradient is transposed: with batches as rows it is "
+                  "delta.T @ context (dL/da_t as rows times the context), not context.T @ delta."] = \
+                p[k] - lr * grads[k].T
         compare(new_got[k], new_ref[k], f"new_params['{k}']", mistakes=hints)
     recomputed = torch.tanh(x @ new_ref["W_xh"].T + c @ new_ref["W_hh"].T + new_ref["b_h"])
     compare(ctx_got, h_ref, "new_context", mistakes={

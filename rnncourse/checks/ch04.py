@@ -154,10 +154,10 @@ def _bptt_data(seed: int = 5):
     a batch of 3 sequences of 5 steps from a nonzero h_0, and a random dL/do."""
     rng = np.random.default_rng(seed)
     params = Params.init(2, 4, 3, seed=seed, scale=0.8)
-    x = rng.normal(size=(3, 5, 2))                         # (batch, time, input)
-    h0 = np.tanh(rng.normal(size=(3, 4)))                  # (batch, hidden)
+    x = rng.normal(size=(6, 5, 2))                         # (batch, time, input)
+    h0 = np.tanh(rng.normal(size=(6, 4)))                  # (batch, hidden)
     _, cache = forward(params, x, h0)
-    d_out = rng.normal(size=(3, 5, 3))                     # (batch, time, output)
+    d_out = rng.normal(size=(6, 5, 3))                     # (batch, time, output)
     return params, cache, d_out
 
 

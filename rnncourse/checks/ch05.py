@@ -88,6 +88,15 @@ def scale_to_radius(student_fn):
                 reject(f"return a torch.Tensor, got {describe(got)}")
             if tuple(got.shape) != tuple(W.shape):
                 reject(f"the result has shape {tuple(got.shape)}; it must keep the shape {tuple(W.shape)}")
+            if got.dtype != W.dtype:
+                dtype = str(got.dtype).replace("torch.", "")
+                if got.is_floating_point():
+                    fail(f"scale_to_radius(W, {rho}) is {dtype} (which keeps only about "
+                         f"{7 if got.dtype == torch.float32 else 3} significant digits); expected "
+                         "float64, W's dtype: W * factor keeps it, while .float(), "
+                         "torch.tensor(...) or dtype=torch.float32 converts it")
+                reject(f"scale_to_radius(W, {rho}) is a tensor of {dtype}; expected float64, "
+                       "W's dtype (W multiplied by a number keeps it)")
             expected = W * (rho / _radius(W))
             eig = torch.linalg.eigvals(W)
             what = f"scale_to_radius(W, {rho})"
@@ -102,6 +111,13 @@ def scale_to_radius(student_fn):
                     W * (rho / float(W.abs().max())),
                 "You divided by the Frobenius norm; the spectral radius is the largest |eigenvalue|.":
                     W * (rho / float(torch.linalg.matrix_norm(W))),
+                "You divided by the *smallest* singular value (torch.linalg.svdvals sorts them "
+                "largest first, so [-1] is the smallest); the spectral radius is not a singular "
+                "value at all: it is the largest |eigenvalue|, torch.linalg.eigvals(W).abs().max().":
+                    W * (rho / float(torch.linalg.svdvals(W)[-1])),
+                "You divided by the square of the spectral radius (rho / radius**2); divide by "
+                "the radius itself: the new radius is factor * radius, so factor = rho / radius.":
+                    W * (rho / _radius(W) ** 2),
                 "You multiplied W by rho but did not divide by its current spectral radius.":
                     W * rho,
                 "The factor is upside down: you multiplied by (current radius / rho); multiply "
@@ -173,6 +189,9 @@ def predicted_gradient_norm(student_fn):
                     math.exp(-lag * (1 - rho)),
                 "The exponent has the wrong sign: rho ** (-lag) grows when rho < 1; going back lag "
                 "steps multiplies by rho lag times, so the norm is rho ** lag.": rho ** -lag,
+                "That is the square root of rho ** lag: every one of the lag Jacobians multiplies "
+                "the norm (not its square) by rho, so the norm is rho ** lag, with no 1/2.":
+                    rho ** (lag / 2),
             }
             if lag > 0 and not math.isclose(value, measured[lag], rel_tol=1e-6):
                 start = _value_at_lag_0(student_fn, rho)
@@ -262,6 +281,8 @@ def clip_by_norm(student_fn):
                 clipped_by(sum(norms)),
             "You used the largest gradient's norm; the total norm takes every gradient: "
             "sqrt(sum ||g_i||**2).": clipped_by(max(norms)),
+            "You averaged the gradients' norms; the total norm is the norm of all entries "
+            "together, sqrt(sum ||g_i||**2), with no mean.": clipped_by(sum(norms) / len(norms)),
             "You used the squared total norm (no square root): total_norm = "
             "sqrt(sum ||g_i||**2).": clipped_by(total ** 2),
             "You used the root mean square of the entries (divided by their number); the total "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import torch
 
 from . import as_array, call, check, compare, fail, reject, unpack, whole_number
@@ -26,18 +27,23 @@ def reference_lstm_step(x, h, c, W_x, W_h, b, *, order: str = _ORDER, bias: bool
                         swap: bool = False, tanh_c: bool = True, forget: bool = True,
                         old_c: bool = False, output_gate: bool = True,
                         candidate_sigmoid: bool = False, recurrent: bool = True,
-                        coupled: bool = False, bias_twice: bool = False):
+                        coupled: bool = False, bias_twice: bool = False,
+                        sigmoid_c: bool = False, interleaved: bool = False):
     """One LSTM step; the keyword arguments produce the typical mistakes the check detects."""
     a = x @ W_x.T + (h @ W_h.T if recurrent else 0) + (b if bias else 0)  # (batch, 4H)
     if bias_twice:                                  # b added to both products, as b_ih and b_hh
         a = a + b
-    parts = dict(zip(order, a.chunk(4, dim=-1)))    # each (batch, H)
+    if interleaved:                                 # a.view(batch, H, 4): gates taken unit by unit
+        parts = dict(zip(order, a.reshape(a.shape[0], -1, 4).unbind(-1)))
+    else:
+        parts = dict(zip(order, a.chunk(4, dim=-1)))    # each (batch, H)
     gate, squash = (torch.tanh, torch.sigmoid) if swap else (torch.sigmoid, torch.tanh)
     i, f, o = gate(parts["i"]), gate(parts["f"]), gate(parts["o"])
     g = torch.sigmoid(parts["g"]) if candidate_sigmoid else squash(parts["g"])
     c_new = (f * c if forget else c) + (1 - f if coupled else i) * g  # (batch, H)
     c_out = c if old_c else c_new                   # the state h is computed from
-    h_new = (o if output_gate else 1) * (torch.tanh(c_out) if tanh_c else c_out)
+    squash_c = torch.sigmoid if sigmoid_c else torch.tanh
+    h_new = (o if output_gate else 1) * (squash_c(c_out) if tanh_c else c_out)
     return h_new, c_new
 
 
@@ -98,6 +104,13 @@ def lstm_step(student_fn):
         "You added the bias b twice (to x @ W_x.T and to h @ W_h.T, as torch.nn.LSTMCell's "
         "bias_ih and bias_hh); there is one bias here: x @ W_x.T + h @ W_h.T + b.":
             torch.cat(reference_lstm_step(*args, bias_twice=True), 1),
+        "h_new = o * tanh(c_new): you squashed the cell state with the sigmoid, which would "
+        "make h_new positive whenever o is; the cell state needs tanh, which keeps its sign.":
+            torch.cat(reference_lstm_step(*args, sigmoid_c=True), 1),
+        "The gates are interleaved: you split the 4H pre-activations unit by unit (as "
+        "a.view(batch, H, 4) does); they are stacked in four blocks of H, i then f then g then "
+        "o, so take a.chunk(4, dim=-1) (or a.view(batch, 4, H)).":
+            torch.cat(reference_lstm_step(*args, interleaved=True), 1),
         **mistakes,
     }
     raw = call(student_fn, *args)
@@ -131,12 +144,21 @@ _CONFIGS = [  # (kind, input_size, hidden_sizes, output_size)
     ("rnn", 1, [5], 1), ("lstm", 1, [5], 1), ("rnn", 1, [10], 1), ("lstm", 1, [5, 3], 1),
     ("lstm", 3, [4], 2), ("rnn", 2, [7, 4], 3), ("lstm", 1, [25], 1), ("lstm", 2, [6, 5, 2], 1),
 ]
-_GATES = {"rnn": 1, "lstm": 4}
+
+
+def _is_float(value) -> bool:
+    """A float, NumPy float, or floating tensor/array: a count computed with `/`."""
+    if isinstance(value, (float, np.floating)):
+        return True
+    if isinstance(value, torch.Tensor):
+        return value.is_floating_point()
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
 
 
 def reference_n_params(kind, input_size, hidden_sizes, output_size, *, readout=True,
                        biases_per_gate=1, gates=True, same_input=False, lstm_blocks=4,
-                       bias_per_layer=False, readout_from_first=False, last_layer_only=False):
+                       bias_per_layer=False, readout_from_first=False, last_layer_only=False,
+                       recurrent=True, rnn_blocks=1):
     """Parameter count; the keyword arguments produce the typical mistakes.
 
     With the defaults it is the package's one formula, :func:`rnncourse.cells.param_count`.
@@ -144,13 +166,14 @@ def reference_n_params(kind, input_size, hidden_sizes, output_size, *, readout=T
     from ..cells import param_count
 
     mistaken = (not readout or biases_per_gate != 1 or not gates or same_input or lstm_blocks != 4
-                or bias_per_layer or readout_from_first or last_layer_only)
+                or bias_per_layer or readout_from_first or last_layer_only or not recurrent
+                or rnn_blocks != 1)
     if not mistaken:
         return param_count(kind, input_size, hidden_sizes, output_size)
     total, n_in = 0, input_size
     for H in hidden_sizes:
-        k = (lstm_blocks if kind == "lstm" else _GATES[kind]) if gates else 1
-        layer = k * (H * n_in + H * H) + (1 if bias_per_layer else k * biases_per_gate) * H
+        k = (lstm_blocks if kind == "lstm" else rnn_blocks) if gates else 1
+        layer = k * (H * n_in + (H * H if recurrent else 0)) + (1 if bias_per_layer else k * biases_per_gate) * H
         total = layer if last_layer_only else total + layer
         n_in = input_size if same_input else H
     if readout:
@@ -174,7 +197,12 @@ def n_params(student_fn):
         value = call(student_fn, *cfg)
         if value is None:
             reject(f"n_params{cfg} returned None; expected a number (did you forget `return`?)")
-        got.append(whole_number(value, f"n_params{cfg}"))
+        count = whole_number(value, f"n_params{cfg}")
+        if _is_float(value):
+            reject(f"n_params{cfg} returned {value!r}, a float; a count of weights is a whole "
+                   "number, so return an int (a float comes from `/` or from a float factor "
+                   "somewhere: use `//`, or int(...) at the end)")
+        got.append(count)
     mistakes = {
         "You left out the linear readout (W_hy and b_y).":
             [reference_n_params(*cfg, readout=False) for cfg in _CONFIGS],
@@ -202,9 +230,22 @@ def n_params(student_fn):
         "You counted only the last layer (did you write total = ... instead of total += ... in "
         "the loop?); add up the weights of every layer.":
             [reference_n_params(*cfg, last_layer_only=True) for cfg in _CONFIGS],
+        "You left out the recurrent weights W_hh (H * H per block): each layer reads its own "
+        "previous state h_{t-1} as well as its input.":
+            [reference_n_params(*cfg, recurrent=False) for cfg in _CONFIGS],
+        "You counted four blocks for the simple RNN too; an RNN layer has one block (W_xh, "
+        "W_hh and b_h), only the LSTM has four (i, f, o and g).":
+            [reference_n_params(*cfg, rnn_blocks=4) for cfg in _CONFIGS],
     }
-    for (cfg, g, e) in zip(_CONFIGS, got, expected):
-        if g != e:
-            compare(got, expected, "your list of counts", mistakes=mistakes)
+    if got != expected:
+        if not any(got == wrong for wrong in mistakes.values()):
+            (kind, n_in, hs, n_out), g, e = next((cfg, g, e) for cfg, g, e in zip(_CONFIGS, got, expected)
+                                                 if g != e)
+            wrong_kinds = sorted({cfg[0] for cfg, g_, e_ in zip(_CONFIGS, got, expected) if g_ != e_})
+            fail(f"For {kind} {n_in} -> {hs} -> {n_out} you gave {g}, expected {e} (a difference "
+                 f"of {g - e:+d}); your count is wrong for {' and '.join(wrong_kinds)} models. Count "
+                 "one layer at a time: the weights from its input, from its own previous state, the "
+                 "biases, per block; then the readout.")
+        compare(got, expected, "your list of counts", mistakes=mistakes)
     return "your counts match rc.count_params on " + ", ".join(
         f"{k} {'-'.join(map(str, hs))}" for k, _, hs, _ in _CONFIGS[:4]) + " and four more models"

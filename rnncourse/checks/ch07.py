@@ -12,7 +12,8 @@ __all__ = ["gru_step", "after_pulse_and_at_rest"]
 def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate_bias=True,
                  candidate_bias=True, swap_activations=False, swap_rz=False,
                  untransposed=False, no_reset=False, reset_input=False, reset_after_bias=False,
-                 linear_candidate=False, reset_in_mix=False):
+                 linear_candidate=False, reset_in_mix=False, candidate_untransposed=False,
+                 no_mix=False):
     """One GRU step with switches that reproduce the usual mistakes (the reference: defaults)."""
     H = h.shape[1]
     gate = torch.tanh if swap_activations else torch.sigmoid
@@ -28,6 +29,8 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
         b_n = 0 * b_n
     if untransposed:                 # h @ W_h instead of h @ W_h.T
         W_hr, W_hz, W_hn = W_hr.T, W_hz.T, W_hn.T
+    if candidate_untransposed:       # only the candidate's W_hn used untransposed
+        W_hn = W_hn.T
     r = gate(x @ W_xr.T + h @ W_hr.T + b_r)  # (batch, H)
     z = gate(x @ W_xz.T + h @ W_hz.T + b_z)  # (batch, H)
     if linear_candidate:             # the candidate's tanh forgotten
@@ -42,6 +45,8 @@ def _gru_variant(x, h, W_x, W_h, b, *, convention="cho", reset_after=False, gate
         n = squash(x @ W_xn.T + r * (h @ W_hn.T) + b_n)
     else:
         n = squash(x @ W_xn.T + (r * h) @ W_hn.T + b_n)
+    if no_mix:                       # the candidate returned, the mix with h_{t-1} forgotten
+        return n
     if reset_in_mix:                 # r moved from the candidate to the final mix
         h = r * h
     if convention == "cho":
@@ -103,6 +108,11 @@ def gru_step(student_fn):
         "h~_t = tanh(W_xn x_t + W_hn (r * h_{t-1}) + b_n) and h_t = z * h_{t-1} + (1 - z) * "
         "h~_t; your answer matches h~_t computed from h_{t-1} and h_t = z * (r * h_{t-1}) + "
         "(1 - z) * h~_t.": _gru_variant(x, h, W_x, W_h, b, reset_in_mix=True),
+        "You returned the candidate h~_t: the new state mixes it with the old one, h_t = "
+        "z * h_{t-1} + (1 - z) * h~_t.": _gru_variant(x, h, W_x, W_h, b, no_mix=True),
+        "The candidate's recurrent weights are used untransposed: batches are rows, so the "
+        "candidate's term is (r * h_{t-1}) @ W_hn.T, not @ W_hn.":
+            _gru_variant(x, h, W_x, W_h, b, candidate_untransposed=True),
         "r and z are swapped and the other convention for z is used.":
             _gru_variant(x, h, W_x, W_h, b, swap_rz=True, convention="chung"),
     }
@@ -111,7 +121,7 @@ def gru_step(student_fn):
 
 
 def _after_and_rest(z, x, window, *, tau="exact", include_pulse=False, rest_all_quiet=False,
-                    stat="median", window_plus_one=False):
+                    stat="median", window_plus_one=False, late=False, no_cut=False):
     """Exercise 7.2's reference, with switches that reproduce the usual mistakes."""
     t = {"exact": 1 / (1 - z), "chung": 1 / z}[tau]                    # (time, H)
     quiet = x == 0                                                     # (time,)
@@ -120,9 +130,12 @@ def _after_and_rest(z, x, window, *, tau="exact", include_pulse=False, rest_all_
     after = torch.zeros_like(quiet)
     span = window + 1 if window_plus_one else window
     for e in ends.nonzero().flatten().tolist():
+        e += 1 if late else 0
         after[e:e + span] = True
     if include_pulse:                                                  # the pulse itself counted too
         after = after | ~quiet
+    elif no_cut:                                                       # pulse steps inside a window kept
+        pass
     else:
         after = after & quiet                                          # a new pulse cuts the window
     rest = quiet if rest_all_quiet else quiet & ~after
@@ -167,6 +180,11 @@ def after_pulse_and_at_rest(student_fn):
             _after_and_rest(z, x, window, rest_all_quiet=True),
         "You took the mean over the steps; take the median (a few steps with z near 1 give "
         "huge tau and dominate a mean).": _after_and_rest(z, x, window, stat="mean"),
+        "Your window starts one step late: its first step is the first quiet step after the "
+        "pulse (where x[t] == 0 and x[t - 1] != 0), not the step after it.":
+            _after_and_rest(z, x, window, late=True),
+        "A new pulse does not end your window: steps with non-zero input inside a window "
+        "must be left out (after & quiet).": _after_and_rest(z, x, window, no_cut=True),
         "Your window is one step too long: window steps, starting at the first quiet step "
         "(t = e, ..., e + window - 1).": _after_and_rest(z, x, window, window_plus_one=True),
     }

@@ -27,7 +27,9 @@ __all__ = ["sunspots", "lagged", "pulses", "read_shipped", "first_input_recall",
 SHA256 = {
     "sunspots.csv": "f67889b1d9002cd5227f0e0ef54e35b419cdd85a31279adef6f73fb41e5c0a9b",
     "shakespeare.txt.gz": "bd19dbdcd69621be740429b8364178faa6c30cbf866cbed0eb9b7e77ef965156",
-    # chapter 11's attention captioners (float16 weights, read by ch11.load_captioner)
+    # chapter 11's main captioner and its attention captioners (float16 weights, read by
+    # ch11.load_captioner; made by scripts/train_ch11_attention.py)
+    "ch11_step_seed0.pt": "769ef63ac2f3879b53244266cd6c1b9fc239fc2b33e73cf88764c086b373bbcc",
     "ch11_attention_seed0.pt": "f54b53b54d6065015e19e233dbcd4badc9b57a178e83d4bcfd9d1b334d4d08a3",
     "ch11_attention_seed1.pt": "fba8dde5062a718742b4b4aea6798e573e9f683e15b1dfedd3845eb3fd756b4b",
     "ch11_attention_seed2.pt": "91bc80a4149dcbaac04f81c30268be44b1b142b5a66cb5011ade28db074dc1ac",
@@ -38,6 +40,13 @@ SHA256 = {
     "ch10_fixed_seed0.pt": "d7391b3db37cc6c333599f0fcbca24f995d99daa364468f2dad1f29e715edd9e",
     "ch10_fixed_seed1.pt": "68e81bc88751b3aaf5792c26a3c507024d13063b019c30ccadbffdadede19879",
     "ch10_fixed_seed2.pt": "230daaf97c7917052adbd2a534cdcbbaf09bc111b90b7033f8fbac787f2229b1",
+    # chapter 12's language models (scripts/train_ch12_lm.py; rnncourse.chapters.ch12.load_lm)
+    "ch12_lm_mingru_seed0.pt": "6072575413296f15b26085b746e48e77c42b7107c7f2dcdadcc9864e45f97ad4",
+    "ch12_lm_mingru_seed1.pt": "65f66a9302fe4c426cd7347a321c50467a4d720ebde4aeb75c7c22b88c10cbf9",
+    "ch12_lm_mingru_seed2.pt": "03624d62d2cefedb88c91ddd38374535ba375318134e99937084826b748731da",
+    "ch12_lm_lstm_seed0.pt": "c64ecd751846e1fab3ecad369dae39bb9b3e7fc510c56995c6797d625eea1854",
+    "ch12_lm_lstm_seed1.pt": "bba75673a09f36428cde506e10063b54c800f7bbde6c3169f2549873d6aebcab",
+    "ch12_lm_lstm_seed2.pt": "d70f0ec1cc84b1f43564a60cb439a4ee3c76f7a8538363010bdb1c3361665d2d",
 }
 
 
@@ -185,5 +194,5 @@ def __getattr__(name: str):
     if name in _MOVED:
         where = _MOVED[name]
         raise AttributeError(f"rnncourse.data.{name} " + (f"has moved to {where}" if where else
-                             "was removed in rnncourse 0.3: no chapter used it"))
+                             "was removed after rnncourse 0.2: no chapter used it"))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
