@@ -139,6 +139,10 @@ def test_scan_rejects_bad_input():
         ch12.scan(a[0, 0], b[0, 0])
     with pytest.raises(ValueError, match="positive int"):
         ch12.scan_steps(0)
+    with pytest.raises(ValueError, match="one device"):
+        ch12.scan(a, b.to("meta"))
+    with pytest.raises(TypeError, match="h0 in the dtype"):
+        ch12.scan(a.float(), b.float(), h0)                    # float64 h0 would promote
 
 
 def test_self_attention_is_causal_and_its_weights_are_distributions():
@@ -167,6 +171,8 @@ def test_operation_counts():
     assert ch12.recurrence_macs(100, 16) == 100 * 16 * 16
     assert ch12.attention_macs(200, 16) == 4 * ch12.attention_macs(100, 16)
     assert ch12.recurrence_macs(200, 16) == 2 * ch12.recurrence_macs(100, 16)
+    for T in (64, 128, 1024, 4096):                 # the ratio the chapter states, 2T / d
+        assert ch12.attention_macs(T, 32) == 2 * T // 32 * ch12.recurrence_macs(T, 32)
 
 
 def _min_gru_by_hand(layer, x):

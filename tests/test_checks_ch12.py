@@ -1,5 +1,6 @@
 """The chapter 12 checks pass on the solutions and fail helpfully on the stubs and typical mistakes."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -49,6 +50,15 @@ def test_combine_names_the_mistake(fn, words):
     (lambda p, q: (q[0] * p[0], p[0] * p[1] + q[1]), "multiplied by its own slope"),
 ])
 def test_combine_names_more_slips(fn, words):
+    result = ch12.combine(fn)
+    assert not result and words in str(result), str(result)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda p, q: (q[0] * p[0], q[0] * p[1] + p[0] * q[1]), "a2 b1 + a1 b2"),
+    (lambda p, q: (q[0] * p[0], q[0] * p[1]), "offset is missing"),
+])
+def test_combine_names_the_offset_slips(fn, words):
     result = ch12.combine(fn)
     assert not result and words in str(result), str(result)
 
@@ -108,6 +118,56 @@ def test_scan_refuses_the_loop_over_time():
 
     result = ch12.scan(python_loop)
     assert not result and "loops over time" in str(result), str(result)
+
+
+def _numpy_loop(a, b):
+    # a loop over time in NumPy: invisible to the count of torch operations
+    A, B = a.detach().numpy(), b.detach().numpy()
+    H, h = np.zeros_like(B), np.zeros_like(B[:, 0])
+    for t in range(A.shape[1]):
+        h = A[:, t] * h + B[:, t]
+        H[:, t] = h
+    return torch.from_numpy(H)
+
+
+def _numpy_loop_no_detach(a, b):
+    A, B = a.numpy(), b.numpy()               # fails once the inputs require gradients
+    H, h = np.zeros_like(B), np.zeros_like(B[:, 0])
+    for t in range(A.shape[1]):
+        h = A[:, t] * h + B[:, t]
+        H[:, t] = h
+    return torch.from_numpy(H)
+
+
+def _python_numbers_loop(a, b):
+    A, B = a.tolist(), b.tolist()              # nested lists of Python floats
+    out = []
+    for a_seq, b_seq in zip(A, B):
+        h, states = [0.0] * len(b_seq[0]), []
+        for a_t, b_t in zip(a_seq, b_seq):     # the loop over time, in Python numbers
+            h = [x * y + z for x, y, z in zip(a_t, h, b_t)]
+            states.append(h)
+        out.append(states)
+    return torch.tensor(out, dtype=a.dtype)
+
+
+@pytest.mark.parametrize("fn", [_numpy_loop, _numpy_loop_no_detach, _python_numbers_loop])
+def test_scan_refuses_a_loop_over_time_outside_torch(fn):
+    a = torch.rand(2, 30, 3, dtype=torch.float64) * 0.5 + 0.5
+    b = torch.randn(2, 30, 3, dtype=torch.float64)
+    assert torch.allclose(fn(a, b), scan_ok(a, b))                      # right, but a loop
+    result = ch12.scan(fn)
+    assert not result and "no autograd history" in str(result), str(result)
+    assert "loop over time" in str(result)
+
+
+def test_scan_names_the_log_space_form_with_negative_b():
+    def log_space(a, b):                       # Heinsen's form with real logs
+        log_a_star = torch.cumsum(a.log(), 1)
+        return torch.exp(log_a_star + torch.logcumsumexp(b.log() - log_a_star, 1))
+
+    result = ch12.scan(log_space)
+    assert not result and "real logs of negative numbers are NaN" in str(result), str(result)
 
 
 def test_scan_refuses_the_cumprod_cumsum_form():
@@ -222,7 +282,6 @@ def test_scan_other_failures_are_explained():
 
 def test_tensor_answers_refuse_numpy_arrays():
     from rnncourse.checks import CheckFailed, as_array
-    import numpy as np
     with pytest.raises(CheckFailed, match="expected a torch tensor"):
         as_array(np.zeros(3), "h", tensor=True)
 

@@ -334,7 +334,10 @@ def test_float32_where_float64_matters_gets_a_precision_hint(name):
 
 
 @pytest.mark.parametrize("name", [n for n, (_, _, kinds) in CHECKS.items()
-                                  if "count" not in kinds and n != "3.2 online_step"])
+                                  # 12.2 requires autograd history back to its inputs (a
+                                  # detached answer hides a loop over time in NumPy)
+                                  if "count" not in kinds
+                                  and n not in ("3.2 online_step", "12.2 scan")])
 def test_right_answers_as_tensors_that_require_grad_still_pass(name):
     check, solutions, _ = CHECKS[name]
 

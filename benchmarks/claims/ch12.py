@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
+import numpy as np
 import torch
 
 from . import claim, scaled
 
 TASK = dict(length=32, n_tokens=3, n_symbols=4)
+DT_RANGE = (0.1, 1.0)           # the chapter's initial SSM step sizes
+MAMBA_DT = (1e-3, 1e-1)         # Mamba's default, which the chapter argues against for 32 steps
 
 
 @lru_cache(maxsize=2)
@@ -20,24 +24,86 @@ def _task(fixed: bool):
     return train, test
 
 
-@claim(chapter=12, book_seeds=(0, 1, 2), budget="384 updates (6 epochs of 64)",
-       sentence="the selective SSM copies nearly every symbol (above 95%) from random positions on "
-                "every seed; the LTI SSM of the same state size and initialisation stays far "
-                "lower there, and copies fixed positions far better than random ones",
-       holds=lambda v: (v["selective"].min() > 0.95
-                        and v["selective"].mean() > v["lti_random"].mean() + 0.2
-                        and (v["lti_fixed"] > v["lti_random"] + 0.1).all()))
-def selective_vs_lti(seed: int, budget: float) -> dict[str, float]:
+@lru_cache(maxsize=None)
+def _copy(kind: str, fixed: bool, seed: int, epochs: int, dt_range=DT_RANGE) -> float:
+    """Test accuracy of the chapter's copier recipe; cached, so that claims sharing a run (the
+    LTI layer on random positions is in two of them) train it once per process."""
     from rnncourse.chapters import ch12
 
     torch.set_num_threads(1)
+    train, test = _task(fixed)
+    return ch12.train_copier(kind, seed, train, test, epochs=epochs, dt_range=dt_range)[2]
+
+
+@claim(chapter=12, book_seeds=(0, 1, 2), budget="384 updates (6 epochs of 64)", book_longer=True,
+       sentence="the selective SSM copies nearly every symbol (above 90%) from random positions on "
+                "all seeds but at most one in three (a run can stall at guessing); where it "
+                "learns, it is far ahead (by more than 0.15) of every run of the LTI SSM of the "
+                "same state size and initialisation, which stays below 0.8 on average",
+       holds=lambda v: ((v["selective"] > 0.9).sum() >= len(v["selective"]) - 1
+                        and np.median(v["selective"]) > v["lti_random"].max() + 0.15
+                        and v["lti_random"].mean() < 0.8))
+def selective_vs_lti(seed: int, budget: float) -> dict[str, float]:
     epochs = scaled(6, budget)
-    out = {}
-    for name, kind, fixed in (("selective", "selective", False), ("lti_random", "lti", False),
-                              ("lti_fixed", "lti", True)):
-        train, test = _task(fixed)
-        out[name] = ch12.train_copier(kind, seed, train, test, epochs=epochs)[2]
-    return out
+    return {"selective": _copy("selective", False, seed, epochs),
+            "lti_random": _copy("lti", False, seed, epochs)}
+
+
+@claim(chapter=12, book_seeds=(0, 1, 2), budget="384 updates (6 epochs of 64)", book_longer=True,
+       sentence="the LTI SSM copies symbols from fixed positions better than from random ones, on "
+                "every seed (by more than 0.05) and by more than 0.1 on average",
+       holds=lambda v: ((v["lti_fixed"] > v["lti_random"] + 0.05).all()
+                        and v["lti_fixed"].mean() > v["lti_random"].mean() + 0.1))
+def lti_fixed_vs_random(seed: int, budget: float) -> dict[str, float]:
+    epochs = scaled(6, budget)
+    return {"lti_fixed": _copy("lti", True, seed, epochs),
+            "lti_random": _copy("lti", False, seed, epochs)}
+
+
+@claim(chapter=12, book_seeds=(0, 1, 2), budget="384 updates (6 epochs of 64)",
+       sentence="started from Mamba's default step sizes (0.001 to 0.1) the LTI SSM learns the "
+                "fixed delay only partly: above guessing (0.25) but on average more than 0.1 "
+                "below the same layer started from 0.1 to 1",
+       holds=lambda v: (v["lti_fixed_mamba_dt"].mean() > 0.3
+                        and v["lti_fixed_mamba_dt"].mean() < v["lti_fixed"].mean() - 0.1))
+def lti_small_dt(seed: int, budget: float) -> dict[str, float]:
+    epochs = scaled(6, budget)
+    return {"lti_fixed_mamba_dt": _copy("lti", True, seed, epochs, MAMBA_DT),
+            "lti_fixed": _copy("lti", True, seed, epochs)}
+
+
+def _pixel_holds(v) -> bool:
+    learned = v["bits_ratio"] < 0.35
+    return bool(learned.any() and v["vertical_exact"][learned].max() > 0.9
+                and (v["horizontal_exact"][learned] < v["vertical_exact"][learned] - 0.2).all())
+
+
+@claim(chapter=12, book_seeds=(4, 5, 6), budget="40 epochs of 8 updates (320)",
+       sentence="at this budget the tiny PixelRNN does not learn on every seed; the runs that do "
+                "(under 0.35 of the bits per pixel of independent pixels) complete more "
+                "vertical-bar test images exactly from their top three rows than horizontal-bar "
+                "ones (by more than 0.2), and the best of them nearly all (above 0.9)",
+       holds=_pixel_holds)
+def pixelrnn_completion(seed: int, budget: float) -> dict[str, float]:
+    import rnncourse as rc
+    from rnncourse.chapters import ch12
+
+    torch.set_num_threads(1)
+    train, test = ch12.bar_images(512, 8, seed=5), ch12.bar_images(200, 8, seed=6)
+    rc.set_seed(seed)
+    model = ch12.PixelRNN(8, hidden=48)
+    rc.train.fit(model, (model.inputs(train), train.reshape(len(train), -1)),
+                 loss_fn=lambda out, y: torch.nn.functional.binary_cross_entropy_with_logits(out[0], y),
+                 epochs=scaled(40, budget), lr=2e-2, batch_size=64, seed=seed)
+    with torch.no_grad():
+        bits = model.nll(test).item() / math.log(2)
+    p_on = train.mean().item()
+    baseline = -(p_on * math.log2(p_on) + (1 - p_on) * math.log2(1 - p_on))
+    vertical = (test.sum(1) == 8).any(1)
+    exact = (model.complete(test, known_rows=3) == test).flatten(1).all(1)
+    return {"vertical_exact": exact[vertical].float().mean().item(),
+            "horizontal_exact": exact[~vertical].float().mean().item(),
+            "bits_ratio": bits / baseline}
 
 
 @claim(chapter=12, book_seeds=(0, 1, 2), budget="384 updates (6 epochs of 64)",
@@ -46,12 +112,8 @@ def selective_vs_lti(seed: int, budget: float) -> dict[str, float]:
        holds=lambda v: (v["gru"].mean() > 0.8 and 0.5 < v["mingru"].mean() < v["gru"].mean()
                         and v["lstm"].mean() < 0.4))
 def recurrent_copiers(seed: int, budget: float) -> dict[str, float]:
-    from rnncourse.chapters import ch12
-
-    torch.set_num_threads(1)
-    train, test = _task(False)
-    return {kind: ch12.train_copier(kind, seed, train, test, epochs=scaled(6, budget))[2]
-            for kind in ("gru", "mingru", "lstm")}
+    epochs = scaled(6, budget)
+    return {kind: _copy(kind, False, seed, epochs) for kind in ("gru", "mingru", "lstm")}
 
 
 @lru_cache(maxsize=1)

@@ -96,10 +96,15 @@ def _check_pair(a, b, h0, who: str):
         raise ValueError(f"{who} got an empty sequence (time dimension 0)")
     if a.dtype != b.dtype:
         raise TypeError(f"{who} expects a and b of one dtype, got {a.dtype} and {b.dtype}")
+    if a.device != b.device:
+        raise ValueError(f"{who} expects a and b on one device, got {a.device} and {b.device}")
     want = (a.shape[0],) + tuple(a.shape[2:])
     if h0 is not None and (not isinstance(h0, torch.Tensor) or tuple(h0.shape) != want):
         got = tuple(h0.shape) if isinstance(h0, torch.Tensor) else type(h0).__name__
         raise ValueError(f"{who} expects h0 of shape (batch, ...) = {want}, got {got}")
+    if h0 is not None and (h0.dtype != a.dtype or h0.device != a.device):
+        raise TypeError(f"{who} expects h0 in the dtype and on the device of a and b ({a.dtype}, "
+                        f"{a.device}), got {h0.dtype} on {h0.device}")
 
 
 def linear_recurrence_loop(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None):
@@ -235,7 +240,7 @@ class SelfAttention(nn.Module):
         return scores.softmax(dim=-1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        sequence_tensor(x, self.d_model, "SelfAttention")
+        sequence_tensor(x, self.d_model, "SelfAttention")              # checks the shape
         q, k, v = self.qkv(x).chunk(3, dim=-1)                          # each (batch, time, d)
         return self.out(self._weights(q, k) @ v)                        # (batch, time, d)
 
@@ -275,7 +280,7 @@ class MinGRU(nn.Module):
 
     def coefficients(self, x):
         """``(a, b)`` of the linear recurrence, each ``(batch, time, hidden)``."""
-        sequence_tensor(x, self.input_size, type(self).__name__)
+        sequence_tensor(x, self.input_size, type(self).__name__)   # checks the shape
         k, h_tilde = self.linear(x).chunk(2, dim=-1)              # each (batch, time, H)
         z = torch.sigmoid(k)
         return 1 - z, z * h_tilde
@@ -299,7 +304,7 @@ class MinLSTM(MinGRU):
         self.linear = nn.Linear(input_size, 3 * hidden_size)   # rows: f, i, h~
 
     def coefficients(self, x):
-        sequence_tensor(x, self.input_size, type(self).__name__)
+        sequence_tensor(x, self.input_size, type(self).__name__)   # checks the shape
         kf, ki, h_tilde = self.linear(x).chunk(3, dim=-1)         # each (batch, time, H)
         f, i = torch.sigmoid(kf), torch.sigmoid(ki)
         return f / (f + i), i / (f + i) * h_tilde
@@ -360,7 +365,7 @@ class DiagonalSSM(nn.Module):
 
     def coefficients(self, u: torch.Tensor):
         """``(a, b, C)``: ``a, b`` of shape ``(batch, time, d_model, N)`` and ``C`` broadcastable to it."""
-        sequence_tensor(u, self.d_model, "DiagonalSSM")
+        sequence_tensor(u, self.d_model, "DiagonalSSM")                  # checks the shape
         A = -torch.exp(self.A_log)                                       # (D, N)
         if self.selective:
             delta = F.softplus(self.delta(u))                            # (batch, time, D)

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from . import as_array, call, check, compare, describe, fail, reject, unpack
+from . import BadAnswer, as_array, call, check, compare, describe, fail, reject, unpack
 
 __all__ = ["combine", "scan"]
 
@@ -55,6 +55,12 @@ def combine(student_fn):
         "You multiplied the new offset by a2 as well: b = a2 b1 + b2, not a2 (b1 + b2).": a2 * (b1 + b2),
         "The first offset is multiplied by its own slope: expected b = a2 b1 + b2 (b1 passes "
         "through the second map's slope a2); yours is a1 b1 + b2.": a1 * b1 + b2,
+        "Each offset is multiplied by the other map's slope: expected b = a2 b1 + b2, where b1 "
+        "passes through the slope a2 applied after it and b2 is added as it is; yours is "
+        "a2 b1 + a1 b2.":
+            a2 * b1 + a1 * b2,
+        "The second map's offset is missing: h -> a2 (a1 h + b1) + b2 adds b2 after the slope, "
+        "so b = a2 b1 + b2, not a2 b1.": a2 * b1,
     })
     # associativity on three maps, with the student's own function
     p, q, r = [_inputs((3,), s) for s in (3, 4, 5)]
@@ -118,6 +124,25 @@ class _CountOps(TorchFunctionMode):
 LONG_T = 2000
 
 
+_ESCAPED = (f"for T = {LONG_T} your result is not computed from a and b by torch operations "
+            "(it has no autograd history leading back to both): a detour through NumPy, "
+            ".tolist(), .item() or Python numbers hides a loop over time from this check, and "
+            "it cuts the gradient that training needs. Write the scan with whole-tensor torch "
+            "operations on a and b: ceil(log2 T) rounds of torch.cat and products, no loop "
+            "over the time steps.")
+
+
+def _from_inputs(h, a, b) -> bool:
+    """Whether ``h`` depends on both ``a`` and ``b`` through autograd."""
+    if not isinstance(h, torch.Tensor) or not h.requires_grad or h.grad_fn is None:
+        return False
+    try:
+        grads = torch.autograd.grad(h.sum(), (a, b), allow_unused=True)
+    except RuntimeError:
+        return False
+    return all(g is not None for g in grads)
+
+
 @check("12.2", expects="scan(a, b) returning all states h_t, one tensor of shape (batch, time, D) "
        "in the inputs' dtype (float64)",
        accepts=("numbers", "tensor"))
@@ -133,6 +158,12 @@ def scan(student_fn):
         if isinstance(got, (tuple, list)):
             reject(f"scan should return the states h alone (one tensor), got {describe(got)}")
         as_array(got, f"h for T = {T}", tensor=True, shape=(3, T, 4), finite=False)
+        if torch.isnan(got).any() and (b < 0).any():
+            fail(f"for T = {T} your states contain NaN; expected finite numbers. b has "
+                 "negative entries here: if you took logs (the log-space form, cumsum of log a "
+                 "and logcumsumexp of log b), real logs of negative numbers are NaN, so that "
+                 "form needs positive b (or complex logs). Combine the pairs (a, b) with the "
+                 "doubling scan instead; it works for any sign.")
         expected = _loop(a, b)
         shifted = torch.cat([torch.zeros_like(b[:, :1]), expected[:, :-1]], 1)
         mistakes = {
@@ -159,10 +190,19 @@ def scan(student_fn):
             "depends on the past.": _doubling(a, b, from_right=True),
         }
         compare(got, expected, f"h for T = {T}", rtol=1e-10, atol=1e-12, mistakes=mistakes)
-    # the long case: a loop over time and the cumprod / cumsum closed form both fail here
+    # the long case: a loop over time and the cumprod / cumsum closed form both fail here. The
+    # inputs require gradients, so that a detour through NumPy or Python numbers (where a loop
+    # over time would escape the count of torch operations) shows as a result without autograd
+    # history.
     a, b = _inputs((2, LONG_T, 3), 7)
-    with _CountOps() as counter:
-        got = call(student_fn, a, b)
+    a.requires_grad_(True), b.requires_grad_(True)
+    try:
+        with _CountOps() as counter:
+            got = call(student_fn, a, b)
+    except BadAnswer as e:
+        if "numpy" in str(e).lower():
+            fail(_ESCAPED + f" (Your code called .numpy() on an input; torch said: {e})")
+        raise
     if isinstance(got, (tuple, list)):
         reject(f"scan should return the states h alone (one tensor), got {describe(got)}")
     as_array(got, f"h for T = {LONG_T}", tensor=True, shape=(2, LONG_T, 3), finite=False)
@@ -176,6 +216,9 @@ def scan(student_fn):
              f"grows with T: it loops over time. The doubling scan needs ceil(log2 T) = "
              f"{(LONG_T - 1).bit_length()} rounds of a few whole-tensor operations each; loop "
              "over the rounds (k = 1, 2, 4, ...), not over the time steps.")
-    compare(got, _loop(a, b), f"h for T = {LONG_T}", rtol=1e-9, atol=1e-12)
+    if not _from_inputs(got, a, b):
+        fail(_ESCAPED)
+    compare(got.detach(), _loop(a.detach(), b.detach()), f"h for T = {LONG_T}", rtol=1e-9,
+            atol=1e-12)
     return (f"your scan equals the loop in float64 for T = 13, 64, 1 and {LONG_T}, in "
             f"{counter.count} torch operations for T = {LONG_T}")
