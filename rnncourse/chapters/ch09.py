@@ -13,6 +13,7 @@
 - :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``, with an
   optional validation curve; :data:`RECIPE` and :func:`train_book_model`: the chapter's model;
 - :func:`load_checkpoint`: a model saved by ``scripts/train_char_lm.py``, SHA-256 checked;
+  :func:`load_longer`: the shipped one, the book's model trained four times as long;
 - :func:`known_words`, :func:`real_word_fraction`: how many sampled words are real;
 - :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
 """
@@ -39,7 +40,8 @@ __all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney
            "kneser_ney_cross_entropies", "kneser_ney_losses", "modified_kn_discounts", "read_text",
            "cosine_schedule", "train",
            "generate", "BITS_PER_NAT", "RECIPE", "train_book_model",
-           "known_words", "real_word_fraction", "load_checkpoint"]
+           "known_words", "real_word_fraction", "load_checkpoint", "load_longer", "LONGER_SCALE",
+           "LONGER_FILE"]
 
 BITS_PER_NAT = 1 / math.log(2)
 
@@ -414,6 +416,36 @@ def load_checkpoint(path, sha256: str, device=None) -> CharLM:
     model = CharLM(**saved["config"])
     model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
     return model.to(device) if device is not None else model
+
+
+#: The shipped longer-trained model: the book's model and recipe (:data:`RECIPE`, seed 0) trained
+#: for ``LONGER_SCALE`` times its updates by ``scripts/train_char_lm.py --book-scale``, float16
+#: weights in ``rnncourse/data`` (see its SOURCES.md).
+LONGER_SCALE = 4
+LONGER_FILE = f"ch09_lstm_{LONGER_SCALE}x.pt"
+
+
+def load_longer(device=None):
+    """The shipped longer-trained model and the record of its training: ``(model, info)``.
+
+    ``model`` is a :class:`CharLM` of the book's shape (float16 weights loaded as float32, eval
+    mode, on ``device`` or the CPU), trained with :data:`RECIPE` at seed 0 for
+    :data:`LONGER_SCALE` times the book's updates. The file is checked against its SHA-256
+    first, as all shipped data is (``rc.data.read_shipped``). ``info`` holds the recipe, the
+    updates, the training ``seconds``, the ``curve`` (updates, loss on the first 32,768
+    validation characters), ``val_loss`` (the whole validation text, after the rounding to
+    float16), the ``machine``, the ``torch`` version, the ``date`` and the ``command``.
+    """
+    import io
+
+    blob = data.read_shipped(LONGER_FILE)                      # raises on a wrong SHA-256
+    saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    with torch.random.fork_rng(devices=[]):                   # leave the global seed alone
+        model = CharLM(**saved["config"])
+    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    model.eval()
+    info = dict(saved["info"], file=LONGER_FILE)
+    return (model.to(device) if device is not None else model), info
 
 
 def known_words(corpus: Corpus) -> set[str]:
