@@ -78,7 +78,7 @@ def main(argv=None) -> int:
 
     def show(u, loss, seconds):
         print(f"update {u:6d}: loss on 32,768 validation characters {loss:.4f} "
-              f"({seconds / 60:.1f} min of training)", flush=True)
+              f"({seconds / 60:.1f} min since the start)", flush=True)
 
     start = time.perf_counter()
     if args.book_scale is not None:

@@ -277,3 +277,35 @@ def test_training_script_writes_a_checkpoint_that_loads_only_with_its_sha256(tmp
     with pytest.raises(ValueError, match="expected 00"):
         ch09.load_checkpoint(out, "00" * 32)
 
+
+
+def test_training_script_book_scale_records_the_run(tmp_path, one_thread, capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "scripts" / "train_char_lm.py"
+    spec = importlib.util.spec_from_file_location("train_char_lm", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "book.pt"
+    assert script.main(["--book-scale", "0.001", "--curve-every", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "update      2: loss on 32,768 validation characters" in printed   # as it goes
+    saved = torch.load(out, weights_only=True)
+    info = saved["info"]
+    assert saved["config"] == dict(vocab_size=76, embed_size=32, hidden_sizes=256, kind="lstm")
+    assert info["updates"] == 4 and [u for u, _ in info["curve"]] == [2, 4]
+    assert info["recipe"]["lr"] == ch09.RECIPE["lr"] and info["recipe"]["scale"] == 0.001
+    assert "--book-scale 0.001" in info["command"] and info["machine"] and info["seconds"] > 0
+    assert all(v.dtype == torch.float16 for v in saved["state_dict"].values())
+
+
+def test_the_shipped_longer_model_loads_and_records_its_training():
+    model, info = ch09.load_longer()
+    assert isinstance(model, ch09.CharLM) and not model.training
+    import rnncourse as rc
+    assert rc.count_params(model) == 317_900         # as the chapter counts (one bias per gate)
+    assert info["updates"] == ch09.LONGER_SCALE * ch09.RECIPE["updates"] and info["seed"] == 0
+    assert info["curve"][-1][0] == info["updates"] and 1.40 < info["val_loss"] < 1.48
+    assert "train_char_lm.py --book-scale" in info["command"] and info["file"] == ch09.LONGER_FILE
+

@@ -330,8 +330,8 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
     last) the loss on the first ``curve_chars`` characters of the validation text (16 streams,
     state carried), as ``history.curve``, a list of ``(updates, loss)``; its time is not
     counted in ``history.seconds``. ``on_curve(updates, loss, seconds)``, if given, is called
-    with each point as it is measured (``seconds``: the training time so far), so that a long run
-    can print its curve as it goes.
+    with each point as it is measured (``seconds``: the wall time since ``train`` started, the
+    probes not counted), so that a long run can print its curve as it goes.
     """
     positive_int(updates, "updates")
     positive_int(chunk_length, "chunk_length")

@@ -38,6 +38,8 @@ SHA256 = {
     "ch10_fixed_seed0.pt": "d7391b3db37cc6c333599f0fcbca24f995d99daa364468f2dad1f29e715edd9e",
     "ch10_fixed_seed1.pt": "68e81bc88751b3aaf5792c26a3c507024d13063b019c30ccadbffdadede19879",
     "ch10_fixed_seed2.pt": "230daaf97c7917052adbd2a534cdcbbaf09bc111b90b7033f8fbac787f2229b1",
+    # chapter 9's model trained 4x longer (scripts/train_char_lm.py; rnncourse.chapters.ch09.load_longer)
+    "ch09_lstm_4x.pt": "4d3387c00be109709236cf058cca808f30d77374e9f1950924e8a584558653fa",
 }
 
 
