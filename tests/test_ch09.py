@@ -106,15 +106,57 @@ def test_kneser_ney_trigram_by_hand():
     assert got == pytest.approx(-(math.log(p_b_ca) + math.log(p_a_ab) + math.log(p_b_ba)) / 3, abs=1e-12)
 
 
+def test_modified_kneser_ney_discounts_by_hand():
+    # bigram counts of KN_TRAIN: 3 2 2 1 1 -> n1 2, n2 2, n3 1, n4 0; Y = 2 / (2 + 4) = 1/3
+    # D1 = 1 - 2 Y n2/n1 = 1/3, D2 = 2 - 3 Y n3/n2 = 1.5, D3+ = 3 - 4 Y n4/n3 = 3
+    assert ch09.modified_kn_discounts([3, 2, 2, 1, 1]) == pytest.approx((1 / 3, 1.5, 3.0))
+    # n1 10, n2 5, n3 3, n4 2: Y = 0.5; D1 = 1 - 1 * 5/10, D2 = 2 - 1.5 * 3/5, D3+ = 3 - 2 * 2/3
+    counts = [1] * 10 + [2] * 5 + [3] * 3 + [4] * 2 + [9]
+    assert ch09.modified_kn_discounts(counts) == pytest.approx((0.5, 1.1, 3 - 4 / 3))
+
+
+def test_modified_kneser_ney_bigram_by_hand():
+    D = (0.5, 1.0, 1.5)                                         # D1, D2, D3+
+    # unigram (continuation counts a 2, b 2, c 1 of 5): freed (1.0 + 1.0 + 0.5) / 5 = 0.5
+    p1 = {"a": 1 / 5 + 0.5 / 3, "b": 1 / 5 + 0.5 / 3, "c": 0.5 / 5 + 0.5 / 3}
+    assert sum(p1.values()) == pytest.approx(1.0)
+    # bigram: (c(hw) - D(c)) / c(h) + (D1 N1(h.) + D2 N2(h.) + D3 N3+(h.)) / c(h) p1(w)
+    p_b_a = (3 - 1.5) / 3 + 1.5 / 3 * p1["b"]                  # a: ab 3
+    p_c_b = (2 - 1.0) / 4 + (1.0 + 0.5 + 0.5) / 4 * p1["c"]    # b: bc 2, bb 1, ba 1
+    p_a_c = (2 - 1.0) / 2 + 1.0 / 2 * p1["a"]                  # c: ca 2
+    want2 = -(math.log(p_b_a) + math.log(p_c_b) + math.log(p_a_c)) / 3
+    # order 1 with raw counts a 4, b 4, c 2 of 10: (c - D(c)) / 10 + (1.5 + 1.5 + 1.0) / 10 * 1/3
+    q1 = {"a": 2.5 / 10 + 0.4 / 3, "b": 2.5 / 10 + 0.4 / 3, "c": 1.0 / 10 + 0.4 / 3}
+    want1 = -(math.log(q1["b"]) + math.log(q1["c"]) + math.log(q1["a"])) / 3
+    got = ch09.kneser_ney_cross_entropies(_ids(KN_TRAIN), _ids("abca"), 3, 2, discount=D,
+                                          modified=True)
+    assert got[2] == pytest.approx(want2, abs=1e-12) and got[1] == pytest.approx(want1, abs=1e-12)
+    # with the estimated discounts: bigram (1/3, 1.5, 3) from 3 2 2 1 1; unigram continuation
+    # counts 2 2 1 -> n1 1, n2 2: Y = 1/5, D1 = 1 - 2/5 * 2 = 0.2, D2 = 2 (n3 = 0), D3+ = Y
+    p1 = {"a": 0 / 5 + (2 + 2 + 0.2) / 5 / 3, "c": 0.8 / 5 + 4.2 / 5 / 3}
+    p1["b"] = p1["a"]
+    p_b_a = 0 / 3 + 3 / 3 * p1["b"]
+    p_c_b = 0.5 / 4 + (1.5 + 1 / 3 + 1 / 3) / 4 * p1["c"]
+    p_a_c = 0.5 / 2 + 1.5 / 2 * p1["a"]
+    want = -(math.log(p_b_a) + math.log(p_c_b) + math.log(p_a_c)) / 3
+    got = ch09.kneser_ney_cross_entropy(_ids(KN_TRAIN), _ids("abca"), 3, 2, modified=True)
+    assert got == pytest.approx(want, abs=1e-12)
+    both = ch09.kneser_ney_losses(_ids(KN_TRAIN), _ids("abca"), 3, 2, modified="both")
+    assert float(both["modified"][2].mean()) == pytest.approx(want, abs=1e-12)
+    assert float(both["plain"][2].mean()) == ch09.kneser_ney_cross_entropy(
+        _ids(KN_TRAIN), _ids("abca"), 3, 2)
+
+
+@pytest.mark.parametrize("modified", [False, True])
 @pytest.mark.parametrize("order", [1, 3, 5])
-def test_kneser_ney_distributions_sum_to_one(order):
+def test_kneser_ney_distributions_sum_to_one(order, modified):
     g = torch.Generator().manual_seed(order)
     V = 5
     train = torch.randint(0, V, (3000,), generator=g) % torch.randint(1, V + 1, (3000,), generator=g)
     for _ in range(4):
         context = torch.randint(0, V, (order - 1,), generator=g)
-        ce = [ch09.kneser_ney_cross_entropy(train, torch.cat([context, torch.tensor([w])]), V, order)
-              for w in range(V)]
+        ce = [ch09.kneser_ney_cross_entropy(train, torch.cat([context, torch.tensor([w])]), V, order,
+                                            modified=modified) for w in range(V)]
         assert sum(math.exp(-c) for c in ce) == pytest.approx(1.0, abs=1e-12)
 
 
@@ -126,6 +168,12 @@ def test_kneser_ney_refuses_bad_input():
         ch09.kneser_ney_cross_entropy(t, torch.tensor([0, 7]), 5, 2)
     with pytest.raises(ValueError, match="at least max_order = 6"):
         ch09.kneser_ney_cross_entropy(t, t, 5, 6)
+    with pytest.raises(ValueError, match=r"discount=\(D1, D2, D3\+\)"):
+        ch09.kneser_ney_cross_entropy(t, t, 5, 2, discount=0.5, modified=True)
+    with pytest.raises(ValueError, match="D2 <= 2"):
+        ch09.kneser_ney_cross_entropy(t, t, 5, 2, discount=(0.5, 2.5, 1), modified=True)
+    with pytest.raises(ValueError, match="pass discount=None"):
+        ch09.kneser_ney_losses(t, t, 5, 2, discount=0.5, modified="both")
     with pytest.raises(ValueError, match="2 \\*\\* 62"):
         ch09.kneser_ney_cross_entropy(t, t, 76, 10)
 
@@ -228,4 +276,36 @@ def test_training_script_writes_a_checkpoint_that_loads_only_with_its_sha256(tmp
     assert model.rnn.output_size == 16
     with pytest.raises(ValueError, match="expected 00"):
         ch09.load_checkpoint(out, "00" * 32)
+
+
+
+def test_training_script_book_scale_records_the_run(tmp_path, one_thread, capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "scripts" / "train_char_lm.py"
+    spec = importlib.util.spec_from_file_location("train_char_lm", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "book.pt"
+    assert script.main(["--book-scale", "0.001", "--curve-every", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "update      2: loss on 32,768 validation characters" in printed   # as it goes
+    saved = torch.load(out, weights_only=True)
+    info = saved["info"]
+    assert saved["config"] == dict(vocab_size=76, embed_size=32, hidden_sizes=256, kind="lstm")
+    assert info["updates"] == 4 and [u for u, _ in info["curve"]] == [2, 4]
+    assert info["recipe"]["lr"] == ch09.RECIPE["lr"] and info["recipe"]["scale"] == 0.001
+    assert "--book-scale 0.001" in info["command"] and info["machine"] and info["seconds"] > 0
+    assert all(v.dtype == torch.float16 for v in saved["state_dict"].values())
+
+
+def test_the_shipped_longer_model_loads_and_records_its_training():
+    model, info = ch09.load_longer()
+    assert isinstance(model, ch09.CharLM) and not model.training
+    import rnncourse as rc
+    assert rc.count_params(model) == 317_900         # as the chapter counts (one bias per gate)
+    assert info["updates"] == ch09.LONGER_SCALE * ch09.RECIPE["updates"] and info["seed"] == 0
+    assert info["curve"][-1][0] == info["updates"] and 1.40 < info["val_loss"] < 1.48
+    assert "train_char_lm.py --book-scale" in info["command"] and info["file"] == ch09.LONGER_FILE
 

@@ -184,17 +184,22 @@ def test_bigram_names_the_mistake(fn, words):
     assert not result and words in str(result), str(result)
 
 
-def _bigram_slip(accumulate=True, sign=-1, reduce="mean", lookup_swapped=False, alpha_used=True):
+def _bigram_slip(accumulate=True, sign=-1, reduce="mean", lookup_swapped=False, alpha_used=True,
+                 dim=1, joint=False, count_on_val=False):
     """A student's bigram_cross_entropy with one slip, written as a student would."""
     def fn(train_ids, val_ids, V, alpha):
         a = alpha if alpha_used else 0.0
+        src = val_ids if count_on_val else train_ids
         counts = torch.zeros(V, V, dtype=torch.float64)
         if accumulate:
-            for prev, nxt in zip(train_ids[:-1].tolist(), train_ids[1:].tolist()):
+            for prev, nxt in zip(src[:-1].tolist(), src[1:].tolist()):
                 counts[prev, nxt] += 1
         else:
-            counts[train_ids[:-1], train_ids[1:]] += 1      # repeated pairs counted once
-        p = (counts + a) / (counts.sum(1, keepdim=True) + a * V)
+            counts[src[:-1], src[1:]] += 1      # repeated pairs counted once
+        if joint:
+            p = (counts + a) / (counts.sum() + a * V * V)
+        else:
+            p = (counts + a) / (counts.sum(dim, keepdim=True) + a * V)
         logp = torch.log(p[val_ids[1:], val_ids[:-1]] if lookup_swapped else p[val_ids[:-1], val_ids[1:]])
         terms = -logp if sign < 0 else logp
         return float(terms.sum() if reduce == "sum" else terms.mean())
@@ -211,6 +216,9 @@ def test_bigram_slip_helper_is_right_by_default():
     (dict(reduce="sum"), "This is the sum over the"),
     (dict(lookup_swapped=True), "looked up the other way round"),
     (dict(alpha_used=False), "smoothing left out"),
+    (dict(dim=0), "column's total: counts.sum(0, keepdim=True)"),
+    (dict(joint=True), "joint probability"),
+    (dict(count_on_val=True), "come from the validation text"),
 ])
 def test_bigram_names_more_slips(kw, words):
     result = ch09.bigram_cross_entropy(_bigram_slip(**kw))
@@ -290,6 +298,9 @@ def test_sample_text_stub_reports_not_implemented():
     (_sample_text(use_generator=False), "pass generator"),
     (_sample_text(stack=False), "torch.stack"),
     (_sample_text(keep_prompt=True), "includes the prompt"),
+    (_sample_text(pick=lambda z, T, g: torch.multinomial(torch.softmax(z / T, -1), 1,
+                                                         generator=g).squeeze(1)),
+     "treat `temperature == 0` as its own case"),
 ])
 def test_sample_text_names_the_mistake(fn, words):
     result = ch09.sample_text(fn)

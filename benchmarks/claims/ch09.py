@@ -1,4 +1,4 @@
-"""Chapter 9's headline results: the LSTM against the best n-gram table, where it beats it,
+"""Chapter 9's headline results: the LSTM against the n-gram tables, where it beats them,
 the state carried at validation, interpretable units and the sampling cuts.
 
 Every claim re-runs the chapter's own code (``rnncourse.chapters.ch09``): the book's recipe
@@ -39,8 +39,15 @@ def _corpus():
 
 @functools.lru_cache(maxsize=2)
 def _kn(n_val: int):
+    """The plain and the modified Kneser-Ney tables of orders 1-7 on the first ``n_val``
+    validation characters (they do not depend on the seed)."""
     c = _corpus()
-    return ch09.kneser_ney_losses(c.train_ids, c.val_ids[:n_val], len(c.vocab), 7)
+    return ch09.kneser_ney_losses(c.train_ids, c.val_ids[:n_val], len(c.vocab), 7,
+                                  modified="both")
+
+
+def _n_val(budget: float) -> int:
+    return len(_corpus().val_ids) if budget >= 0.1 else 20_000
 
 
 def _best_abs_r(states, feature):
@@ -62,7 +69,10 @@ def _run(seed: int, budget: float) -> dict[str, float]:
     path = _cache_file(seed, budget)
     if path and os.path.exists(path):
         with open(path) as f:
-            return json.load(f)
+            out = json.load(f)
+        if "mkn7" not in out:        # an entry written before the modified table was added:
+            out["mkn7"] = float(_kn(_n_val(budget))["modified"][7].mean())   # seed-independent
+        return out
     out = _measure(seed, budget)
     if path:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -74,12 +84,14 @@ def _run(seed: int, budget: float) -> dict[str, float]:
 def _measure(seed: int, budget: float) -> dict[str, float]:
     c = _corpus()
     V = len(c.vocab)
-    n_val = len(c.val_ids) if budget >= 0.1 else 20_000
+    n_val = _n_val(budget)
     val_ids = c.val_ids[:n_val]
     model, history = ch09.train_book_model(c, seed=seed, scale=budget)
     out = {"lstm": history.val_loss[-1]}
-    kn = _kn(n_val)
+    tables = _kn(n_val)
+    kn = tables["plain"]
     out["kn6"] = float(kn[6].mean())
+    out["mkn7"] = float(tables["modified"][7].mean())
     # where the state beats the table: first characters of lines against all others
     char_loss, hidden = ch09.read_text(model, val_ids, n_streams=16)
     n = len(char_loss)
@@ -123,30 +135,41 @@ def _measure(seed: int, budget: float) -> dict[str, float]:
 
 def _pick(seed, budget, keys):
     r = _run(seed, budget)
-    return {k: r[k] for k in keys}
+    return {"budget": float(budget), **{k: r[k] for k in keys}}
 
 
-@claim(chapter=9, sentence="the LSTM ends at or below 1.50 nats/char on the validation text, "
-       "below the Kneser-Ney 6-gram (the best table)", book_seeds=(0,),
+def _longer(v) -> bool:
+    """Whether these values come from twice the book's budget or more (the prose states some
+    results separately for 3600 and 7200 updates)."""
+    return bool(v["budget"].min() >= 2)
+
+
+@claim(chapter=9, sentence="at 3600 updates the LSTM ends between the tables: below the plain "
+       "Kneser-Ney 6-gram and above the modified Kneser-Ney 7-gram (the best table) at every seed; "
+       "at twice the budget it is below both at every seed", book_seeds=(0,),
        budget="3600 updates of 8 x 64 characters",
-       holds=lambda v: v["lstm"].max() <= 1.50 and (v["lstm"] < v["kn6"]).all())
-def lstm_below_best_table(seed: int, budget: float) -> dict[str, float]:
-    return _pick(seed, budget, ("lstm", "kn6"))
+       holds=lambda v: (v["lstm"] < v["mkn7"]).all() if _longer(v)
+       else ((v["lstm"] < v["kn6"]) & (v["lstm"] > v["mkn7"])).all())
+def lstm_against_tables(seed: int, budget: float) -> dict[str, float]:
+    return _pick(seed, budget, ("lstm", "kn6", "mkn7"))
 
 
-@claim(chapter=9, sentence="the LSTM ends below the Kneser-Ney 6-gram at every seed (the prose's "
-       "'level with the best table or just below it')", book_seeds=(0,),
+@claim(chapter=9, sentence="at 3600 updates the LSTM ends below 1.53 nats/char at every seed "
+       "(at or under 1.50 at the book's seed and one of three others); at twice the budget at or "
+       "under 1.50 at every seed", book_seeds=(0,),
        budget="3600 updates of 8 x 64 characters",
-       holds=lambda v: (v["lstm"] < v["kn6"]).all())
-def lstm_level_with_best_table(seed: int, budget: float) -> dict[str, float]:
-    return _pick(seed, budget, ("lstm", "kn6"))
+       holds=lambda v: (v["lstm"] <= 1.50).all() if _longer(v) else (v["lstm"] < 1.53).all())
+def lstm_target(seed: int, budget: float) -> dict[str, float]:
+    return _pick(seed, budget, ("lstm",))
 
 
-@claim(chapter=9, sentence="the LSTM beats the 6-gram by more than 0.25 nats on the first "
-       "character of a line; on every other character the two are within 0.04", book_seeds=(0,),
+@claim(chapter=9, sentence="the LSTM beats the plain 6-gram by more than 0.25 nats on the first "
+       "character of a line; at 3600 updates on every other character the two are within 0.04, "
+       "at twice the budget the LSTM is ahead there too (by more than 0.03)", book_seeds=(0,),
        budget="3600 updates of 8 x 64 characters",
        holds=lambda v: (v["lead_first_of_line"] > 0.25).all()
-       and (np.abs(v["lead_elsewhere"]) < 0.04).all())
+       and ((v["lead_elsewhere"] > 0.03).all() if _longer(v)
+            else (np.abs(v["lead_elsewhere"]) < 0.04).all()))
 def lead_at_line_starts(seed: int, budget: float) -> dict[str, float]:
     return _pick(seed, budget, ("lead_first_of_line", "lead_elsewhere"))
 

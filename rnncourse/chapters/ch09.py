@@ -6,12 +6,14 @@
   as ``rc.train.fit`` does for stateful truncated BPTT;
 - :func:`ngram_cross_entropy`: the unigram / bigram / trigram baselines, counted on the training
   text and scored on the validation text;
-- :func:`kneser_ney_cross_entropies`: the strongest classical table, interpolated Kneser-Ney
-  n-grams up to any order (NumPy counting);
+- :func:`kneser_ney_cross_entropies`: the classical tables, interpolated Kneser-Ney n-grams up
+  to any order (NumPy counting), plain (one discount per order) or modified (three, the
+  strongest standard variant);
 - :func:`read_text`: a trained model's per-character losses and hidden units over a text;
 - :func:`train`: the book's recipe (Adam, cosine decay, clipping) on ``rc.train.fit``, with an
   optional validation curve; :data:`RECIPE` and :func:`train_book_model`: the chapter's model;
 - :func:`load_checkpoint`: a model saved by ``scripts/train_char_lm.py``, SHA-256 checked;
+  :func:`load_longer`: the shipped one, the book's model trained four times as long;
 - :func:`known_words`, :func:`real_word_fraction`: how many sampled words are real;
 - :func:`generate`: text from a prompt, by :func:`rnncourse.decode.sample`;
 """
@@ -35,10 +37,11 @@ from ..metrics import sequence_cross_entropy
 from ..utils import float64_if_supported
 
 __all__ = ["Corpus", "load_corpus", "CharLM", "ngram_cross_entropy", "kneser_ney_cross_entropy",
-           "kneser_ney_cross_entropies", "kneser_ney_losses", "read_text",
+           "kneser_ney_cross_entropies", "kneser_ney_losses", "modified_kn_discounts", "read_text",
            "cosine_schedule", "train",
            "generate", "BITS_PER_NAT", "RECIPE", "train_book_model",
-           "known_words", "real_word_fraction", "load_checkpoint"]
+           "known_words", "real_word_fraction", "load_checkpoint", "load_longer", "LONGER_SCALE",
+           "LONGER_FILE"]
 
 BITS_PER_NAT = 1 / math.log(2)
 
@@ -138,27 +141,46 @@ def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.nda
     return np.where(keys[idx] == queries, values[idx], 0)
 
 
-def _kn_level(p_lower, grams, counts, queries, V, discount):
+def modified_kn_discounts(counts) -> tuple[float, float, float]:
+    """Chen and Goodman's three discounts ``(D1, D2, D3+)`` of modified Kneser-Ney, estimated from
+    the counts of counts ``n1 .. n4`` of one order's n-gram counts (no tuning):
+    ``Y = n1 / (n1 + 2 n2)``, ``Dk = k - (k + 1) Y n_{k+1} / n_k``. A ``Dk`` whose ``n_k`` is 0
+    (tiny texts only) falls back to ``Y``; each is kept in ``[0, k]``."""
+    counts = np.asarray(counts)
+    n = [float(np.sum(counts == k)) for k in (1, 2, 3, 4)]
+    Y = n[0] / (n[0] + 2 * n[1]) if n[0] + n[1] else 0.5
+    return tuple(float(np.clip(k - (k + 1) * Y * n[k] / n[k - 1], 0, k)) if n[k - 1] else Y
+                 for k in (1, 2, 3))
+
+
+def _kn_level(p_lower, grams, counts, queries, V, discount, modified=False):
     """One level of interpolated Kneser-Ney: the discounted counts of the n-grams ``queries``
-    plus the mass set aside, spread by the lower order's probabilities ``p_lower``."""
-    if discount is None:                        # Ney's estimate from the counts of counts
-        n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
-        discount = n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+    plus the mass set aside, spread by the lower order's probabilities ``p_lower``. ``modified``:
+    three discounts (for counts 1, 2 and 3 or more) instead of one."""
     ctx, inverse = np.unique(grams // V, return_inverse=True)   # the grams' contexts
     total = np.bincount(inverse, weights=counts)               # count of the context
-    types = np.bincount(inverse).astype(np.float64)            # distinct next characters
     q_ctx = queries // V
     c = _lookup(grams, counts, queries).astype(np.float64)     # (positions,)
+    if modified:
+        D = np.array([0.0, *(discount if discount is not None else modified_kn_discounts(counts))])
+        freed = np.bincount(inverse, weights=D[np.minimum(counts, 3)])   # D1 N1 + D2 N2 + D3 N3+
+        d_q = D[np.minimum(c, 3).astype(np.int64)]             # the discount of each query
+    else:
+        if discount is None:                    # Ney's estimate from the counts of counts
+            n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
+            discount = n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+        freed = discount * np.bincount(inverse).astype(np.float64)   # D N(h.)
+        d_q = discount
     c_ctx = _lookup(ctx, total, q_ctx)
-    t_ctx = _lookup(ctx, types, q_ctx)
+    f_ctx = _lookup(ctx, freed, q_ctx)
     seen = c_ctx > 0
     safe = np.where(seen, c_ctx, 1.0)
-    p = np.maximum(c - discount, 0) / safe + discount * t_ctx / safe * p_lower
+    p = np.maximum(c - d_q, 0) / safe + f_ctx / safe * p_lower
     return np.where(seen, p, p_lower)
 
 
 def kneser_ney_losses(train_ids, val_ids, vocab_size: int, max_order: int,
-                      discount: float | None = None) -> dict[int, np.ndarray]:
+                      discount=None, modified: bool = False) -> dict[int, np.ndarray]:
     """Per-character losses ``-ln p`` (nats) of interpolated Kneser-Ney n-gram models of every
     order from 1 to ``max_order``, counted on ``train_ids`` with NumPy.
 
@@ -171,15 +193,33 @@ def kneser_ney_losses(train_ids, val_ids, vocab_size: int, max_order: int,
     never seen falls back to ``p_lower``. At the top order ``c`` is the raw count; the lower
     orders replace it by the *continuation count*, the number of distinct characters seen before
     the n-gram, and order 0 is the uniform ``1 / V``. ``D`` is Ney's ``n1 / (n1 + 2 n2)`` from
-    each order's counts of counts, or ``discount`` for all orders. Every order is scored on the
-    same characters: ``val_ids[max_order - 1:]``, each given the characters before it.
+    each order's counts of counts, or ``discount`` for all orders.
+
+    ``modified=True`` is Chen and Goodman's *modified* Kneser-Ney: an n-gram seen once, twice or
+    three or more times loses ``D1``, ``D2`` or ``D3+``, and the mass freed is
+    ``D1 N1(h.) + D2 N2(h.) + D3+ N3+(h.)`` (``Nk(h.)``: the characters seen ``k`` times after
+    ``h``), with the three discounts of each order from :func:`modified_kn_discounts`, or
+    ``discount = (D1, D2, D3+)`` for all orders. Every order is scored on the same characters:
+    ``val_ids[max_order - 1:]``, each given the characters before it. ``modified="both"``
+    counts once and returns ``{"plain": ..., "modified": ...}`` (``discount`` must be None).
     """
+    if modified == "both" and discount is not None:
+        raise ValueError("modified='both' uses each variant's own estimated discounts; "
+                         "pass discount=None")
     N = positive_int(max_order, "max_order")
     V = positive_int(vocab_size, "vocab_size")
     if discount is not None:
-        discount = nonnegative_number(discount, "discount")
-        if not discount < 1:
-            raise ValueError(f"expected a discount in [0, 1), got {discount}")
+        if modified is True:
+            if not (isinstance(discount, (tuple, list)) and len(discount) == 3):
+                raise ValueError(f"modified Kneser-Ney expects discount=(D1, D2, D3+), got "
+                                 f"{discount!r}")
+            discount = tuple(nonnegative_number(d, "discount") for d in discount)
+            if not all(d <= k for k, d in zip((1, 2, 3), discount)):
+                raise ValueError(f"expected D1 <= 1, D2 <= 2, D3+ <= 3, got {discount}")
+        else:
+            discount = nonnegative_number(discount, "discount")
+            if not discount < 1:
+                raise ValueError(f"expected a discount in [0, 1), got {discount}")
     if V ** (N + 1) >= 2 ** 62:
         raise ValueError(f"expected vocab_size ** (max_order + 1) < 2 ** 62 (n-gram codes are "
                          f"int64), got vocab_size {V} and max_order {N}")
@@ -195,27 +235,34 @@ def kneser_ney_losses(train_ids, val_ids, vocab_size: int, max_order: int,
     for k in range(1, N):                        # continuation counts: distinct left neighbours
         cont[k] = np.unique(raw[k + 1][0] % V ** k, return_counts=True)
     queries = {k: _gram_codes(val, k, V)[N - k:] for k in range(1, N + 1)}   # (positions,) each
-    p_cont = {0: np.full(len(val) - N + 1, 1.0 / V)}
-    for k in range(1, N):
-        p_cont[k] = _kn_level(p_cont[k - 1], *cont[k], queries[k], V, discount)
-    return {k: -np.log(_kn_level(p_cont[k - 1], *raw[k], queries[k], V, discount))
-            for k in range(1, N + 1)}
+
+    def score(modified):
+        p_cont = {0: np.full(len(val) - N + 1, 1.0 / V)}
+        for k in range(1, N):
+            p_cont[k] = _kn_level(p_cont[k - 1], *cont[k], queries[k], V, discount, modified)
+        return {k: -np.log(_kn_level(p_cont[k - 1], *raw[k], queries[k], V, discount, modified))
+                for k in range(1, N + 1)}
+
+    if modified == "both":                       # one counting, both tables
+        return {"plain": score(False), "modified": score(True)}
+    return score(bool(modified))
 
 
 def kneser_ney_cross_entropies(train_ids, val_ids, vocab_size: int, max_order: int,
-                               discount: float | None = None) -> dict[int, float]:
+                               discount=None, modified: bool = False) -> dict[int, float]:
     """Validation cross-entropy (nats per character) of the interpolated Kneser-Ney models of
     orders 1 to ``max_order``: the means of :func:`kneser_ney_losses`."""
-    losses = kneser_ney_losses(train_ids, val_ids, vocab_size, max_order, discount)
+    losses = kneser_ney_losses(train_ids, val_ids, vocab_size, max_order, discount, modified)
     return {k: float(v.mean()) for k, v in losses.items()}
 
 
 def kneser_ney_cross_entropy(train_ids, val_ids, vocab_size: int, order: int,
-                             discount: float | None = None) -> float:
+                             discount=None, modified: bool = False) -> float:
     """The interpolated Kneser-Ney ``order``-gram model's validation cross-entropy (nats per
     character), scored on every character of ``val_ids`` with ``order - 1`` predecessors; see
     :func:`kneser_ney_cross_entropies`."""
-    return kneser_ney_cross_entropies(train_ids, val_ids, vocab_size, order, discount)[order]
+    return kneser_ney_cross_entropies(train_ids, val_ids, vocab_size, order, discount,
+                                      modified)[order]
 
 
 @torch.no_grad()
@@ -266,7 +313,8 @@ def cosine_schedule(total: int, floor: float = 0.1, warmup: int = 0):
 def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32,
           chunk_length: int = 64, lr: float = 8e-3, clip_norm: float = 1.0, val_streams: int = 16,
           max_seconds: float | None = None, lr_schedule=None, seed: int = 0, device=None,
-          progress=None, curve_every: int | None = None, curve_chars: int = 32_768):
+          progress=None, curve_every: int | None = None, curve_chars: int = 32_768,
+          on_curve=None):
     """Train a language model on the corpus with the book's recipe; return the history.
 
     The training ids are cut into ``n_streams`` parallel streams (``rc.data.streams``) and
@@ -281,7 +329,9 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
     ``curve_every`` records a validation curve: every ``curve_every`` updates (and after the
     last) the loss on the first ``curve_chars`` characters of the validation text (16 streams,
     state carried), as ``history.curve``, a list of ``(updates, loss)``; its time is not
-    counted in ``history.seconds``.
+    counted in ``history.seconds``. ``on_curve(updates, loss, seconds)``, if given, is called
+    with each point as it is measured (``seconds``: the wall time since ``train`` started, the
+    probes not counted), so that a long run can print its curve as it goes.
     """
     positive_int(updates, "updates")
     positive_int(chunk_length, "chunk_length")
@@ -292,6 +342,16 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
     epochs = math.ceil(updates / math.ceil(x.shape[1] / chunk_length))
     schedule = lr_schedule or cosine_schedule(updates)
     curve, curve_seconds = [], [0.0]
+    started = time.perf_counter()
+
+    def record(u):                               # one point of the curve, not counted as training
+        tick = time.perf_counter()
+        curve.append((u, rc_train.evaluate(model, probe, sequence_cross_entropy,
+                                           chunk_length=chunk_length)))
+        curve_seconds[0] += time.perf_counter() - tick
+        if on_curve is not None:                 # the time so far, probes not counted
+            on_curve(u, curve[-1][1], time.perf_counter() - started - curve_seconds[0])
+
     if curve_every is not None:
         positive_int(curve_every, "curve_every")
         probe = data.streams(corpus.val_ids[:positive_int(curve_chars, "curve_chars", 32) + 1], 16)
@@ -299,10 +359,7 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
 
         def schedule(u):                         # called before every update: probe the model
             if u and u % curve_every == 0:
-                tick = time.perf_counter()
-                curve.append((u, rc_train.evaluate(model, probe, sequence_cross_entropy,
-                                                   chunk_length=chunk_length)))
-                curve_seconds[0] += time.perf_counter() - tick
+                record(u)
             return inner(u)
 
     history = rc_train.fit(model, (x, y), loss_fn=sequence_cross_entropy, epochs=epochs, lr=lr,
@@ -310,9 +367,8 @@ def train(model: nn.Module, corpus: Corpus, *, updates: int, n_streams: int = 32
                            max_updates=updates, max_seconds=max_seconds, lr_schedule=schedule,
                            seed=seed, device=device, progress=progress)
     if curve_every is not None:
-        curve.append((history.updates, rc_train.evaluate(model, probe, sequence_cross_entropy,
-                                                         chunk_length=chunk_length)))
-        history.seconds -= curve_seconds[0]
+        history.seconds -= curve_seconds[0]      # the probes inside fit's clock
+        record(history.updates)
     history.curve = curve
     return history
 
@@ -326,9 +382,10 @@ RECIPE = dict(embed_size=32, hidden_sizes=256, kind="lstm", n_streams=8, chunk_l
 
 
 def train_book_model(corpus: Corpus, *, seed: int = 0, scale: float = 1.0, device=None,
-                     curve_every: int | None = None, **changes):
+                     curve_every: int | None = None, on_curve=None, **changes):
     """Build and train the chapter's model with :data:`RECIPE` (``changes`` override it) for
-    ``scale`` times its updates, seeded with ``seed``; return ``(model, history)``."""
+    ``scale`` times its updates, seeded with ``seed``; return ``(model, history)``
+    (``curve_every`` and ``on_curve`` as in :func:`train`)."""
     r = {**RECIPE, **changes}
     updates = max(1, int(round(r["updates"] * scale)))
     torch.manual_seed(seed)
@@ -338,7 +395,7 @@ def train_book_model(corpus: Corpus, *, seed: int = 0, scale: float = 1.0, devic
         model = model.to(device)
     history = train(model, corpus, updates=updates, n_streams=r["n_streams"],
                     chunk_length=r["chunk_length"], lr=r["lr"], seed=seed, device=device,
-                    curve_every=curve_every)
+                    curve_every=curve_every, on_curve=on_curve)
     return model, history
 
 
@@ -359,6 +416,36 @@ def load_checkpoint(path, sha256: str, device=None) -> CharLM:
     model = CharLM(**saved["config"])
     model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
     return model.to(device) if device is not None else model
+
+
+#: The shipped longer-trained model: the book's model and recipe (:data:`RECIPE`, seed 0) trained
+#: for ``LONGER_SCALE`` times its updates by ``scripts/train_char_lm.py --book-scale``, float16
+#: weights in ``rnncourse/data`` (see its SOURCES.md).
+LONGER_SCALE = 4
+LONGER_FILE = f"ch09_lstm_{LONGER_SCALE}x.pt"
+
+
+def load_longer(device=None):
+    """The shipped longer-trained model and the record of its training: ``(model, info)``.
+
+    ``model`` is a :class:`CharLM` of the book's shape (float16 weights loaded as float32, eval
+    mode, on ``device`` or the CPU), trained with :data:`RECIPE` at seed 0 for
+    :data:`LONGER_SCALE` times the book's updates. The file is checked against its SHA-256
+    first, as all shipped data is (``rc.data.read_shipped``). ``info`` holds the recipe, the
+    updates, the training ``seconds``, the ``curve`` (updates, loss on the first 32,768
+    validation characters), ``val_loss`` (the whole validation text, after the rounding to
+    float16), the ``machine``, the ``torch`` version, the ``date`` and the ``command``.
+    """
+    import io
+
+    blob = data.read_shipped(LONGER_FILE)                      # raises on a wrong SHA-256
+    saved = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    with torch.random.fork_rng(devices=[]):                   # leave the global seed alone
+        model = CharLM(**saved["config"])
+    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    model.eval()
+    info = dict(saved["info"], file=LONGER_FILE)
+    return (model.to(device) if device is not None else model), info
 
 
 def known_words(corpus: Corpus) -> set[str]:

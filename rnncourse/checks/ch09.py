@@ -186,7 +186,8 @@ def bits_and_perplexity(student_fn):
 
 
 def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, denominator=True,
-                      axis=1, accumulate=True, sign=-1, reduce="mean", lookup_swapped=False):
+                      axis=1, accumulate=True, sign=-1, reduce="mean", lookup_swapped=False,
+                      column_totals=False, joint=False):
     counts = np.zeros((V, V))
     if accumulate:
         np.add.at(counts, (train[:-1], train[1:]), 1)
@@ -195,6 +196,10 @@ def _bigram_reference(train, val, V, alpha, *, transpose=False, log=np.log, deno
     if transpose:
         counts = counts.T
     row = counts.sum(axis, keepdims=True).reshape(-1, 1) + (alpha * V if denominator else 0)
+    if column_totals:                            # counts.sum(0, keepdim=True), broadcast: (1, V)
+        row = counts.sum(0, keepdims=True) + alpha * V
+    if joint:                                    # p(prev, next) over all pairs
+        row = counts.sum() + alpha * V * V
     p = (counts + alpha) / row
     looked_up = p[val[1:], val[:-1]] if lookup_swapped else p[val[:-1], val[1:]]
     terms = sign * log(looked_up)
@@ -244,6 +249,17 @@ def bigram_cross_entropy(student_fn):
         "The counts are normalised over the wrong axis: divide by the total of the previous "
         "character's row (how often it is followed), counts.sum(1), not a column's total.":
             _bigram_reference(tr, va, V, alpha, axis=0),
+        "Each count is divided by its column's total: counts.sum(0, keepdim=True) has shape "
+        "(1, V) and broadcasting divides every column by how often the *next* character occurs. "
+        "Normalise each row (the previous character) instead: counts.sum(1, keepdim=True), "
+        "shape (V, 1).": _bigram_reference(tr, va, V, alpha, column_totals=True),
+        "This is the joint probability p(c_{t-1}, c_t), the count over the total of all pairs; "
+        "expected the conditional p(c_t | c_{t-1}): divide by the previous character's row "
+        "total, counts.sum(1, keepdim=True) (plus alpha * V).":
+            _bigram_reference(tr, va, V, alpha, joint=True),
+        "The counts come from the validation text: count the pairs of train_ids and score "
+        "the pairs of val_ids (a model judged on the text it was counted on looks better than "
+        "it is).": _bigram_reference(va, va, V, alpha),
         "This is the unigram cross-entropy: condition on the previous character.":
             float(unigram[va[1:]].mean()),
         "This is the unigram cross-entropy (over every character): condition on the previous "
@@ -346,7 +362,14 @@ def sample_text(student_fn):
     # 1. greedy decoding with a model whose prediction depends on its state: must match exactly
     prompt = torch.tensor([[1, 2, 3], [4, 0, 6], [5, 5, 5]])
     length = 12
-    got = call(student_fn, _CounterLM(), prompt.clone(), length, 0.0, torch.Generator().manual_seed(0))
+    try:
+        got = call(student_fn, _CounterLM(), prompt.clone(), length, 0.0,
+                   torch.Generator().manual_seed(0))
+    except BadAnswer as e:
+        fail(f"at temperature 0 {e}. Dividing the logits by a temperature of 0 gives inf and "
+             "NaN, which torch.multinomial refuses; expected the arg-max at temperature 0, as "
+             "the exercise says: treat `temperature == 0` as its own case (take "
+             "logits.argmax(-1)) before dividing")
     ids = _generated(got, f"sample_text(model, prompt_ids, {length}, 0.0, generator)", 3, length,
                      _CounterLM.V, prompt.shape[1])
     want = _greedy_reference(prompt, length)

@@ -47,6 +47,8 @@ SHA256 = {
     "ch12_lm_lstm_seed0.pt": "c64ecd751846e1fab3ecad369dae39bb9b3e7fc510c56995c6797d625eea1854",
     "ch12_lm_lstm_seed1.pt": "bba75673a09f36428cde506e10063b54c800f7bbde6c3169f2549873d6aebcab",
     "ch12_lm_lstm_seed2.pt": "d70f0ec1cc84b1f43564a60cb439a4ee3c76f7a8538363010bdb1c3361665d2d",
+    # chapter 9's model trained 4x longer (scripts/train_char_lm.py; rnncourse.chapters.ch09.load_longer)
+    "ch09_lstm_4x.pt": "4d3387c00be109709236cf058cca808f30d77374e9f1950924e8a584558653fa",
 }
 
 
