@@ -46,6 +46,7 @@ import importlib
 from . import (
     attention,
     cells,
+    charlm,
     data,
     decode,
     fast,
@@ -86,6 +87,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "attention",
     "cells",
+    "charlm",
     "count_params",
     "data",
     "decode",

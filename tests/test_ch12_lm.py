@@ -133,7 +133,7 @@ def test_load_lm_refuses_a_changed_file_and_bad_arguments(monkeypatch):
 def test_bad_arguments_give_clear_errors(small_corpus):
     with pytest.raises(ValueError, match="kind must be 'mingru' or 'lstm'"):
         ch12.train_lm("transformer", small_corpus, seed=0, updates=1)
-    with pytest.raises(TypeError, match="expects a ch09.Corpus"):
+    with pytest.raises(TypeError, match="expects an rc.charlm.Corpus"):
         ch12.train_lm("lstm", "some text", seed=0, updates=1)
     with pytest.raises(ValueError, match="updates must be a positive int"):
         ch12.train_lm("lstm", small_corpus, seed=0, updates=0)

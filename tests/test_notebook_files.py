@@ -64,7 +64,9 @@ def test_structure_objectives_summary_exercises(path):
     for label in labels:
         assert re.search(r"\{solution(-start)?\} " + re.escape(label), text), f"{label} has no solution"
     assert "{cite" in text, "the chapter cites nothing"
-    assert "cuda" not in text.replace("cuda if available", ""), "hard-coded cuda"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    hard = re.findall(r"\.cuda\(\)|device\(\s*[\"']cuda|device\s*=\s*[\"']cuda|to\(\s*[\"']cuda", code)
+    assert not hard, f"hard-coded cuda (use rc.device()): {hard}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)

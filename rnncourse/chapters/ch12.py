@@ -679,10 +679,10 @@ class PixelRNN(nn.Module):
 # ----------------------------------------------------------------------------- a minGRU language model
 
 #: The language-model comparison (chapter 9's corpus): both models read characters through an
-#: embedding of 32 and end in a linear readout; the LSTM is ``ch09.CharLM(V, 32, LM_LSTM_HIDDEN)``,
+#: embedding of 32 and end in a linear readout; the LSTM is ``rc.charlm.CharLM(V, 32, LM_LSTM_HIDDEN)``,
 #: the minGRU model :class:`MinGRULM` of width ``LM_MINGRU_HIDDEN`` (two residual blocks), the
 #: widths chosen so that the two have the same number of weights within 5 %. The recipe is chapter
-#: 9's ``ch09.train``: ``LM_RECIPE["n_streams"]`` streams walked in chunks of
+#: 9's ``rc.charlm.train``: ``LM_RECIPE["n_streams"]`` streams walked in chunks of
 #: ``LM_RECIPE["chunk_length"]`` characters with the state carried, Adam with a cosine decay to a
 #: tenth over ``LM_RECIPE["updates"]`` updates, gradient norm clipped at 1; the learning rate of
 #: each kind chosen on the validation text at seed 0 among ``LM_LR_GRID``
@@ -722,14 +722,14 @@ class MinGRUBlock(nn.Module):
 
 
 class MinGRULM(nn.Module):
-    """A character language model built of minGRU layers, called like ``ch09.CharLM``.
+    """A character language model built of minGRU layers, called like ``rc.charlm.CharLM``.
 
     Embedding (``embed_size``), a linear map to ``hidden_size``, ``n_layers``
     :class:`MinGRUBlock` s, a LayerNorm and a linear readout to one logit per character.
     ``forward(x, state=None) -> (logits, state)``: ``x`` int64 ids ``(batch, time)``, logits
     ``(batch, time, vocab_size)``, ``state`` the list of every layer's last minGRU state
     ``(batch, hidden_size)``, to pass back in for the next chunk of text (stateful truncated
-    BPTT as ``rc.train.fit(chunk_length=...)`` does, and ``ch09.generate``). Within a chunk
+    BPTT as ``rc.train.fit(chunk_length=...)`` does, and ``rc.charlm.generate``). Within a chunk
     every layer runs :func:`scan` over all steps at once.
     """
 
@@ -763,9 +763,9 @@ class MinGRULM(nn.Module):
 
 def lm_model(kind: str, vocab_size: int, hidden_size: int | None = None):
     """A fresh model of the comparison: ``"mingru"`` (:class:`MinGRULM`) or ``"lstm"``
-    (``ch09.CharLM``, embedding :data:`LM_EMBED`), at the chapter's widths unless
+    (``rc.charlm.CharLM``, embedding :data:`LM_EMBED`), at the chapter's widths unless
     ``hidden_size`` is given."""
-    from .ch09 import CharLM
+    from ..charlm import CharLM
 
     if kind == "mingru":
         return MinGRULM(vocab_size, LM_EMBED, hidden_size or LM_MINGRU_HIDDEN, LM_MINGRU_LAYERS)
@@ -777,12 +777,12 @@ def lm_model(kind: str, vocab_size: int, hidden_size: int | None = None):
 def train_lm(kind: str, corpus, *, seed: int, lr: float | None = None,
              updates: int | None = None, device=None, n_streams: int | None = None,
              chunk_length: int | None = None, hidden_size: int | None = None):
-    """Train one model of the comparison with chapter 9's recipe (``ch09.train``) and
+    """Train one model of the comparison with chapter 9's recipe (``rc.charlm.train``) and
     :data:`LM_RECIPE`; return ``(model, record)``.
 
     ``record`` holds ``train_loss`` (the training loss of every update, nats per character, on
     each chunk's first ``chunk_length - 1`` positions, whose targets lie inside the chunk),
-    ``update_seconds`` (the wall-clock time of every update), ``val_loss`` (``ch09.train``'s:
+    ``update_seconds`` (the wall-clock time of every update), ``val_loss`` (``rc.charlm.train``'s:
     the whole validation text), ``seconds`` (training wall-clock time, without validation),
     ``cpu_seconds`` (the process's CPU time for all of it, validation included) and the
     arguments. ``lr``
@@ -790,13 +790,13 @@ def train_lm(kind: str, corpus, *, seed: int, lr: float | None = None,
     """
     import time
 
-    from . import ch09
+    from .. import charlm
     from ..utils import set_seed
 
     if kind not in LM_KINDS:
         raise ValueError(f"kind must be 'mingru' or 'lstm', got {kind!r}")
-    if not isinstance(corpus, ch09.Corpus):
-        raise TypeError(f"train_lm expects a ch09.Corpus (ch09.load_corpus()), got "
+    if not isinstance(corpus, charlm.Corpus):
+        raise TypeError(f"train_lm expects an rc.charlm.Corpus (rc.charlm.load_corpus()), got "
                         f"{type(corpus).__name__}")
     lr = LM_LR[kind] if lr is None else positive_number(lr, "lr")
     updates = positive_int(LM_RECIPE["updates"] if updates is None else updates, "updates")
@@ -805,7 +805,7 @@ def train_lm(kind: str, corpus, *, seed: int, lr: float | None = None,
     set_seed(seed)
     model = lm_model(kind, len(corpus.vocab), hidden_size)
     losses, stamps = [], []
-    cosine = ch09.cosine_schedule(updates)
+    cosine = charlm.cosine_schedule(updates)
 
     def schedule(u):                                   # called before every update
         stamps.append(time.perf_counter())
@@ -821,7 +821,7 @@ def train_lm(kind: str, corpus, *, seed: int, lr: float | None = None,
     hook = model.register_forward_hook(record)
     cpu = time.process_time()
     try:
-        history = ch09.train(model, corpus, updates=updates, n_streams=n_streams,
+        history = charlm.train(model, corpus, updates=updates, n_streams=n_streams,
                              chunk_length=chunk_length, lr=lr, clip_norm=LM_RECIPE["clip_norm"],
                              lr_schedule=schedule, seed=seed, device=device)
     finally:
