@@ -485,3 +485,84 @@ def nbgrader_notebook(path: Path, book: Book, docname: str, target: Target, poin
             meta.update(grade=True, points=points)
         cell.metadata["nbgrader"] = meta
     return nb
+
+
+# -- the executed unit of the test run ---------------------------------------------------------
+
+#: metadata key of a test-unit cell: ``{"chapter_cell": i}`` (index in the chapter notebook), or
+#: ``{"part": "install"}`` / ``{"part": "student"}`` for the cells the unit adds
+UNIT_KEY = "rnncourse_unit"
+HIDDEN_IN_UNIT = "hidden-in-unit"
+NOT_YET = "NOT YET"   # rnncourse.checks.NOT_YET
+
+_CHECK_WRAP = '''from IPython.utils.capture import capture_output as _rnncourse_capture
+_rnncourse_value = None
+with _rnncourse_capture() as _rnncourse_out:
+{body}
+_rnncourse_shown = [o.data for o in _rnncourse_out.outputs]
+if _rnncourse_value is not None:
+    _rnncourse_shown.append(get_ipython().display_formatter.format(_rnncourse_value)[0])
+_rnncourse_said = _rnncourse_out.stdout + "".join(
+    str(d.get("text/plain", "")) + str(d.get("text/html", "")) for d in _rnncourse_shown)
+print(_rnncourse_said)
+assert {not_yet!r} in _rnncourse_said, (
+    "the test run: a check did not report failure on the student version's stub (it must say "
+    {not_yet!r} "); the check was:\\n" + {source!r} + "\\nit said:\\n" + _rnncourse_said)'''
+
+
+def check_on_stub_cell(source: str) -> str:
+    """A check cell's code wrapped so that the cell fails unless the check says NOT YET (in
+    what it prints, displays or returns as the cell's value)."""
+    import ast
+    lines = source.rstrip().splitlines()
+    tree = ast.parse(source)
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        head = lines[:last.lineno - 1]
+        expr = ast.get_source_segment(source, last.value)
+        lines = head + f"_rnncourse_value = ({expr})".splitlines() + lines[last.end_lineno:]
+    body = "\n".join("    " + line for line in lines) or "    pass"
+    return _CHECK_WRAP.format(body=body, not_yet=NOT_YET, source=source)
+
+
+def unit_notebook(path: Path, book: Book, docname: str, target: Target):
+    """What the test run executes for chapter ``path``, once: the generated solution notebook
+    (exactly its cells, install cell and setup cell included) with the chapter's build-only
+    ``remove-cell`` code cells (the hidden asserts) back in their places, then the student
+    version's stubbed exercise cells and its check cells, each check wrapped so that the cell
+    fails unless the check reports NOT YET on the stub.
+
+    Every cell carries ``metadata["rnncourse_unit"]``: ``{"chapter_cell": i}`` for a cell of
+    the chapter (index ``i`` in the chapter notebook), else ``{"part": "install"}`` or
+    ``{"part": "student"}``; the test run puts the outputs of the chapter's cells back into the
+    chapter notebook for the book (rnncourse_tools.unit_run). tests/test_colab_names.py checks
+    that no visible cell reads a name a hidden cell bound, so the hidden cells do not change
+    what the visible ones compute (except through shared objects and random state).
+    """
+    source = nbformat.read(path, as_version=4)
+    nb = copy.deepcopy(source)
+    for i, cell in enumerate(nb.cells):
+        cell.metadata[UNIT_KEY] = {"chapter_cell": i}
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and REMOVE in tags:
+            cell.metadata["tags"] = [HIDDEN_IN_UNIT if t == REMOVE else t for t in tags]
+    header = _header(book, docname, path, "**test run**: the version with solutions, its hidden "
+                     "asserts and the exercise version's checks on its stubs", "")
+    nb = _finish(nb, docname, book, True, header, target.repository_url, target.version)
+    for cell in nb.cells:
+        cell.metadata.setdefault(UNIT_KEY, {"part": "install" if cell.cell_type == "code"
+                                            else "header"})
+    student = make_student_notebook(copy.deepcopy(source))
+    for cell in student.cells:
+        if cell.cell_type != "code":
+            continue
+        if "raise NotImplementedError" in cell.source:
+            new = nbformat.v4.new_code_cell(cell.source)
+        elif "rc.checks." in cell.source:
+            new = nbformat.v4.new_code_cell(check_on_stub_cell(cell.source))
+        else:
+            continue
+        new.metadata[UNIT_KEY] = {"part": "student"}
+        new.id = _cell_id("student", len(nb.cells), new.source)
+        nb.cells.append(new)
+    return nb

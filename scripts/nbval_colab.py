@@ -1,8 +1,20 @@
-"""Run the generated Colab solution notebooks as a student gets them, under nbval.
+"""Run every chapter once as a student gets it, under nbval, and give the book its outputs.
 
-    python scripts/nbval_colab.py                     # colab/solutions/*.ipynb
-    python scripts/nbval_colab.py --notebooks DIR     # the notebooks in DIR (make_colab.py --out)
+    python scripts/nbval_colab.py                     # the test units of notebooks/ (below)
+    python scripts/nbval_colab.py --book-cache _build/.jupyter_cache   # and store for the book
+    python scripts/nbval_colab.py --notebooks DIR     # the notebooks in DIR as they are (say
+                                                      # colab/solutions, or make_colab.py --out)
     python scripts/nbval_colab.py --only 01 --only 02 -n 1
+
+By default it runs each chapter's *test unit* (rnncourse_tools.colab.unit_notebook): the
+generated Colab solution notebook, cell for cell, with the chapter's hidden asserts (its
+``remove-cell`` cells) back in their places and the exercise version's stubs and checks appended,
+each check failing its cell unless it says NOT YET on the stub. That is the chapter's one
+execution in scripts/test.sh: nbval runs every cell, a plugin (rnncourse_tools.unit_run) records
+each cell's outputs, and with ``--book-cache`` the chapter notebook with those outputs goes into
+the book's jupyter-cache, so the book build runs nothing again. tests/test_colab_names.py checks
+that no visible cell reads a name that a hidden cell bound, so what the generated notebook
+computes does not lean on the hidden cells.
 
 What a student in Colab has is the generated notebook and the package installed from a tag, in
 a folder (/content) with none of the repository's files. This builds a wheel of the package
@@ -14,8 +26,8 @@ with the install folder first on PYTHONPATH (and the repository nowhere on it). 
 code cell and fails on any error; ``--nbval-lax`` compares no outputs (the notebooks carry none).
 The install cell finds the package and installs nothing. Everything is deleted afterwards.
 
-scripts/test.sh runs it on the notebooks ``make_colab.py --check`` generated, on both cores
-(pytest-xdist, one notebook per worker at a time).
+scripts/test.sh runs it on both cores (pytest-xdist, one notebook per worker at a time, the
+longest first).
 """
 
 from __future__ import annotations
@@ -31,8 +43,13 @@ import time
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rnncourse_tools.unit_run import (IncompleteRun, executed_chapter, read_records,  # noqa: E402
+                                      store_for_the_book)
 #: what the wheel is built from (see pyproject.toml)
 PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", "rnncourse", "rnncourse_tools")
 
@@ -78,20 +95,58 @@ def print_times(report: Path) -> None:
         print(f"  {name:32s} {s:7.1f}")
 
 
+def make_units(folder: Path, only: list[str]) -> dict[str, tuple[Path, object]]:
+    """Write each chapter's test unit into ``folder``; {file name: (chapter path, unit)}."""
+    from make_colab import settings  # scripts/make_colab.py: the same book and release target
+    from rnncourse_tools.colab import unit_notebook
+
+    book, target, chapters = settings(ROOT)
+    units = {}
+    for path in chapters:
+        if only and path.name[:2] not in only:
+            continue
+        unit = unit_notebook(path, book, f"notebooks/{path.stem}", target)
+        nbformat.write(unit, folder / path.name)
+        units[path.name] = (path, unit)
+    return units
+
+
+def cell_timeout() -> int:
+    """The book build's per-cell timeout (``execute.timeout`` in _config.yml)."""
+    return int(yaml.safe_load((ROOT / "_config.yml").read_text()).get("execute", {})
+               .get("timeout", 2000))
+
+
+def store_units(units: dict, records: Path, cache: Path) -> list[str]:
+    """Put each fully run chapter into the book's cache; return the problems."""
+    problems = []
+    for name, (path, unit) in units.items():
+        try:
+            nb, seconds, student = executed_chapter(nbformat.read(path, as_version=4), unit,
+                                                    read_records(records / path.stem))
+        except IncompleteRun as e:
+            problems.append(f"{name}: not stored for the book: {e}")
+            continue
+        store_for_the_book(path, nb, {"run": "tests", "execution_seconds": seconds,
+                                      "student_checks_seconds": student}, cache)
+    return problems
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--notebooks", type=Path, default=ROOT / "colab" / "solutions",
-                        help="folder of generated notebooks (default: colab/solutions)")
+    parser.add_argument("--notebooks", type=Path, metavar="DIR",
+                        help="run the notebooks NN_topic.ipynb in DIR as they are (for example "
+                             "colab/solutions) instead of the chapters' test units")
+    parser.add_argument("--book-cache", type=Path, metavar="DIR",
+                        help="store each chapter that ran whole, with its outputs, in the book's "
+                             "jupyter-cache DIR (scripts/test.sh: _build/.jupyter_cache)")
     parser.add_argument("--only", metavar="NN", action="append", default=[],
                         help="only chapter NN (repeatable)")
     parser.add_argument("-n", "--workers", default="auto",
                         help="pytest-xdist workers (default: auto, one per core)")
     args, pytest_args = parser.parse_known_args(argv)
-    notebooks = sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
-    if args.only:
-        notebooks = [p for p in notebooks if p.name[:2] in args.only]
-    if not notebooks:
-        parser.error(f"no notebooks NN_topic.ipynb in {args.notebooks} (--only {args.only})")
+    if args.notebooks and args.book_cache:
+        parser.error("--book-cache stores the chapters' test units: leave out --notebooks")
     try:
         import nbval
     except ImportError:
@@ -100,11 +155,25 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rnncourse-nbval-") as tmp:
         tmp = Path(tmp)
-        site = build_and_install(tmp)
         content = tmp / "content"  # like Colab's /content: the notebooks and nothing else
         content.mkdir()
-        for p in notebooks:
-            shutil.copy2(p, content / p.name)
+        units = {}
+        if args.notebooks:
+            notebooks = sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
+            if args.only:
+                notebooks = [p for p in notebooks if p.name[:2] in args.only]
+            for p in notebooks:
+                shutil.copy2(p, content / p.name)
+            names = [p.name for p in notebooks]
+            what = f"notebooks of {args.notebooks}"
+        else:
+            units = make_units(content, args.only)
+            names = list(units)
+            what = "chapters' test units (the generated solution notebook, hidden asserts, checks on the stubs)"
+        if not names:
+            parser.error(f"no notebooks NN_topic.ipynb (--notebooks {args.notebooks}, --only {args.only})")
+        names.sort(reverse=True)  # later chapters train longer: started first, both cores busy to the end
+        site = build_and_install(tmp)
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
         env["PYTHONPATH"] = str(site)
         # an nbval installed outside the environment (pip install --target, found through
@@ -118,7 +187,7 @@ def main(argv=None) -> int:
         if not Path(found).resolve().is_relative_to(site.resolve()):
             raise SystemExit(f"nbval_colab: import rnncourse found {found}, not the wheel in "
                              f"{site}: something puts the checkout first on sys.path")
-        print(f"nbval_colab: rnncourse comes from {found}; running {len(notebooks)} notebooks "
+        print(f"nbval_colab: rnncourse comes from {found}; running the {len(names)} {what} "
               f"in {content}")
         # and in the notebooks' kernel: a one-cell notebook beside the bare folder, run first
         probe = tmp / "probe" / "00_kernel_imports_the_wheel.ipynb"
@@ -128,16 +197,25 @@ def main(argv=None) -> int:
             f"assert pathlib.Path(rnncourse.__file__).resolve().is_relative_to({str(site.resolve())!r}), "
             "rnncourse.__file__")], metadata={"kernelspec": {
                 "name": "python3", "display_name": "Python 3", "language": "python"}}), probe)
-        report = tmp / "report.xml"
+        report, records = tmp / "report.xml", tmp / "records"
         cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider",
+               "-p", "rnncourse_tools.unit_run", "--rnncourse-record", str(records),
+               "--nbval-cell-timeout", str(cell_timeout()),
                "--rootdir", str(content), "--junitxml", str(report)]
         if args.workers not in ("0", "1"):
             cmd += ["-n", args.workers, "--dist", "loadfile"]
-        cmd += pytest_args + [str(probe)] + [p.name for p in notebooks]
+        cmd += pytest_args + [str(probe)] + names
         rc = subprocess.run(cmd, cwd=content, env=env).returncode
         if report.exists():
             print_times(report)
-    print(f"nbval_colab: {len(notebooks)} generated notebooks, {time.perf_counter() - start:.0f} s "
+        if args.book_cache:
+            problems = store_units(units, records, args.book_cache)
+            print(f"nbval_colab: {len(units) - len(problems)} of {len(units)} chapters stored for "
+                  f"the book in {args.book_cache}")
+            if problems:
+                print("\n".join(problems), file=sys.stderr)
+                rc = rc or 1
+    print(f"nbval_colab: {len(names)} notebooks, {time.perf_counter() - start:.0f} s "
           f"in all (wheel build and install included)")
     return rc
 

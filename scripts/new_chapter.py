@@ -344,7 +344,7 @@ Still to do by hand (CONTRIBUTING.md, "A new chapter, file by file"):
   - a row for it in the table of chapters in book/preface.md
   - its references in book/references.bib; its headline results in benchmarks/claims/ch{nn}.py
   - a trainer of the chapter in tests/test_device.py; bad input in benchmarks/probe_bad_input.py
-  - run it: python -m pytest tests/test_notebooks.py -k {stem}; then python scripts/make_colab.py
+  - run it: python scripts/nbval_colab.py --only {nn} (or python -m pytest tests/test_notebooks.py -k {stem}); then python scripts/make_colab.py
     and commit colab/ with the chapter"""
 
 

@@ -1,7 +1,8 @@
 """Print how often and how long each chapter notebook ran, from the book's jupyter-cache.
 
-Run by scripts/test.sh after the book build. tests/test_notebooks.py stores every notebook it
-executes in _build/.jupyter_cache with its time (run "tests"); the book build (execute_notebooks:
+Run by scripts/test.sh after the book build. scripts/nbval_colab.py --book-cache (or
+tests/test_notebooks.py, run by hand) stores every chapter it executes in _build/.jupyter_cache
+with its time (run "tests"); the book build (execute_notebooks:
 cache) takes those outputs, or executes a notebook it finds no match for, and then records it as
 a project notebook with its own time. This prints one row per notebook and asserts nothing about
 time. It exits 1 if the book build executed a notebook the tests had already executed and cached:

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Run every test, then build the book. pytest, on all cores (pytest-xdist): unit tests of
-# rnncourse, jupytext pairs, student versions, and every chapter notebook executed once
-# (tests/test_notebooks.py: the chapter, then its student version's stubs and checks in the same
-# kernel), which also stores the executed notebooks in the book's jupyter-cache. Then the
-# generated Colab solution notebooks, executed under nbval from an installed wheel in a bare
-# folder (scripts/nbval_colab.py): each chapter's second and last execution. Then the book
-# build with warnings as errors, taking the notebooks' outputs from that cache, and a table of
-# each notebook's execution time.
+# Run every test, then build the book. First pytest on all cores (pytest-xdist): the unit tests
+# of rnncourse and its tools, jupytext pairs, student versions, generated notebooks (everything
+# but the chapter runs, marked "chapter"). Then each chapter runs once, as a student gets it:
+# its test unit (the generated Colab solution notebook with the chapter's hidden asserts back in
+# place and the exercise version's checks on its stubs appended) under nbval, from an installed
+# wheel in a bare folder (scripts/nbval_colab.py), which stores each chapter's outputs in the
+# book's jupyter-cache. Then the book build with warnings as errors, taking the notebooks'
+# outputs from that cache (it runs no chapter again), and a table of each chapter's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -23,14 +23,14 @@ start=$(date +%s)
 generated=$(mktemp -d)
 trap 'rm -rf "$generated"' EXIT
 "$PYTHON" scripts/make_colab.py --check --out "$generated"
-rm -rf _build/.jupyter_cache   # nothing stale: this run's notebook tests fill it again
-echo "rnncourse: running the tests (pytest -n auto)"
-"$PYTHON" -m pytest -n auto --dist load --maxschedchunk 1 "$@"
-# The generated solution notebooks as students get them: the package built as a wheel and
-# installed non-editable, the notebooks alone in a bare folder, executed under nbval (their only
-# execution besides the chapter run above: each chapter runs twice in all)
-echo "rnncourse: the generated Colab notebooks from the installed wheel (pytest --nbval-lax)"
-"$PYTHON" scripts/nbval_colab.py --notebooks "$generated/colab/solutions"
+rm -rf _build/.jupyter_cache   # nothing stale: this run's chapter runs fill it again
+echo "rnncourse: running the tests (pytest -n auto, all but the chapter runs)"
+"$PYTHON" -m pytest -n auto --dist load --maxschedchunk 1 -m "not chapter" "$@"
+# Each chapter's one execution: the generated solution notebook as students get it (the package
+# built as a wheel and installed non-editable, the notebook alone in a bare folder), with the
+# hidden asserts and the checks on the stubs, under nbval; the outputs go to the book's cache
+echo "rnncourse: each chapter once, from the installed wheel (pytest --nbval-lax, scripts/nbval_colab.py)"
+"$PYTHON" scripts/nbval_colab.py --book-cache _build/.jupyter_cache
 bash scripts/build_book.sh --no-install --use-cache
 # the built book in a headless Chromium, network cut (tests/browser); a missing browser is a
 # failure here when install.sh could install one

@@ -26,13 +26,15 @@ def one_thread():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Start the long tests first: the chapter runs (marked ``chapter``), latest chapter first
+    """Start the long tests first: the chapter runs (marked ``chapter``) and the ``long`` ones,
+    latest chapter first
     (later chapters train more), each followed by one short test. pytest-xdist queues one test
     behind the one a worker is running (with ``--maxschedchunk 1``, see scripts/test.sh), so the
     test queued behind a chapter is a short one, and the two workers share the chapters."""
-    chapters = sorted((i for i in items if i.get_closest_marker("chapter")),
-                      key=lambda i: i.nodeid, reverse=True)
-    others = [i for i in items if not i.get_closest_marker("chapter")]
+    def long(i):
+        return i.get_closest_marker("chapter") or i.get_closest_marker("long")
+    chapters = sorted((i for i in items if long(i)), key=lambda i: i.nodeid, reverse=True)
+    others = [i for i in items if not long(i)]
     order = []
     for item in chapters:
         order += [item] + others[:1]

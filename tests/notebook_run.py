@@ -1,4 +1,10 @@
-"""Run a chapter once for everything that needs it: the test, the student check and the book.
+"""Run a chapter from the checkout: the test, the student check and (if asked) the book's cache.
+
+A developer's path (``pytest -m chapter`` or ``pytest tests/test_notebooks.py -k 06``): the
+chapter notebook from ``notebooks/`` with the checkout's package. scripts/test.sh leaves these
+tests out and runs each chapter once as students get it instead (scripts/nbval_colab.py: the
+generated notebook with the hidden asserts, from the installed wheel, under nbval), which also
+fills the book's cache.
 
 ``run_chapter`` executes a notebook the way the book build does (nbclient, the notebook's own
 kernel, working directory ``notebooks/``, the timeout of ``_config.yml``, any error fails), then,
@@ -19,11 +25,6 @@ import nbformat
 import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-try:
-    import fcntl
-except ImportError:  # Windows: no file locks, run the tests without -n
-    fcntl = None
 
 ROOT = Path(__file__).resolve().parents[1]
 #: where myst-nb looks by default (``_build/html`` -> ``_build/.jupyter_cache``)
@@ -106,14 +107,5 @@ def run_chapter(path: Path, extra_cells=()) -> ChapterRun:
 
 def store_for_the_book(path: Path, run: ChapterRun, data: dict) -> None:
     """Cache the executed chapter for ``jupyter-book build`` (pytest-xdist workers take turns)."""
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-
-    BOOK_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with open(BOOK_CACHE.parent / ".jupyter_cache.lock", "w") as lock:
-        if fcntl is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        get_cache(str(BOOK_CACHE)).cache_notebook_bundle(
-            CacheBundleIn(run.notebook, str(path.resolve()), data=data),
-            check_validity=False, overwrite=True,  # as myst-nb caches the notebooks it runs
-        )
+    from rnncourse_tools.unit_run import store_for_the_book as store
+    store(path, run.notebook, data, BOOK_CACHE)

@@ -111,3 +111,63 @@ def test_a_name_from_a_removed_cell_is_found():
     assert names_from_dropped_cells(cells, _not_removed) == []
     cells.insert(3, nbformat.v4.new_code_cell("print(f'{count} of 5')"))
     assert names_from_dropped_cells(cells, _not_removed) == [(cells[3].source, ["count"])]
+
+
+# -- the hidden cells feed nothing to the visible ones ------------------------------------------
+# The test run executes each chapter once, as the generated solution notebook with the hidden
+# asserts back in their places (rnncourse_tools.colab.unit_notebook). That run stands for
+# the notebook a student gets only if the hidden cells change nothing the visible cells read:
+# no visible cell may read a name whose latest binding was in a hidden cell, and no hidden cell
+# may read the repository's files (the run is in a bare folder, as on Colab; check a record in
+# a unit test instead).
+
+def names_fed_by_hidden_cells(cells) -> list[tuple[str, list[str]]]:
+    """(source, names) for each visible code cell that reads a name (not bound in the cell
+    itself) whose latest binding before it was in a ``remove-cell`` cell."""
+    latest: dict[str, bool] = {}   # name -> bound last by a hidden cell
+    found = []
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        tree = _python(cell.source)
+        hidden = not _not_removed(cell)
+        here = bound_names(tree)
+        if not hidden:
+            used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            local |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+                      for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
+            fed = sorted(n for n in used - here - local if latest.get(n))
+            if fed:
+                found.append((cell.source, fed))
+        for name in here:
+            latest[name] = hidden
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_hidden_cells_feed_nothing_to_the_visible_ones(path):
+    cells = nbformat.read(path, as_version=4).cells
+    found = names_fed_by_hidden_cells(cells)
+    assert not found, "\n\n".join(
+        f"this visible cell reads {names}, last bound in a hidden (remove-cell) cell: the test run "
+        f"(with the hidden cells) then computes something the generated notebook does not; bind "
+        f"it in a visible cell or rename it in the hidden one\n{source}" for source, names in found)
+    repo = [c.source for c in cells if c.cell_type == "code" and not _not_removed(c)
+            and any(isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    and ("../" in n.value or n.value.startswith(("benchmarks/", "tests/", "scripts/")))
+                    for n in ast.walk(_python(c.source)))]
+    assert not repo, ("a hidden cell reads the repository's files, which the test run (a bare "
+                      "folder, as on Colab) does not have: check the record in a unit test\n"
+                      + "\n\n".join(repo))
+
+
+def test_a_name_fed_by_a_hidden_cell_is_found():
+    hidden = nbformat.v4.new_code_cell("x = 2\nassert x > 1")
+    hidden.metadata["tags"] = [REMOVE]
+    cells = [nbformat.v4.new_code_cell("x = 1"), hidden,
+             nbformat.v4.new_code_cell("x = 3\nprint(x)"),          # rebound here first: fine
+             nbformat.v4.new_code_cell("print(x)")]
+    assert names_fed_by_hidden_cells(cells) == []
+    cells.insert(2, nbformat.v4.new_code_cell("print(x + 1)"))     # reads the hidden cell's x
+    assert names_fed_by_hidden_cells(cells) == [(cells[2].source, ["x"])]

@@ -5,6 +5,10 @@ build, so the numbers the prose states (asserted in remove-cell cells) and the h
 are checked; then, in the same kernel, the student version's stubbed exercises and its check
 cells run, and every check must report "NOT YET" on the stub (and never raise). The executed
 chapter goes into the book's jupyter-cache, so the book build does not run it again.
+
+Marked ``chapter``: scripts/test.sh deselects these (each chapter runs once there, under nbval,
+as scripts/nbval_colab.py's test unit, which checks the same things); run them from a checkout
+with ``pytest -m chapter`` or ``pytest tests/test_notebooks.py -k 06``.
 """
 
 import nbformat

@@ -2,7 +2,7 @@
 
 The directive ``{execution-status}`` (used once, in ``book/status.md``) becomes a table with one
 row per chapter: how long the notebook took to execute, when, and whether the tests
-(``tests/test_notebooks.py``) or the book build ran it; above it, the commit and the machine
+(``scripts/nbval_colab.py``, or ``tests/test_notebooks.py`` by hand) or the book build ran it; above it, the commit and the machine
 (processor, cores, GPU) and the versions of Python, torch and numpy. The table is filled in when
 the page is written, after every notebook has been read (executed or taken from the
 jupyter-cache), from the cache record that matches each notebook's code exactly. The same facts
