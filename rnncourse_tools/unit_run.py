@@ -49,6 +49,53 @@ def _record(item, report, seconds: float) -> None:
     (out / f"{item.cell_num:04d}.json").write_text(json.dumps(record), encoding="utf-8")
 
 
+def coalesce_adjacent_streams(outputs):
+    """Merge each run of adjacent stream outputs of one name (stdout, stderr), as a notebook
+    shows them, keeping their order among the figures; then resolve ``\\r`` and ``\\b`` as
+    nbval does. (nbval's own ``coalesce_streams`` merges *all* of a cell's stdout into its first
+    stream output, which moves text printed after a figure to before it.)"""
+    import re
+    merged = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == output.get("name")):
+            merged[-1]["text"] += output["text"]
+        else:
+            merged.append(output)
+    backspace = re.compile("[^\n]\x08")                  # a character, then a backspace
+    carriage_return = re.compile("^.*\r(?=[^\n])", re.M)   # a line overwritten after a carriage return
+    for output in merged:
+        if output.get("output_type") == "stream":
+            text = None
+            while text != output["text"]:
+                text = output["text"]
+                output["text"] = backspace.sub("", text)
+            output["text"] = carriage_return.sub("", output["text"])
+    return merged
+
+
+def pytest_configure(config):
+    """With ``--rnncourse-record``, nbval runs each cell as a notebook front end does:
+
+    - with ``store_history=True`` (Jupyter and Colab do; nbval sends False, and IPython then
+      decides whether a trailing ``;`` silences a cell's value from the *previous* cell stored in
+      its history, so ``draw();`` showed its figure twice);
+    - keeping the order of printed text and figures (``coalesce_adjacent_streams``).
+    """
+    if not config.getoption("rnncourse_record", None):
+        return
+    import nbval.kernel
+    import nbval.plugin
+
+    def execute_cell_input(self, cell_input, allow_stdin=None):
+        return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin,
+                               stop_on_error=False)
+
+    nbval.kernel.RunningKernel.execute_cell_input = execute_cell_input
+    nbval.plugin.coalesce_streams = coalesce_adjacent_streams
+
+
 try:
     import pytest
 except ImportError:  # the assembly functions below need no pytest

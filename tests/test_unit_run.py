@@ -98,7 +98,12 @@ def _tiny_unit(tmp_path: Path, middle: str = "y = x + 1\nprint(y)"):
     hidden = nbformat.v4.new_code_cell("assert x == 1")
     hidden.metadata["tags"] = ["remove-cell"]
     chapter.cells = [nbformat.v4.new_markdown_cell("# Tiny"), nbformat.v4.new_code_cell("x = 1"),
-                     hidden, nbformat.v4.new_code_cell(middle), nbformat.v4.new_code_cell("x * 7")]
+                     hidden, nbformat.v4.new_code_cell(middle), nbformat.v4.new_code_cell("x * 7"),
+                     nbformat.v4.new_code_cell("x * 8;"),        # a trailing ; shows nothing
+                     nbformat.v4.new_code_cell(                   # text, figure, text: in order
+                         "from IPython.display import HTML, display\nprint('before')\n"
+                         "print('still before')\ndisplay(HTML('<b>figure</b>'))\nprint('after')\n"
+                         "print('10%', end='\\r'); print('100%')")]
     path = tmp_path / "99_tiny.ipynb"
     nbformat.write(chapter, path)
     unit = nbformat.v4.new_notebook(metadata=chapter.metadata)
@@ -129,15 +134,18 @@ def _nbval(tmp_path: Path):
 def test_a_recorded_run_becomes_the_chapter_the_book_finds(tmp_path):
     path, chapter, unit = _tiny_unit(tmp_path)
     records = _nbval(tmp_path)
-    assert sorted(records) == [0, 1, 2, 3, 4, 5] and all(r["outcome"] == "passed"
-                                                         for r in records.values())
+    assert sorted(records) == list(range(8)) and all(r["outcome"] == "passed"
+                                                    for r in records.values())
     nb, seconds, student = executed_chapter(chapter, unit, records)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert [c.execution_count for c in code] == [2, 3, 4, 5]       # the install cell was 1
+    assert [c.execution_count for c in code] == [2, 3, 4, 5, 6, 7]     # the install cell was 1
     assert code[0].outputs == [] and code[2].outputs[0]["text"] == "2\n"
     assert code[3].outputs[0]["output_type"] == "execute_result"
     assert code[3].outputs[0]["data"]["text/plain"] == "7"
     assert code[3].outputs[0]["execution_count"] == 5
+    assert code[4].outputs == []                                       # x * 8;
+    assert [(o["output_type"], o.get("text")) for o in code[5].outputs] == [
+        ("stream", "before\nstill before\n"), ("display_data", None), ("stream", "after\n100%\n")]
     assert seconds > 0 and student > 0
     assert [c.source for c in nb.cells] == [c.source for c in chapter.cells]
     nbformat.validate(nb)
@@ -154,7 +162,7 @@ def test_a_failed_cell_keeps_the_chapter_out_of_the_book(tmp_path):
     assert records[3]["outcome"] == "failed"
     with pytest.raises(IncompleteRun, match="code cell 3 of the test unit failed"):
         executed_chapter(chapter, unit, records)
-    del records[5]
+    del records[7]
     records[3]["outcome"] = "passed"
-    with pytest.raises(IncompleteRun, match="code cell 5 of the test unit did not run"):
+    with pytest.raises(IncompleteRun, match="code cell 7 of the test unit did not run"):
         executed_chapter(chapter, unit, records)
