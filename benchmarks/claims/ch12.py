@@ -74,16 +74,17 @@ def lti_small_dt(seed: int, budget: float) -> dict[str, float]:
 
 @claim(chapter=12, book_seeds=(0, 1, 2), budget="384 updates (6 epochs of 64)", book_longer=True,
        sentence="a dilated causal convolution (ch12.TCN, receptive field 32, the copiers' recipe) "
-                "copies symbols from fixed positions nearly perfectly (above 0.95 on every seed) "
-                "and from random positions clearly worse: by more than 0.15 on every seed, and "
-                "below 0.85 on average",
+                "copies symbols from fixed positions nearly perfectly (above 0.95 on every seed, "
+                "above every run of the LTI SSM there) and from random positions worse, by more "
+                "than 0.1 on every seed (its random-position score rises with the budget)",
        holds=lambda v: ((v["tcn_fixed"] > 0.95).all()
-                        and (v["tcn_fixed"] > v["tcn_random"] + 0.15).all()
-                        and v["tcn_random"].mean() < 0.85))
+                        and v["tcn_fixed"].min() > v["lti_fixed"].max()
+                        and (v["tcn_fixed"] > v["tcn_random"] + 0.1).all()))
 def tcn_fixed_vs_random(seed: int, budget: float) -> dict[str, float]:
     epochs = scaled(6, budget)
     return {"tcn_fixed": _copy("tcn", True, seed, epochs),
-            "tcn_random": _copy("tcn", False, seed, epochs)}
+            "tcn_random": _copy("tcn", False, seed, epochs),
+            "lti_fixed": _copy("lti", True, seed, epochs)}
 
 
 def _pixel_holds(v) -> bool:
