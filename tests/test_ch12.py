@@ -388,3 +388,126 @@ def test_ssm_step_size_range_is_an_argument_and_checked():
 def test_seconds_can_return_every_repeat():
     times = ch12.seconds(lambda x: x * 2, torch.ones(3), repeats=4, every=True)
     assert len(times) == 4 and times == sorted(times)
+
+
+# ----------------------------------------------------------------------------- dilated causal convolutions
+
+def test_receptive_field_and_dilations():
+    assert ch12.receptive_field(2, (1, 2, 4, 8, 16)) == 32
+    assert ch12.receptive_field(3, (1, 2, 4)) == 15
+    assert ch12.receptive_field(1, (1, 2)) == 1                      # a 1-tap kernel sees only t
+    assert ch12.tcn_dilations(32, 2) == (1, 2, 4, 8, 16)
+    assert ch12.tcn_dilations(33, 2) == (1, 2, 4, 8, 16, 32)
+    assert ch12.tcn_dilations(1, 2) == (1,)
+    assert ch12.tcn_dilations(15, 3) == (1, 2, 4)
+    for length in range(1, 70):                                      # the fewest layers that cover it
+        d = ch12.tcn_dilations(length, 2)
+        assert ch12.receptive_field(2, d) >= length
+        assert len(d) == 1 or ch12.receptive_field(2, d[:-1]) < length
+    with pytest.raises(ValueError, match="expected at least one dilation"):
+        ch12.receptive_field(2, ())
+    with pytest.raises(ValueError, match="kernel_size"):
+        ch12.tcn_dilations(32, 1)
+
+
+def _dependence(model, x, t):
+    """Which input steps the output at step t depends on: the gradient of its sum w.r.t. x."""
+    x = x.clone().requires_grad_(True)
+    model(x)[:, t].sum().backward()
+    return x.grad.abs().sum((0, 2)) > 0                              # (time,)
+
+
+def test_causal_conv_is_causal_and_matches_the_formula():
+    torch.manual_seed(0)
+    conv = ch12.CausalConv1d(3, 4, kernel_size=3, dilation=2).double()
+    x = torch.randn(2, 11, 3, dtype=torch.float64)
+    y = conv(x)
+    assert y.shape == (2, 11, 4)
+    W, b = conv.conv.weight, conv.conv.bias                          # (out, in, kernel)
+    for t in range(11):                                              # y_t = b + sum_k W_k x_{t - k d}
+        ref = b.clone()
+        for k in range(3):
+            lag = (2 - k) * 2                                        # Conv1d's last tap is the newest
+            if t - lag >= 0:
+                ref = ref + x[:, t - lag] @ W[:, :, k].T
+        torch.testing.assert_close(y[:, t], ref)
+    with pytest.raises(ValueError, match="expects 3 input features"):
+        conv(torch.randn(2, 5, 4, dtype=torch.float64))
+
+
+def test_tcn_is_causal_with_the_stated_receptive_field():
+    torch.manual_seed(0)
+    model = ch12.TCN(8, width=6, length=32).double()
+    assert model.dilations == (1, 2, 4, 8, 16) and model.receptive_field == 32
+    x = torch.randn(3, 40, 8, dtype=torch.float64)
+    y = model(x)
+    assert y.shape == (3, 40, 8)
+    # perturb a future input: the outputs before it do not change, the one at it does
+    for s in (0, 7, 31, 39):
+        x2 = x.clone()
+        x2[:, s] += torch.randn(3, 8, dtype=torch.float64)
+        y2 = model(x2)
+        torch.testing.assert_close(y2[:, :s], y[:, :s], rtol=0, atol=0)
+        assert (y2[:, s] - y[:, s]).abs().max() > 1e-6
+    # the output at t sees exactly the inputs t - 31 .. t (the receptive field, measured)
+    for t in (0, 5, 31, 39):
+        seen = _dependence(model, x, t)
+        assert seen.nonzero().flatten().tolist() == list(range(max(0, t - 31), t + 1)), (t, seen)
+
+
+def test_tcn_rejects_bad_input_and_trains_in_the_copier_recipe():
+    model = ch12.TCN(8, width=4, length=16)
+    with pytest.raises(ValueError, match="expects 8 input features"):
+        model(torch.randn(2, 16, 5))
+    with pytest.raises(ValueError, match="expects x of shape"):
+        model(torch.randn(2, 16))
+    with pytest.raises(ValueError, match="vocab"):
+        ch12.TCN(1)
+    data = ch12.selective_copying(64, length=16, n_tokens=2, n_symbols=3, seed=0)
+    model, history, accuracy = ch12.train_copier("tcn", 0, data, data, epochs=1)
+    assert isinstance(model, ch12.TCN) and model.receptive_field >= 16
+    assert history.updates == 2 and 0.0 <= accuracy <= 1.0
+
+
+# ----------------------------------------------------------------------------- masked convolutions
+
+def test_pixelcnn_masks():
+    a, b = ch12.pixelcnn_mask(3, "A"), ch12.pixelcnn_mask(3, "B")
+    torch.testing.assert_close(a, torch.tensor([[1., 1, 1], [1, 0, 0], [0, 0, 0]]))
+    torch.testing.assert_close(b, torch.tensor([[1., 1, 1], [1, 1, 0], [0, 0, 0]]))
+    # colours: at the centre, R sees nothing (A) / R (B), G sees R (A) / R, G (B), B sees R, G / all
+    centre_a = ch12.pixelcnn_mask(3, "A", colours=3)[:, :, 1, 1]
+    torch.testing.assert_close(centre_a, torch.tril(torch.ones(3, 3), -1))
+    centre_b = ch12.pixelcnn_mask(3, "B", colours=3, in_channels=6, out_channels=3)[:, :, 1, 1]
+    torch.testing.assert_close(centre_b, torch.tril(torch.ones(3, 3)).repeat_interleave(2, 1))
+    for bad, match in (((4, "A"), "odd kernel_size"), ((3, "C"), "expected 'A' or 'B'")):
+        with pytest.raises(ValueError, match=match):
+            ch12.pixelcnn_mask(*bad)
+    with pytest.raises(ValueError, match="divisible by colours"):
+        ch12.pixelcnn_mask(3, "A", colours=3, in_channels=4, out_channels=3)
+
+
+def test_masked_convolutions_are_causal_in_raster_order():
+    torch.manual_seed(0)
+    for colours in (1, 3):
+        c = colours
+        net = torch.nn.Sequential(ch12.MaskedConv2d(c, 6, 3, "A", colours), torch.nn.ReLU(),
+                                  ch12.MaskedConv2d(6, 6, 3, "B", colours), torch.nn.ReLU(),
+                                  ch12.MaskedConv2d(6, c, 3, "B", colours)).double()
+        x = torch.randn(2, c, 6, 7, dtype=torch.float64)
+        y = net(x)
+        assert y.shape == x.shape
+        for i, j in ((0, 0), (2, 3), (5, 6), (3, 0)):
+            k = i * 7 + j                                           # raster index of the pixel
+            for colour in range(c):
+                x2 = x.clone()
+                x2[:, colour, i, j] += 1.0 + torch.rand(2, dtype=torch.float64)
+                change = (net(x2) - y).abs().amax(0)                # (c, 6, 7)
+                flat = change.reshape(c, -1)                        # (c, 42): raster order
+                assert flat[:, :k].sum() == 0                       # the earlier pixels: unchanged
+                # at the pixel itself only the later colours change (none when colours == 1)
+                assert flat[:colour + 1, k].sum() == 0
+                if k < 41:                                          # some later pixel does change
+                    assert flat[:, k + 1:].max() > 0
+    with pytest.raises(ValueError, match=r"expects x of shape \(batch, 3"):
+        ch12.MaskedConv2d(3, 3, 3, "A", 3)(torch.randn(1, 2, 4, 4))

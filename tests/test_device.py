@@ -294,6 +294,9 @@ TRAINERS = {
         True, ch11.clips(8, seed=0), updates=1, batch_size=8, device=META),
     "ch12 copier (selective SSM)": lambda: _copier("selective"),
     "ch12 copier (minGRU)": lambda: _copier("mingru"),
+    "ch12.train_copier (TCN)": lambda: ch12.train_copier(
+        "tcn", 0, ch12.selective_copying(4, 16, 3, 6, seed=1),
+        ch12.selective_copying(4, 16, 3, 6, seed=2), epochs=1, device=META),
     "ch12 PixelRNN": _pixel_rnn,
 }
 

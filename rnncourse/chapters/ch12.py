@@ -21,7 +21,10 @@ Because the map ``h -> a h + b`` composes into another map of the same form,
   (Mamba-like: step size, B and C computed from the input), :class:`SSMBlock` and
   :class:`TokenModel` to train them, and :func:`selective_copying`, the task that separates them;
 - :class:`Hopfield`, a tiny associative memory (Hopfield 1982);
-- :func:`bar_images` and :class:`PixelRNN`, images as sequences (van den Oord et al. 2016).
+- :func:`bar_images` and :class:`PixelRNN`, images as sequences (van den Oord et al. 2016), and
+  :func:`pixelcnn_mask` / :class:`MaskedConv2d`, the same order kept by masked convolutions;
+- :class:`TCN`, a stack of dilated :class:`CausalConv1d` layers (WaveNet, Bai et al. 2018), with
+  :func:`tcn_dilations` and :func:`receptive_field`.
 
 Every loop over a time axis iterates over ``unbind(1)``.
 """
@@ -41,7 +44,9 @@ from ..fast import FastRecurrent
 __all__ = ["seconds", "linear_recurrence_loop", "combine", "scan", "scan_steps", "scan_work",
            "log_space_scan", "cumsum_form", "SelfAttention", "attention_macs", "recurrence_macs",
            "MinGRU", "MinLSTM", "DiagonalSSM", "SSMBlock", "TokenModel", "selective_copying",
-           "train_copier", "copy_loss", "copy_accuracy", "Hopfield", "bar_images", "PixelRNN"]
+           "train_copier", "copy_loss", "copy_accuracy", "tcn_dilations", "receptive_field",
+           "CausalConv1d", "TCN", "TCN_WIDTH", "Hopfield", "bar_images", "PixelRNN",
+           "pixelcnn_mask", "MaskedConv2d"]
 
 
 # ----------------------------------------------------------------------------- timing
@@ -513,18 +518,28 @@ def copy_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits[:, -K:].reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
+#: the width of the copying task's :class:`TCN`, which gives it about as many weights as the
+#: chapter's other copiers (width 16, one block)
+TCN_WIDTH = 12
+
+
 def train_copier(kind: str, seed: int, data, test, *, epochs: int = 6, lr: float = 1e-2,
                  dt_range: tuple[float, float] = (0.1, 1.0), device=None):
     """Chapter 12's selective-copying recipe: a :class:`TokenModel` of ``kind`` (width 16, one
     layer, 4 states per channel, no expansion, SSM step sizes from ``dt_range``) trained with
     ``rc.train.fit`` on ``data = (x, y)`` for ``epochs`` epochs (Adam at ``lr``, batches of 32,
-    :func:`copy_loss`). Returns ``(model, history, accuracy on test)``."""
+    :func:`copy_loss`). ``kind="tcn"``: a :class:`TCN` of width ``TCN_WIDTH`` whose receptive
+    field covers the sequence, the same recipe (``dt_range`` unused). Returns ``(model, history,
+    accuracy on test)``."""
     from ..train import fit
     from ..utils import set_seed
 
     set_seed(seed)
-    model = TokenModel(kind, data[0].shape[-1], d_model=16, n_layers=1, state_size=4, expand=1,
-                       dt_range=dt_range)
+    if kind == "tcn":
+        model = TCN(data[0].shape[-1], width=TCN_WIDTH, length=data[0].shape[1])
+    else:
+        model = TokenModel(kind, data[0].shape[-1], d_model=16, n_layers=1, state_size=4,
+                           expand=1, dt_range=dt_range)
     history = fit(model, data, loss_fn=copy_loss, epochs=epochs, lr=lr, batch_size=32, seed=seed,
                   device=device)
     dev = next(model.parameters()).device
@@ -539,6 +554,86 @@ def copy_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     pred = model(x)[:, -y.shape[1]:].argmax(-1)                      # (batch, n_tokens)
     model.train(was)
     return float((pred == y.to(pred.device)).float().mean())
+
+
+# ----------------------------------------------------------------------------- dilated causal convolutions
+
+def tcn_dilations(length: int, kernel_size: int = 2) -> tuple[int, ...]:
+    """The dilations ``1, 2, 4, ...`` of a stack of causal convolutions with ``kernel_size`` taps,
+    as few layers as make its :func:`receptive_field` cover ``length`` steps."""
+    length = positive_int(length, "length")
+    kernel_size = positive_int(kernel_size, "kernel_size", minimum=2)
+    dilations = [1]
+    while receptive_field(kernel_size, dilations) < length:
+        dilations.append(dilations[-1] * 2)
+    return tuple(dilations)
+
+
+def receptive_field(kernel_size: int, dilations) -> int:
+    """How many steps, the current one included, the output at ``t`` of a stack of causal
+    convolutions sees: ``1 + (kernel_size - 1) * sum(dilations)`` (each layer reaches
+    ``(kernel_size - 1) * dilation`` steps further back)."""
+    kernel_size = positive_int(kernel_size, "kernel_size", minimum=1)
+    dilations = tuple(dilations)
+    if not dilations:
+        raise ValueError("expected at least one dilation, got none")
+    return 1 + (kernel_size - 1) * sum(positive_int(d, "dilation") for d in dilations)
+
+
+class CausalConv1d(nn.Module):
+    """A 1-D convolution over time that sees only the present and the past: ``nn.Conv1d`` with
+    dilation ``dilation``, the sequence padded with ``(kernel_size - 1) * dilation`` zeros on the
+    left only, so the output at ``t`` is ``b + sum_k W_k x_{t - k * dilation}`` (``k = 0 ..
+    kernel_size - 1``). Input and output ``(batch, time, channels)``, as the course's layers."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 2, dilation: int = 1):
+        super().__init__()
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.pad = (positive_int(kernel_size, "kernel_size") - 1) * positive_int(dilation, "dilation")
+        self.conv = nn.Conv1d(in_channels, positive_int(out_channels, "out_channels"), kernel_size,
+                              dilation=dilation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        sequence_tensor(x, self.in_channels, "CausalConv1d")
+        x = F.pad(x.transpose(1, 2), (self.pad, 0))                   # (batch, channels, pad + time)
+        return self.conv(x).transpose(1, 2)                           # (batch, time, out_channels)
+
+
+class TCN(nn.Module):
+    """A small temporal convolutional network (after WaveNet, van den Oord et al. 2016, and the
+    TCN of Bai et al. 2018): one-hot tokens in, logits at every step out, ``(batch, time, vocab)
+    -> (batch, time, vocab)``.
+
+    A linear embedding of width ``width``, then one residual block per dilation,
+    ``h + relu(CausalConv1d(LayerNorm(h)))`` with dilations ``1, 2, 4, ...``
+    (:func:`tcn_dilations`: enough layers for the receptive field to cover ``length`` steps),
+    a norm and a linear readout. Every part is causal: the output at ``t`` depends on the inputs
+    at ``t - receptive_field + 1 .. t`` only. The weights are the same at every step (no
+    dependence on the position), so it is time-invariant like the LTI SSM, but nonlinear.
+    """
+
+    def __init__(self, vocab: int, width: int = 12, length: int = 32, kernel_size: int = 2):
+        super().__init__()
+        self.vocab = positive_int(vocab, "vocab", minimum=2)
+        width = positive_int(width, "width")
+        self.kernel_size = positive_int(kernel_size, "kernel_size", minimum=2)
+        self.dilations = tcn_dilations(length, kernel_size)
+        self.receptive_field = receptive_field(kernel_size, self.dilations)
+        self.embed = nn.Linear(vocab, width)
+        self.norms = nn.ModuleList(nn.LayerNorm(width) for _ in self.dilations)
+        self.convs = nn.ModuleList(CausalConv1d(width, width, kernel_size, d) for d in self.dilations)
+        self.norm = nn.LayerNorm(width)
+        self.readout = nn.Linear(width, vocab)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        sequence_tensor(x, self.vocab, "TCN")
+        h = self.embed(x)                                             # (batch, time, width)
+        for norm, conv in zip(self.norms, self.convs):
+            h = h + F.relu(conv(norm(h)))                             # (batch, time, width)
+        return self.readout(self.norm(h))                             # (batch, time, vocab)
+
+    def extra_repr(self) -> str:
+        return f"dilations={self.dilations}, receptive_field={self.receptive_field}"
 
 
 # ----------------------------------------------------------------------------- Hopfield network
@@ -674,6 +769,69 @@ class PixelRNN(nn.Module):
                 nxt[:, 0, 0] = pixel                                             # feed it back
                 logits, states = self(nxt, states)
         return flat.reshape(images.shape)
+
+
+def pixelcnn_mask(kernel_size: int = 3, kind: str = "A", colours: int = 1,
+                  in_channels: int | None = None, out_channels: int | None = None) -> torch.Tensor:
+    """The mask of a PixelCNN convolution (van den Oord et al. 2016), ``(out_channels,
+    in_channels, kernel_size, kernel_size)`` of 0 / 1 floats (``(kernel_size, kernel_size)``
+    when ``colours == 1`` and no channel counts are given).
+
+    In raster order (row by row, left to right) the pixels a filter centred on pixel ``i`` may
+    see are those above it and those left of it in its row: 1 there, 0 to the right of the
+    centre and below it. At the centre, the channels are split into ``colours`` equal groups
+    (R, G, B for ``colours=3``), and output group ``c`` sees input group ``c'`` of the same pixel
+    only if ``c' < c`` (``kind="A"``, the first layer: a pixel's value is not its own input) or
+    ``c' <= c`` (``kind="B"``, later layers, whose inputs at the pixel already hide it).
+    """
+    k = positive_int(kernel_size, "kernel_size")
+    if k % 2 == 0:
+        raise ValueError(f"expected an odd kernel_size (a centre pixel), got {k}")
+    if kind not in ("A", "B"):
+        raise ValueError(f"unknown mask kind {kind!r}: expected 'A' or 'B'")
+    colours = positive_int(colours, "colours")
+    flat = in_channels is None and out_channels is None and colours == 1
+    c_in = positive_int(colours if in_channels is None else in_channels, "in_channels")
+    c_out = positive_int(colours if out_channels is None else out_channels, "out_channels")
+    if c_in % colours or c_out % colours:
+        raise ValueError(f"expected channel counts divisible by colours={colours}, got "
+                         f"in_channels={c_in}, out_channels={c_out}")
+    mask = torch.zeros(c_out, c_in, k, k)
+    centre = k // 2
+    mask[:, :, :centre, :] = 1.0                                     # the rows above
+    mask[:, :, centre, :centre] = 1.0                                # left of the centre
+    group_in = torch.arange(c_in) // (c_in // colours)               # colour of each channel
+    group_out = torch.arange(c_out) // (c_out // colours)
+    if kind == "A":
+        seen = group_out[:, None] > group_in[None, :]                # (out, in): earlier colours
+    else:
+        seen = group_out[:, None] >= group_in[None, :]               # and the same colour
+
+    mask[:, :, centre, centre] = seen.float()
+    return mask[0, 0] if flat else mask
+
+
+class MaskedConv2d(nn.Conv2d):
+    """A PixelCNN convolution: ``nn.Conv2d`` (odd ``kernel_size``, padded to keep the image size)
+    whose weights are multiplied by :func:`pixelcnn_mask` (kept as a buffer) at every call, so the
+    output at a pixel depends only on the pixels before it in raster order (and, at the pixel
+    itself, on the earlier colours; also on its own colour for ``mask="B"``). Input and output
+    ``(batch, channels, height, width)``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
+                 mask: str = "A", colours: int = 1):
+        super().__init__(positive_int(in_channels, "in_channels"),
+                         positive_int(out_channels, "out_channels"),
+                         positive_int(kernel_size, "kernel_size"), padding=kernel_size // 2)
+        self.register_buffer("mask", pixelcnn_mask(kernel_size, mask, colours, in_channels,
+                                                   out_channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != self.in_channels:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"MaskedConv2d expects x of shape (batch, {self.in_channels}, "
+                             f"height, width), got {got}")
+        return self._conv_forward(x, self.weight * self.mask, self.bias)
 
 
 # ----------------------------------------------------------------------------- a minGRU language model
