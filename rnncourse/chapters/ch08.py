@@ -14,7 +14,11 @@
 - :func:`empirical_causal_bound`: a Monte-Carlo estimate of the same bound by counting,
   prefix by prefix, which tag is most frequent (what the unit tests compare the formula with);
 - :class:`CharLM`, :func:`sample`: a character language model, left-to-right or
-  bidirectional, and sampling from it one character at a time.
+  bidirectional, and sampling from it one character at a time;
+- :func:`arc_reviews`, :func:`readout_features`, :class:`ManyToOne`, :func:`readout_run`:
+  many-to-one classification of reviews whose label depends on both ends (the opening and the
+  closing verdict), read out from a bidirectional layer's two final states or, wrongly, from
+  its output at the last step.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ from ..layers import Recurrent
 __all__ = ["lookup_task", "gradient_by_depth", "Reviews", "ReviewGenerator", "reviews",
            "TAGS", "bayes_bound", "delay_targets", "empirical_causal_bound", "tag_loss",
            "tag_accuracy", "train_tagger", "review_text", "CharLM", "lm_loss", "sample",
-           "valid_word_fraction", "last_phrase_labels", "lookup_accuracy", "depth_run",
-           "char_windows", "lm_trap", "stack_diagram", "bidirectional_diagram"]
+           "valid_word_fraction", "lookup_accuracy", "depth_run",
+           "char_windows", "lm_trap", "stack_diagram", "bidirectional_diagram", "ARCS",
+           "READOUTS", "ArcReviews", "arc_reviews", "readout_features", "ManyToOne",
+           "train_classifier", "arc_accuracy", "readout_run"]
 
 TAGS = ("neutral", "positive", "negative")
 IGNORE = -100                      # target value that cross-entropy skips
@@ -322,15 +328,176 @@ def train_tagger(train: Reviews, test: Reviews, *, bidirectional: bool = False, 
     return model, tag_accuracy(model, test, delay), history
 
 
-def last_phrase_labels(data: Reviews) -> torch.Tensor:
-    """Many-to-one labels: the polarity of the review's last sentiment phrase (0 positive,
-    1 negative), or its rating's polarity if it has no phrase. ``(n,)`` int64."""
-    tags = data.tags.flip(1)                                       # (n, time), last token first
-    has = tags > 0
-    first = has.float().argmax(1)                                  # position of the last phrase
-    last = tags.gather(1, first[:, None]).squeeze(1)               # its tag (1 or 2), or 0
-    rating = (data.tokens[:, 0] == data.generator.vocab.index(data.generator.ratings[1])).long()
-    return torch.where(has.any(1), last - 1, rating)
+# ---------------------------------------------------------------------- many-to-one
+
+ARCS = ("good throughout", "gets worse", "gets better", "bad throughout")
+READOUTS = ("both ends", "last step", "left-to-right")
+
+
+@dataclass
+class ArcReviews:
+    """Reviews to classify whole (many-to-one) by their *arc*: how the opening verdict (the
+    first token) and the closing verdict (the last token) compare."""
+
+    tokens: torch.Tensor        # (n, time) int64 indices into vocab
+    labels: torch.Tensor        # (n,) int64 index into ARCS: 2 * (opening negative) + (closing negative)
+    generator: ReviewGenerator = field(default_factory=ReviewGenerator)
+
+    @property
+    def x(self) -> torch.Tensor:
+        """One-hot inputs ``(n, time, vocab)``."""
+        return F.one_hot(self.tokens, len(self.generator.vocab)).float()
+
+    def words(self, i: int) -> list[str]:
+        vocab = self.generator.vocab
+        return [vocab[t] for t in self.tokens[i].tolist()]
+
+
+def arc_reviews(n: int, length: int = 16, seed: int = 0,
+                generator: ReviewGenerator | None = None) -> ArcReviews:
+    """``n`` reviews of ``length`` tokens for many-to-one classification.
+
+    The first token is the opening verdict and the last the closing verdict, each a sentiment
+    word of the generator (positive or negative with probability 1/2, independently). The
+    ``length - 2`` tokens between them are drawn uniformly from the fillers, the sentiment
+    words and the modifiers: distractors, among them sentiment words that describe scenes and
+    do not count. The label is the arc (:data:`ARCS`): ``2 * opening + closing`` with 0 for a
+    positive and 1 for a negative verdict, so "good throughout", "gets worse", "gets better",
+    "bad throughout". A model that knows only one of the two verdicts can be right at most half
+    the time. Reproducible from ``seed``; the vocabulary is the generator's (that of
+    :func:`reviews`).
+    """
+    n, length = positive_int(n, "n"), positive_int(length, "length", 2)
+    gen = ReviewGenerator() if generator is None else generator
+    index = {w: i for i, w in enumerate(gen.vocab)}
+    between = np.array([index[w] for w in gen.fillers + gen.positive + gen.negative + gen.modifiers])
+    verdicts = np.array([[index[w] for w in gen.positive], [index[w] for w in gen.negative]])
+    rng = np.random.default_rng(int(seed))
+    tokens = between[rng.integers(len(between), size=(n, length))]
+    opening, closing = rng.integers(2, size=n), rng.integers(2, size=n)   # 0 positive, 1 negative
+    tokens[:, 0] = verdicts[opening, rng.integers(verdicts.shape[1], size=n)]
+    tokens[:, -1] = verdicts[closing, rng.integers(verdicts.shape[1], size=n)]
+    return ArcReviews(torch.from_numpy(tokens), torch.from_numpy(2 * opening + closing), gen)
+
+
+def readout_features(outputs: torch.Tensor, readout: str = "both ends") -> torch.Tensor:
+    """One feature vector per sequence from a recurrent layer's outputs ``(batch, time, D)``.
+
+    - ``"both ends"`` (a bidirectional layer, ``D = 2H``): ``[h->_T; h<-_1]``, the forward
+      half at the last step and the backward half at the *first* step, each direction's final
+      state, which has read the whole sequence. ``(batch, 2H)``.
+    - ``"last step"``: ``outputs[:, -1]``, ``(batch, D)``; the final state of a left-to-right
+      layer, but for a bidirectional one ``[h->_T; h<-_T]``, whose backward half has read one
+      token, ``x_T``.
+    """
+    from .. import _validate as V
+    V.tensor(outputs, "outputs", 3, "readout_features", "(batch, time, features)")
+    if readout not in READOUTS[:2]:
+        raise ValueError(f"readout_features: expected readout to be one of {READOUTS[:2]}, "
+                         f"got {readout!r}")
+    if outputs.shape[1] == 0:
+        raise ValueError("readout_features: expected outputs with at least one time step, got "
+                         f"shape {tuple(outputs.shape)}")
+    if readout == "last step":
+        return outputs[:, -1]                                      # (batch, D)
+    if outputs.shape[-1] % 2:
+        raise ValueError("readout_features: expected the outputs of a bidirectional layer for "
+                         "'both ends', (batch, time, 2H) with an even last axis, got shape "
+                         f"{tuple(outputs.shape)}")
+    H = outputs.shape[-1] // 2
+    return torch.cat([outputs[:, -1, :H], outputs[:, 0, H:]], dim=-1)   # (batch, 2H)
+
+
+class ManyToOne(nn.Module):
+    """One recurrent layer and a linear readout of one feature vector per sequence:
+    ``(batch, time, inputs) -> (batch, classes)`` logits.
+
+    ``readout``: ``"both ends"`` (bidirectional, :func:`readout_features`' ``[h->_T; h<-_1]``),
+    ``"last step"`` (bidirectional, the output at the last step, ``[h->_T; h<-_T]``) or
+    ``"left-to-right"`` (one direction, its final state ``h_T``). ``fast=True`` runs
+    ``torch.nn`` (:class:`rnncourse.fast.FastRecurrent`), ``False`` the from-scratch layer.
+    """
+
+    def __init__(self, n_inputs: int, hidden: int, n_classes: int, readout: str = "both ends", *,
+                 kind: str = "lstm", fast: bool = True):
+        super().__init__()
+        if readout not in READOUTS:
+            raise ValueError(f"ManyToOne: expected readout to be one of {READOUTS}, got {readout!r}")
+        self.readout_kind = readout
+        layer = FastRecurrent if fast else Recurrent
+        self.rnn = layer(kind, n_inputs, [positive_int(hidden, "hidden")],
+                         bidirectional=readout != "left-to-right")
+        self.readout = nn.Linear(self.rnn.output_size, positive_int(n_classes, "n_classes", 2))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """What the readout sees: ``(batch, 2H)``, or ``(batch, H)`` left to right."""
+        outputs, _ = self.rnn(x)                                   # (batch, time, 2H or H)
+        return readout_features(outputs, "both ends" if self.readout_kind == "both ends"
+                                else "last step")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.readout(self.features(x))                      # (batch, classes)
+
+    def from_scratch(self) -> "ManyToOne":
+        """The same model (a copy of the weights) on the from-scratch layer."""
+        if not isinstance(self.rnn, FastRecurrent):
+            raise TypeError("from_scratch: expected a model on the fast layer (fast=True); this "
+                            "one is already from scratch")
+        twin = ManyToOne.__new__(ManyToOne)
+        nn.Module.__init__(twin)
+        twin.readout_kind = self.readout_kind
+        twin.rnn = self.rnn.from_scratch()
+        twin.readout = nn.Linear(self.readout.in_features, self.readout.out_features)
+        twin.readout.load_state_dict(self.readout.state_dict())
+        return twin.to(self.readout.weight.device)
+
+    def extra_repr(self) -> str:
+        return f"readout={self.readout_kind!r}"
+
+
+@torch.no_grad()
+def arc_accuracy(model: nn.Module, data: ArcReviews) -> dict:
+    """Accuracy on the arc (4 classes), and on each verdict read off the predicted arc: the
+    opening (``arc // 2``) and the closing (``arc % 2``)."""
+    if not isinstance(data, ArcReviews):
+        raise TypeError(f"arc_accuracy: expected ArcReviews (from arc_reviews), got "
+                        f"{type(data).__name__}")
+    was = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    pred = model(data.x.to(dev)).argmax(-1).cpu()                  # (n,)
+    model.train(was)
+    y = data.labels
+    return {"arc": float((pred == y).float().mean()),
+            "opening": float((pred // 2 == y // 2).float().mean()),
+            "closing": float((pred % 2 == y % 2).float().mean())}
+
+
+def train_classifier(model: nn.Module, train: ArcReviews, *, epochs: int = 2, lr: float = 0.01,
+                     batch_size: int = 32, seed: int = 0, device=None):
+    """The chapter's many-to-one recipe: Adam, cross-entropy, gradients clipped to norm 1,
+    batches in an order drawn from ``seed``, on ``device``. Returns the history."""
+    from ..train import fit
+    return fit(model, (train.x, train.labels), loss_fn=F.cross_entropy, epochs=epochs, lr=lr,
+               batch_size=batch_size, clip_norm=1.0, seed=seed, device=device)
+
+
+def readout_run(readout: str, seed: int, train: ArcReviews, test: ArcReviews, *,
+                hidden: int = 16, epochs: int = 2, lr: float = 0.01, batch_size: int = 32,
+                device=None, keep: dict | None = None) -> dict:
+    """Train a :class:`ManyToOne` LSTM with ``readout`` on ``train`` (seed ``seed``: initial
+    weights and batch order) and score it on ``test``: ``{"arc", "opening", "closing"}``
+    accuracies (:func:`arc_accuracy`), ``"updates"`` and ``"seconds"``. ``keep``, a dict,
+    receives the trained model and its history under ``(readout, seed)``."""
+    from ..utils import set_seed
+
+    set_seed(seed)
+    model = ManyToOne(len(train.generator.vocab), hidden, len(ARCS), readout)
+    history = train_classifier(model, train, epochs=epochs, lr=lr, batch_size=batch_size,
+                               seed=seed, device=device)
+    if keep is not None:
+        keep[readout, seed] = (model, history)
+    return {**arc_accuracy(model, test), "updates": history.updates, "seconds": history.seconds}
 
 
 # ---------------------------------------------------------------------- character models
