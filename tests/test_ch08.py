@@ -280,3 +280,24 @@ def test_readout_run_scores_and_keeps_the_model(one_thread):
     assert ch08.arc_accuracy(model, test) == {k: r[k] for k in ("arc", "opening", "closing")}
     again = ch08.readout_run("last step", 0, train, test, hidden=4, epochs=1)
     assert again["arc"] == r["arc"]                                         # reproducible
+
+
+def test_many_to_one_follows_the_device(one_thread, monkeypatch):
+    """readout_run, the from-scratch twin and the probe's readout on the device they are given
+    (test_device's meta device standing in for a GPU; its generators draw on the CPU)."""
+    import test_device as td
+    monkeypatch.setattr(torch, "Generator", td._Generator)
+    train, test = ch08.arc_reviews(16, length=5, seed=1), ch08.arc_reviews(8, length=5, seed=2)
+    try:
+        for readout in ch08.READOUTS:
+            td.on_meta(lambda: ch08.readout_run(readout, 0, train, test, hidden=3, epochs=1,
+                                                batch_size=8, device=td.META))
+
+        def twin():
+            model = ch08.ManyToOne(len(train.generator.vocab), 3, 4).to(td.META).from_scratch()
+            assert model.readout.weight.device == td.META
+            ch08.train_classifier(model, train, epochs=1, batch_size=8, device=td.META)
+            return ch08.arc_accuracy(model, test)
+        td.on_meta(twin)
+    finally:
+        td._META_SEEDS.clear()

@@ -167,8 +167,8 @@ def _wrong_readouts_at_chance(v) -> bool:
        "at least 99% of the arcs with every seed; the same model read out from its last step "
        "[h->_T; h<-_T], and the left-to-right LSTM, get the closing verdict right (> 0.97) and "
        "the opening one at chance (mean within 0.03 of 0.5, every seed below 0.55), so at most "
-       "0.55 of the arcs (with four times the updates the last-step model learns the opening "
-       "verdict too: the prose says so)",
+       "0.55 of the arcs (at four times the updates one seed in three of the last-step model "
+       "learns the opening verdict too: the prose says so)",
        book_seeds=(0, 1, 2), budget="2 epochs over 1024 reviews (64 updates of 32)",
        holds=_wrong_readouts_at_chance)
 def readout_decides_many_to_one(seed: int, budget: float) -> dict[str, float]:

@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 from collections import Counter, defaultdict
@@ -447,8 +448,7 @@ class ManyToOne(nn.Module):
         nn.Module.__init__(twin)
         twin.readout_kind = self.readout_kind
         twin.rnn = self.rnn.from_scratch()
-        twin.readout = nn.Linear(self.readout.in_features, self.readout.out_features)
-        twin.readout.load_state_dict(self.readout.state_dict())
+        twin.readout = copy.deepcopy(self.readout)                 # same weights, same device
         return twin.to(self.readout.weight.device)
 
     def extra_repr(self) -> str:
