@@ -185,11 +185,11 @@ def test_arc_reviews_label_the_two_verdicts():
     assert data.tokens.shape == (400, 10) and data.labels.shape == (400,)
     assert data.x.shape == (400, 10, len(gen.vocab))
     sentiment = set(gen.positive + gen.negative)
-    between = set(gen.fillers + gen.positive + gen.negative + gen.modifiers)
+    between = set(gen.fillers + gen.positive + gen.negative + gen.modifiers) - {"not"}
     for i in range(400):
         words = data.words(i)
         assert words[0] in sentiment and words[-1] in sentiment
-        assert set(words[1:-1]) <= between
+        assert set(words[1:-1]) <= between                   # never "not": no negated verdict
         arc = 2 * (words[0] in gen.negative) + (words[-1] in gen.negative)
         assert int(data.labels[i]) == arc, (words, ch08.ARCS[int(data.labels[i])])
     counts = torch.bincount(data.labels, minlength=4)
@@ -204,11 +204,11 @@ def test_arc_reviews_label_the_two_verdicts():
 def test_readout_features_pick_the_right_time_steps():
     H, T = 3, 5
     outputs = torch.arange(2 * T * 2 * H, dtype=torch.float32).view(2, T, 2 * H)
-    ends = ch08.readout_features(outputs, "both ends")
+    ends = ch08.readout_features(outputs, "both ends", bidirectional=True)
     assert ends.shape == (2, 2 * H)
     assert torch.equal(ends[:, :H], outputs[:, T - 1, :H])    # forward half at the last step
     assert torch.equal(ends[:, H:], outputs[:, 0, H:])        # backward half at the first step
-    last = ch08.readout_features(outputs, "last step")
+    last = ch08.readout_features(outputs, "last step", bidirectional=True)
     assert torch.equal(last, outputs[:, -1]) and last.shape == (2, 2 * H)
 
 
@@ -219,13 +219,13 @@ def test_both_ends_are_each_directions_final_state(fast):
     x = torch.randn(2, 6, 4)
     outputs, states = layer(x)
     (h_f, _), (h_b, _) = states[-1]                           # final (h, c) of each direction
-    assert torch.allclose(ch08.readout_features(outputs, "both ends"), torch.cat([h_f, h_b], -1))
+    assert torch.allclose(ch08.readout_features(outputs, "both ends", bidirectional=True), torch.cat([h_f, h_b], -1))
     # the last step's backward half has read x_T only; the first step's has read everything
     changed = x.clone()
     changed[:, :-1] = torch.randn(2, 5, 4)
     out2, _ = layer(changed)
-    last, last2 = (ch08.readout_features(o, "last step") for o in (outputs, out2))
-    ends, ends2 = (ch08.readout_features(o, "both ends") for o in (outputs, out2))
+    last, last2 = (ch08.readout_features(o, "last step", bidirectional=True) for o in (outputs, out2))
+    ends, ends2 = (ch08.readout_features(o, "both ends", bidirectional=True) for o in (outputs, out2))
     assert torch.allclose(last[:, 3:], last2[:, 3:])           # h<-_T: unchanged
     assert not torch.allclose(ends[:, 3:], ends2[:, 3:])       # h<-_1: changed
     assert torch.equal(ends[:, :3], last[:, :3])               # the same forward half
@@ -247,22 +247,40 @@ def test_many_to_one_shapes_and_from_scratch_twin(readout, width):
     assert ch08.ManyToOne(7, 5, 4, readout, fast=False)(x).shape == (3, 4)
 
 
+def _left_to_right_outputs():
+    """A left-to-right layer of the chapter's width (16, even): the case the width cannot catch."""
+    return rc.fast.FastRecurrent("lstm", 4, [16])(torch.randn(2, 6, 4))[0]    # (2, 6, 16)
+
+
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: ch08.readout_features(torch.zeros(2, 6), "last step"), ValueError,
+    (lambda: ch08.readout_features(torch.zeros(2, 6), "last step", bidirectional=True), ValueError,
      r"readout_features expects outputs as a torch.Tensor of shape \(batch, time, features\), "
      r"got shape \(2, 6\)"),
-    (lambda: ch08.readout_features([[1.0]], "last step"), TypeError, "expects outputs as a torch.Tensor"),
-    (lambda: ch08.readout_features(torch.zeros(2, 6, 5), "both ends"), ValueError,
+    (lambda: ch08.readout_features([[1.0]], "last step", bidirectional=True), TypeError, "expects outputs as a torch.Tensor"),
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 5), "both ends", bidirectional=True), ValueError,
      r"expected the outputs of a bidirectional layer .* even last axis, got shape \(2, 6, 5\)"),
-    (lambda: ch08.readout_features(torch.zeros(2, 6, 4), "first step"), ValueError,
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 4), "first step", bidirectional=True), ValueError,
      r"expected readout to be one of \('both ends', 'last step'\), got 'first step'"),
-    (lambda: ch08.readout_features(torch.zeros(2, 0, 4), "both ends"), ValueError,
+    (lambda: ch08.readout_features(torch.zeros(2, 0, 4), "both ends", bidirectional=True), ValueError,
      "expected outputs with at least one time step"),
     (lambda: ch08.ManyToOne(5, 4, 4, "middle"), ValueError, "ManyToOne: expected readout to be one of"),
     (lambda: ch08.ManyToOne(5, 0, 4), ValueError, "hidden must be"),
     (lambda: ch08.arc_reviews(10, length=1), ValueError, "length must be"),
+    (lambda: ch08.readout_features(_left_to_right_outputs(), "both ends", bidirectional=False),
+     ValueError, r"expected the outputs of a bidirectional layer for 'both ends' "
+     r"\(bidirectional=True\), got a left-to-right layer's"),
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 16), "both ends"), TypeError,
+     "missing 1 required keyword-only argument: 'bidirectional'"),
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 16), "both ends", bidirectional=1), TypeError,
+     "expected bidirectional to be True or False"),
     (lambda: ch08.arc_accuracy(ch08.ManyToOne(20, 4, 4), ch08.reviews(3)), TypeError,
-     "arc_accuracy: expected ArcReviews"),
+     "arc_accuracy: expected data to be ArcReviews"),
+    (lambda: ch08.train_classifier(ch08.ManyToOne(20, 4, 4), ch08.reviews(8)), TypeError,
+     r"train_classifier: expected train to be ArcReviews \(from arc_reviews\), got Reviews"),
+    (lambda: ch08.readout_run("last step", 0, ch08.reviews(8), ch08.arc_reviews(8)), TypeError,
+     r"readout_run: expected train to be ArcReviews \(from arc_reviews\), got Reviews"),
+    (lambda: ch08.readout_run("last step", 0, ch08.arc_reviews(8), ch08.reviews(8)), TypeError,
+     r"readout_run: expected test to be ArcReviews \(from arc_reviews\), got Reviews"),
 ])
 def test_many_to_one_bad_input(call, error, message):
     with pytest.raises(error, match=message):

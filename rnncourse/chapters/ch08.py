@@ -361,8 +361,9 @@ def arc_reviews(n: int, length: int = 16, seed: int = 0,
     The first token is the opening verdict and the last the closing verdict, each a sentiment
     word of the generator (positive or negative with probability 1/2, independently). The
     ``length - 2`` tokens between them are drawn uniformly from the fillers, the sentiment
-    words and the modifiers: distractors, among them sentiment words that describe scenes and
-    do not count. The label is the arc (:data:`ARCS`): ``2 * opening + closing`` with 0 for a
+    words and the modifiers other than ``"not"``: distractors, among them sentiment words that
+    describe scenes and do not count. ``"not"`` is left out so that no verdict is ever negated
+    (in :func:`reviews` it flips what follows; here the verdict is the word alone). The label is the arc (:data:`ARCS`): ``2 * opening + closing`` with 0 for a
     positive and 1 for a negative verdict, so "good throughout", "gets worse", "gets better",
     "bad throughout". A model that knows only one of the two verdicts can be right at most half
     the time. Reproducible from ``seed``; the vocabulary is the generator's (that of
@@ -371,7 +372,8 @@ def arc_reviews(n: int, length: int = 16, seed: int = 0,
     n, length = positive_int(n, "n"), positive_int(length, "length", 2)
     gen = ReviewGenerator() if generator is None else generator
     index = {w: i for i, w in enumerate(gen.vocab)}
-    between = np.array([index[w] for w in gen.fillers + gen.positive + gen.negative + gen.modifiers])
+    mods = tuple(w for w in gen.modifiers if w != "not")         # no negated verdicts
+    between = np.array([index[w] for w in gen.fillers + gen.positive + gen.negative + mods])
     verdicts = np.array([[index[w] for w in gen.positive], [index[w] for w in gen.negative]])
     rng = np.random.default_rng(int(seed))
     tokens = between[rng.integers(len(between), size=(n, length))]
@@ -381,8 +383,10 @@ def arc_reviews(n: int, length: int = 16, seed: int = 0,
     return ArcReviews(torch.from_numpy(tokens), torch.from_numpy(2 * opening + closing), gen)
 
 
-def readout_features(outputs: torch.Tensor, readout: str = "both ends") -> torch.Tensor:
-    """One feature vector per sequence from a recurrent layer's outputs ``(batch, time, D)``.
+def readout_features(outputs: torch.Tensor, readout: str = "both ends", *,
+                     bidirectional: bool) -> torch.Tensor:
+    """One feature vector per sequence from a recurrent layer's outputs ``(batch, time, D)``;
+    ``bidirectional`` says whether that layer was (its ``.bidirectional``).
 
     - ``"both ends"`` (a bidirectional layer, ``D = 2H``): ``[h->_T; h<-_1]``, the forward
       half at the last step and the backward half at the *first* step, each direction's final
@@ -399,8 +403,15 @@ def readout_features(outputs: torch.Tensor, readout: str = "both ends") -> torch
     if outputs.shape[1] == 0:
         raise ValueError("readout_features: expected outputs with at least one time step, got "
                          f"shape {tuple(outputs.shape)}")
+    if not isinstance(bidirectional, bool):
+        raise TypeError("readout_features: expected bidirectional to be True or False (the "
+                        f"layer's .bidirectional), got {bidirectional!r}")
     if readout == "last step":
         return outputs[:, -1]                                      # (batch, D)
+    if not bidirectional:
+        raise ValueError("readout_features: expected the outputs of a bidirectional layer for "
+                         "'both ends' (bidirectional=True), got a left-to-right layer's; its "
+                         "final state is its last step: use readout 'last step'")
     if outputs.shape[-1] % 2:
         raise ValueError("readout_features: expected the outputs of a bidirectional layer for "
                          "'both ends', (batch, time, 2H) with an even last axis, got shape "
@@ -434,7 +445,7 @@ class ManyToOne(nn.Module):
         """What the readout sees: ``(batch, 2H)``, or ``(batch, H)`` left to right."""
         outputs, _ = self.rnn(x)                                   # (batch, time, 2H or H)
         return readout_features(outputs, "both ends" if self.readout_kind == "both ends"
-                                else "last step")
+                                else "last step", bidirectional=self.rnn.bidirectional)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.readout(self.features(x))                      # (batch, classes)
@@ -459,9 +470,7 @@ class ManyToOne(nn.Module):
 def arc_accuracy(model: nn.Module, data: ArcReviews) -> dict:
     """Accuracy on the arc (4 classes), and on each verdict read off the predicted arc: the
     opening (``arc // 2``) and the closing (``arc % 2``)."""
-    if not isinstance(data, ArcReviews):
-        raise TypeError(f"arc_accuracy: expected ArcReviews (from arc_reviews), got "
-                        f"{type(data).__name__}")
+    _check_arcs(data, "data", "arc_accuracy")
     was = model.training
     model.eval()
     dev = next(model.parameters()).device
@@ -478,6 +487,7 @@ def train_classifier(model: nn.Module, train: ArcReviews, *, epochs: int = 2, lr
     """The chapter's many-to-one recipe: Adam, cross-entropy, gradients clipped to norm 1,
     batches in an order drawn from ``seed``, on ``device``. Returns the history."""
     from ..train import fit
+    _check_arcs(train, "train", "train_classifier")
     return fit(model, (train.x, train.labels), loss_fn=F.cross_entropy, epochs=epochs, lr=lr,
                batch_size=batch_size, clip_norm=1.0, seed=seed, device=device)
 
@@ -491,6 +501,8 @@ def readout_run(readout: str, seed: int, train: ArcReviews, test: ArcReviews, *,
     receives the trained model and its history under ``(readout, seed)``."""
     from ..utils import set_seed
 
+    _check_arcs(train, "train", "readout_run")
+    _check_arcs(test, "test", "readout_run")
     set_seed(seed)
     model = ManyToOne(len(train.generator.vocab), hidden, len(ARCS), readout)
     history = train_classifier(model, train, epochs=epochs, lr=lr, batch_size=batch_size,
@@ -720,3 +732,10 @@ def bidirectional_diagram(steps: int = 4):
     ax.text(-0.85, 0.6, "forward", va="center", fontsize=10, color="C0")
     ax.text(-0.85, 1.6, "backward", va="center", fontsize=10, color="C3")
     return fig
+
+
+def _check_arcs(data, name: str, who: str) -> None:
+    """The many-to-one functions take arc reviews only (not :func:`reviews`' tagged ones)."""
+    if not isinstance(data, ArcReviews):
+        raise TypeError(f"{who}: expected {name} to be ArcReviews (from arc_reviews), got "
+                        f"{type(data).__name__}")
