@@ -175,6 +175,11 @@ def test_diagrams_draw_with_titles():
         plt.close(fig)
     with pytest.raises(ValueError, match="layers"):
         ch08.stack_diagram(0)
+    fig = ch08.bidirectional_diagram(3, readouts=True)       # the many-to-one section's
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0].startswith("both ends") and labels[1].startswith("last step"), labels
+    assert "overleftarrow{h}_1" in labels[0] and "overleftarrow{h}_{3}" in labels[1], labels
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------------- many-to-one readouts

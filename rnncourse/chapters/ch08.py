@@ -702,16 +702,36 @@ def stack_diagram(layers: int = 3, steps: int = 4):
     return fig
 
 
-def bidirectional_diagram(steps: int = 4):
+def bidirectional_diagram(steps: int = 4, readouts: bool = False):
     """A drawing of one bidirectional layer over ``steps`` steps: a forward layer reading left
     to right, a backward layer reading right to left, both fed ``x_t``, their states
-    concatenated at every step. Returns the figure."""
+    concatenated at every step. ``readouts=True`` (the many-to-one section) outlines the states
+    each readout of :func:`readout_features` takes: ``"both ends"`` ``[h->_T; h<-_1]`` and
+    ``"last step"`` ``[h->_T; h<-_T]``. Returns the figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     steps = positive_int(steps, "steps")
     fig, ax = plt.subplots(figsize=(8, 3.9))
     ax.set(xlim=(-0.9, 2.0 * steps + 0.2), ylim=(-0.9, 3.9),
-           title="A bidirectional layer: two recurrent layers, one per direction")
+           title="Two readouts of a bidirectional layer for many-to-one" if readouts else
+           "A bidirectional layer: two recurrent layers, one per direction")
+    if readouts:
+        last = 2.0 * steps - 1.0                                     # x of step T
+        ends = dict(fc="none", ec="#1b9e77", lw=3.2)
+        step = dict(fc="none", ec="#d95f02", lw=2.4, ls="--")
+        for (x, y), style, pad in (((last - 0.25, 0.6), ends, 0.06),    # h->_T
+                                   ((1.25, 1.6), ends, 0.06),           # h<-_1
+                                   ((last - 0.25, 0.6), step, 0.16),    # h->_T again, outside
+                                   ((last + 0.25, 1.6), step, 0.06)):   # h<-_T
+            ax.add_patch(plt.Rectangle((x - 0.4 - pad, y - 0.3 - pad), 0.8 + 2 * pad,
+                                       0.6 + 2 * pad, zorder=3, **style))
+        right, left = "\\overrightarrow{h}", "\\overleftarrow{h}"
+        ax.legend(handles=[Patch(label=f"both ends: $[{right}_{{{steps}}}; {left}_1]$", **ends),
+                           Patch(label=f"last step: $[{right}_{{{steps}}}; {left}_{{{steps}}}]$",
+                                 **step)],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, frameon=False,
+                  fontsize=11)
     ax.axis("off")
     box, line = _diagram_tools(ax)
     for t in range(steps):
