@@ -63,7 +63,7 @@ def test_ch08_readout_claims_are_recorded_as_they_read_now():
     text = (ROOT / "benchmarks/results/claims_ch08.txt").read_text()
     by_name = {c.name: c for c in registry() if c.chapter == 8}
     for name in ("readout_decides_many_to_one", "readout_not_the_learning_rate",
-                 "readout_budget_dependence"):
+                 "readout_budget_dependence", "one_verdict_alone"):
         block = text.split(f"ch08 {name}  [")[1].split("\n\n")[0]
         assert block.startswith("holds, "), block[:40]
         assert f"  claim: {by_name[name].sentence}\n" in block

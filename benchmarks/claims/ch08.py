@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+
 from rnncourse.chapters import ch08
 
 from . import claim, scaled
@@ -225,4 +227,35 @@ def readout_budget_dependence(seed: int, budget: float) -> dict[str, float]:
         for name, epochs in (("4x", 8), ("8x", 16)):
             out[f"{readout}, {name}"] = ch08.readout_run(
                 readout, seed, train, test, epochs=scaled(epochs, budget))["arc"]
+    return out
+
+
+def _one_verdict_holds(v) -> bool:
+    ok = v["closing only, both ends"].min() > 0.97 and v["opening only, both ends"].min() >= 0.99
+    for name in ("last step", "left-to-right"):
+        ok = (ok and v[f"closing only, {name}"].min() > 0.97
+              and v[f"opening only, {name}"].max() < 0.55)
+    return ok
+
+
+@claim(chapter=8, sentence="exercise ex-ch08-ends, part 1: trained on one verdict alone (two "
+       "classes, the chapter's recipe), all three models learn the closing verdict (over 0.97 "
+       "with every seed); the opening verdict, only the readout from both ends (at least 0.99 "
+       "with every seed), the last-step readout and the left-to-right LSTM staying below 0.55",
+       book_seeds=(0, 1, 2), budget="2 epochs over 1024 reviews (64 updates of 32)",
+       holds=_one_verdict_holds)
+def one_verdict_alone(seed: int, budget: float) -> dict[str, float]:
+    from rnncourse.utils import set_seed
+
+    train, test, _ = _arcs(budget)
+    out = {}
+    for which, label in (("opening", lambda y: y // 2), ("closing", lambda y: y % 2)):
+        one = ch08.ArcReviews(train.tokens, label(train.labels), train.generator)
+        for readout in ch08.READOUTS:
+            set_seed(seed)
+            model = ch08.ManyToOne(len(train.generator.vocab), 16, 2, readout)
+            ch08.train_classifier(model, one, epochs=scaled(2, budget), seed=seed)
+            with torch.no_grad():
+                right = model(test.x).argmax(-1) == label(test.labels)
+            out[f"{which} only, {readout}"] = float(right.float().mean())
     return out
