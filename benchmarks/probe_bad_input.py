@@ -390,6 +390,12 @@ add(S, "reviews n=0", lambda: ch08.reviews(0))
 add(S, "bayes_bound delay=-1", lambda: ch08.bayes_bound(ch08.reviews(4), -1))
 add(S, "delay_targets delay=1.5", lambda: ch08.delay_targets(ch08.reviews(4), 1.5))
 add(S, "gradient_by_depth kind='nope'", lambda: ch08.gradient_by_depth("nope", depths=(1,), width=4, length=4))
+_uni = rc.fast.FastRecurrent("lstm", 4, [16])(torch.zeros(2, 6, 4))[0]       # (2, 6, 16), even
+add(S, "readout_features both ends, left-to-right outputs", lambda: ch08.readout_features(_uni, "both ends", bidirectional=False))
+add(S, "readout_features both ends, odd width", lambda: ch08.readout_features(torch.zeros(2, 6, 5), "both ends", bidirectional=True))
+add(S, "train_classifier on Reviews", lambda: ch08.train_classifier(ch08.ManyToOne(20, 4, 4), ch08.reviews(8)))
+add(S, "readout_run on Reviews", lambda: ch08.readout_run("last step", 0, ch08.reviews(8), ch08.reviews(8)))
+add(S, "arc_accuracy on Reviews", lambda: ch08.arc_accuracy(ch08.ManyToOne(20, 4, 4), ch08.reviews(3)))
 
 # ------------------------------------------------------------------ chapter 9
 S = "ch09"

@@ -105,15 +105,6 @@ def test_gradient_vanishes_in_a_plain_stack_and_not_with_residuals():
     assert g[(8, True)][0] > 0.2 * g[(1, True)][0]
 
 
-def test_last_phrase_labels():
-    data = ch08.reviews(200, seed=5)
-    labels = ch08.last_phrase_labels(data)
-    for i in range(200):
-        tags = [t for t in data.tags[i].tolist() if t]
-        rating_neg = data.words(i)[0] == "1/5"
-        assert labels[i] == (tags[-1] - 1 if tags else int(rating_neg))
-
-
 def test_bidirectional_char_model_sees_the_future_and_sampling_runs():
     torch.manual_seed(0)
     ids = torch.randint(0, 5, (2, 9))
@@ -184,3 +175,152 @@ def test_diagrams_draw_with_titles():
         plt.close(fig)
     with pytest.raises(ValueError, match="layers"):
         ch08.stack_diagram(0)
+    fig = ch08.bidirectional_diagram(3, readouts=True)       # the many-to-one section's
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0].startswith("both ends") and labels[1].startswith("last step"), labels
+    assert "overleftarrow{h}_1" in labels[0] and "overleftarrow{h}_{3}" in labels[1], labels
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------- many-to-one readouts
+
+def test_arc_reviews_label_the_two_verdicts():
+    data = ch08.arc_reviews(400, length=10, seed=3)
+    gen = data.generator
+    assert data.tokens.shape == (400, 10) and data.labels.shape == (400,)
+    assert data.x.shape == (400, 10, len(gen.vocab))
+    sentiment = set(gen.positive + gen.negative)
+    between = set(gen.fillers + gen.positive + gen.negative + gen.modifiers) - {"not"}
+    for i in range(400):
+        words = data.words(i)
+        assert words[0] in sentiment and words[-1] in sentiment
+        assert set(words[1:-1]) <= between                   # never "not": no negated verdict
+        arc = 2 * (words[0] in gen.negative) + (words[-1] in gen.negative)
+        assert int(data.labels[i]) == arc, (words, ch08.ARCS[int(data.labels[i])])
+    counts = torch.bincount(data.labels, minlength=4)
+    assert (counts > 60).all(), counts                        # four classes, about 1/4 each
+    middle = [w for i in range(400) for w in data.words(i)[1:-1]]
+    assert sum(w in sentiment for w in middle) > 0.2 * len(middle)   # sentiment distractors
+    again = ch08.arc_reviews(400, length=10, seed=3)
+    assert torch.equal(again.tokens, data.tokens) and torch.equal(again.labels, data.labels)
+    assert not torch.equal(ch08.arc_reviews(400, length=10, seed=4).tokens, data.tokens)
+
+
+def test_readout_features_pick_the_right_time_steps():
+    H, T = 3, 5
+    outputs = torch.arange(2 * T * 2 * H, dtype=torch.float32).view(2, T, 2 * H)
+    ends = ch08.readout_features(outputs, "both ends", bidirectional=True)
+    assert ends.shape == (2, 2 * H)
+    assert torch.equal(ends[:, :H], outputs[:, T - 1, :H])    # forward half at the last step
+    assert torch.equal(ends[:, H:], outputs[:, 0, H:])        # backward half at the first step
+    last = ch08.readout_features(outputs, "last step", bidirectional=True)
+    assert torch.equal(last, outputs[:, -1]) and last.shape == (2, 2 * H)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_both_ends_are_each_directions_final_state(fast):
+    torch.manual_seed(0)
+    layer = (rc.fast.FastRecurrent if fast else rc.layers.Recurrent)("lstm", 4, [3], bidirectional=True)
+    x = torch.randn(2, 6, 4)
+    outputs, states = layer(x)
+    (h_f, _), (h_b, _) = states[-1]                           # final (h, c) of each direction
+    assert torch.allclose(ch08.readout_features(outputs, "both ends", bidirectional=True), torch.cat([h_f, h_b], -1))
+    # the last step's backward half has read x_T only; the first step's has read everything
+    changed = x.clone()
+    changed[:, :-1] = torch.randn(2, 5, 4)
+    out2, _ = layer(changed)
+    last, last2 = (ch08.readout_features(o, "last step", bidirectional=True) for o in (outputs, out2))
+    ends, ends2 = (ch08.readout_features(o, "both ends", bidirectional=True) for o in (outputs, out2))
+    assert torch.allclose(last[:, 3:], last2[:, 3:])           # h<-_T: unchanged
+    assert not torch.allclose(ends[:, 3:], ends2[:, 3:])       # h<-_1: changed
+    assert torch.equal(ends[:, :3], last[:, :3])               # the same forward half
+
+
+@pytest.mark.parametrize("readout, width", [("both ends", 10), ("last step", 10),
+                                            ("left-to-right", 5)])
+def test_many_to_one_shapes_and_from_scratch_twin(readout, width):
+    torch.manual_seed(0)
+    model = ch08.ManyToOne(7, 5, 4, readout)
+    assert model.rnn.bidirectional == (readout != "left-to-right")
+    x = torch.randn(3, 6, 7)
+    assert model.features(x).shape == (3, width) and model(x).shape == (3, 4)
+    twin = model.from_scratch()
+    assert isinstance(twin.rnn, rc.layers.Recurrent) and twin.readout_kind == readout
+    assert torch.allclose(twin(x), model(x), atol=1e-6)
+    with pytest.raises(TypeError, match="expected a model on the fast layer"):
+        twin.from_scratch()
+    assert ch08.ManyToOne(7, 5, 4, readout, fast=False)(x).shape == (3, 4)
+
+
+def _left_to_right_outputs():
+    """A left-to-right layer of the chapter's width (16, even): the case the width cannot catch."""
+    return rc.fast.FastRecurrent("lstm", 4, [16])(torch.randn(2, 6, 4))[0]    # (2, 6, 16)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: ch08.readout_features(torch.zeros(2, 6), "last step", bidirectional=True), ValueError,
+     r"readout_features expects outputs as a torch.Tensor of shape \(batch, time, features\), "
+     r"got shape \(2, 6\)"),
+    (lambda: ch08.readout_features([[1.0]], "last step", bidirectional=True), TypeError, "expects outputs as a torch.Tensor"),
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 5), "both ends", bidirectional=True), ValueError,
+     r"expected the outputs of a bidirectional layer .* even last axis, got shape \(2, 6, 5\)"),
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 4), "first step", bidirectional=True), ValueError,
+     r"expected readout to be one of \('both ends', 'last step'\), got 'first step'"),
+    (lambda: ch08.readout_features(torch.zeros(2, 0, 4), "both ends", bidirectional=True), ValueError,
+     "expected outputs with at least one time step"),
+    (lambda: ch08.ManyToOne(5, 4, 4, "middle"), ValueError, "ManyToOne: expected readout to be one of"),
+    (lambda: ch08.ManyToOne(5, 0, 4), ValueError, "hidden must be"),
+    (lambda: ch08.arc_reviews(10, length=1), ValueError, "length must be"),
+    (lambda: ch08.readout_features(_left_to_right_outputs(), "both ends", bidirectional=False),
+     ValueError, r"expected the outputs of a bidirectional layer for 'both ends' "
+     r"\(bidirectional=True\), got a left-to-right layer's"),
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 16), "both ends"), TypeError,
+     "missing 1 required keyword-only argument: 'bidirectional'"),
+    (lambda: ch08.readout_features(torch.zeros(2, 6, 16), "both ends", bidirectional=1), TypeError,
+     "expected bidirectional to be True or False"),
+    (lambda: ch08.arc_accuracy(ch08.ManyToOne(20, 4, 4), ch08.reviews(3)), TypeError,
+     "arc_accuracy: expected data to be ArcReviews"),
+    (lambda: ch08.train_classifier(ch08.ManyToOne(20, 4, 4), ch08.reviews(8)), TypeError,
+     r"train_classifier: expected train to be ArcReviews \(from arc_reviews\), got Reviews"),
+    (lambda: ch08.readout_run("last step", 0, ch08.reviews(8), ch08.arc_reviews(8)), TypeError,
+     r"readout_run: expected train to be ArcReviews \(from arc_reviews\), got Reviews"),
+    (lambda: ch08.readout_run("last step", 0, ch08.arc_reviews(8), ch08.reviews(8)), TypeError,
+     r"readout_run: expected test to be ArcReviews \(from arc_reviews\), got Reviews"),
+])
+def test_many_to_one_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_readout_run_scores_and_keeps_the_model(one_thread):
+    train, test = ch08.arc_reviews(64, length=6, seed=1), ch08.arc_reviews(40, length=6, seed=2)
+    keep = {}
+    r = ch08.readout_run("last step", 0, train, test, hidden=4, epochs=1, keep=keep)
+    assert set(r) == {"arc", "opening", "closing", "updates", "seconds"} and r["updates"] == 2
+    assert all(0 <= r[k] <= 1 for k in ("arc", "opening", "closing"))
+    model, history = keep["last step", 0]
+    assert isinstance(model, ch08.ManyToOne) and history.updates == 2
+    assert ch08.arc_accuracy(model, test) == {k: r[k] for k in ("arc", "opening", "closing")}
+    again = ch08.readout_run("last step", 0, train, test, hidden=4, epochs=1)
+    assert again["arc"] == r["arc"]                                         # reproducible
+
+
+def test_many_to_one_follows_the_device(one_thread, monkeypatch):
+    """readout_run, the from-scratch twin and the probe's readout on the device they are given
+    (test_device's meta device standing in for a GPU; its generators draw on the CPU)."""
+    import test_device as td
+    monkeypatch.setattr(torch, "Generator", td._Generator)
+    train, test = ch08.arc_reviews(16, length=5, seed=1), ch08.arc_reviews(8, length=5, seed=2)
+    try:
+        for readout in ch08.READOUTS:
+            td.on_meta(lambda: ch08.readout_run(readout, 0, train, test, hidden=3, epochs=1,
+                                                batch_size=8, device=td.META))
+
+        def twin():
+            model = ch08.ManyToOne(len(train.generator.vocab), 3, 4).to(td.META).from_scratch()
+            assert model.readout.weight.device == td.META
+            ch08.train_classifier(model, train, epochs=1, batch_size=8, device=td.META)
+            return ch08.arc_accuracy(model, test)
+        td.on_meta(twin)
+    finally:
+        td._META_SEEDS.clear()

@@ -54,3 +54,20 @@ def test_claim_runs_at_a_tiny_budget(c, one_thread):
     assert not out.error, out.error
     assert out.values and all(np.isfinite(v).all() for v in out.values.values())
     assert c.sentence and c.book_seeds
+
+
+def test_ch08_readout_claims_are_recorded_as_they_read_now():
+    """benchmarks/results/claims_ch08.txt holds the runner's output for the many-to-one readout
+    claims the prose quotes: each one's sentence as registered now, and "holds" at the book's
+    seeds, at seeds 100-102 and at twice the budget (change a claim: re-run it, re-record)."""
+    text = (ROOT / "benchmarks/results/claims_ch08.txt").read_text()
+    by_name = {c.name: c for c in registry() if c.chapter == 8}
+    for name in ("readout_decides_many_to_one", "readout_not_the_learning_rate",
+                 "readout_budget_dependence", "one_verdict_alone"):
+        block = text.split(f"ch08 {name}  [")[1].split("\n\n")[0]
+        assert block.startswith("holds, "), block[:40]
+        assert f"  claim: {by_name[name].sentence}\n" in block
+        rows = block.splitlines()[2:]
+        assert [r.split("]")[0].strip() for r in rows] == [
+            "book seeds [0, 1, 2", "seeds [100, 101, 102", "seeds [100, 101, 102"], rows
+        assert all(" holds " in r for r in rows) and "budget x2" in rows[2], rows

@@ -14,11 +14,16 @@
 - :func:`empirical_causal_bound`: a Monte-Carlo estimate of the same bound by counting,
   prefix by prefix, which tag is most frequent (what the unit tests compare the formula with);
 - :class:`CharLM`, :func:`sample`: a character language model, left-to-right or
-  bidirectional, and sampling from it one character at a time.
+  bidirectional, and sampling from it one character at a time;
+- :func:`arc_reviews`, :func:`readout_features`, :class:`ManyToOne`, :func:`readout_run`:
+  many-to-one classification of reviews whose label depends on both ends (the opening and the
+  closing verdict), read out from a bidirectional layer's two final states or, wrongly, from
+  its output at the last step.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 from collections import Counter, defaultdict
@@ -36,8 +41,10 @@ from ..layers import Recurrent
 __all__ = ["lookup_task", "gradient_by_depth", "Reviews", "ReviewGenerator", "reviews",
            "TAGS", "bayes_bound", "delay_targets", "empirical_causal_bound", "tag_loss",
            "tag_accuracy", "train_tagger", "review_text", "CharLM", "lm_loss", "sample",
-           "valid_word_fraction", "last_phrase_labels", "lookup_accuracy", "depth_run",
-           "char_windows", "lm_trap", "stack_diagram", "bidirectional_diagram"]
+           "valid_word_fraction", "lookup_accuracy", "depth_run",
+           "char_windows", "lm_trap", "stack_diagram", "bidirectional_diagram", "ARCS",
+           "READOUTS", "ArcReviews", "arc_reviews", "readout_features", "ManyToOne",
+           "train_classifier", "arc_accuracy", "readout_run"]
 
 TAGS = ("neutral", "positive", "negative")
 IGNORE = -100                      # target value that cross-entropy skips
@@ -322,15 +329,187 @@ def train_tagger(train: Reviews, test: Reviews, *, bidirectional: bool = False, 
     return model, tag_accuracy(model, test, delay), history
 
 
-def last_phrase_labels(data: Reviews) -> torch.Tensor:
-    """Many-to-one labels: the polarity of the review's last sentiment phrase (0 positive,
-    1 negative), or its rating's polarity if it has no phrase. ``(n,)`` int64."""
-    tags = data.tags.flip(1)                                       # (n, time), last token first
-    has = tags > 0
-    first = has.float().argmax(1)                                  # position of the last phrase
-    last = tags.gather(1, first[:, None]).squeeze(1)               # its tag (1 or 2), or 0
-    rating = (data.tokens[:, 0] == data.generator.vocab.index(data.generator.ratings[1])).long()
-    return torch.where(has.any(1), last - 1, rating)
+# ---------------------------------------------------------------------- many-to-one
+
+ARCS = ("good throughout", "gets worse", "gets better", "bad throughout")
+READOUTS = ("both ends", "last step", "left-to-right")
+
+
+@dataclass
+class ArcReviews:
+    """Reviews to classify whole (many-to-one) by their *arc*: how the opening verdict (the
+    first token) and the closing verdict (the last token) compare."""
+
+    tokens: torch.Tensor        # (n, time) int64 indices into vocab
+    labels: torch.Tensor        # (n,) int64 index into ARCS: 2 * (opening negative) + (closing negative)
+    generator: ReviewGenerator = field(default_factory=ReviewGenerator)
+
+    @property
+    def x(self) -> torch.Tensor:
+        """One-hot inputs ``(n, time, vocab)``."""
+        return F.one_hot(self.tokens, len(self.generator.vocab)).float()
+
+    def words(self, i: int) -> list[str]:
+        vocab = self.generator.vocab
+        return [vocab[t] for t in self.tokens[i].tolist()]
+
+
+def arc_reviews(n: int, length: int = 16, seed: int = 0,
+                generator: ReviewGenerator | None = None) -> ArcReviews:
+    """``n`` reviews of ``length`` tokens for many-to-one classification.
+
+    The first token is the opening verdict and the last the closing verdict, each a sentiment
+    word of the generator (positive or negative with probability 1/2, independently). The
+    ``length - 2`` tokens between them are drawn uniformly from the fillers, the sentiment
+    words and the modifiers other than ``"not"``: distractors, among them sentiment words that
+    describe scenes and do not count. ``"not"`` is left out so that no verdict is ever negated
+    (in :func:`reviews` it flips what follows; here the verdict is the word alone). The label is the arc (:data:`ARCS`): ``2 * opening + closing`` with 0 for a
+    positive and 1 for a negative verdict, so "good throughout", "gets worse", "gets better",
+    "bad throughout". A model that knows only one of the two verdicts can be right at most half
+    the time. Reproducible from ``seed``; the vocabulary is the generator's (that of
+    :func:`reviews`).
+    """
+    n, length = positive_int(n, "n"), positive_int(length, "length", 2)
+    gen = ReviewGenerator() if generator is None else generator
+    index = {w: i for i, w in enumerate(gen.vocab)}
+    mods = tuple(w for w in gen.modifiers if w != "not")         # no negated verdicts
+    between = np.array([index[w] for w in gen.fillers + gen.positive + gen.negative + mods])
+    verdicts = np.array([[index[w] for w in gen.positive], [index[w] for w in gen.negative]])
+    rng = np.random.default_rng(int(seed))
+    tokens = between[rng.integers(len(between), size=(n, length))]
+    opening, closing = rng.integers(2, size=n), rng.integers(2, size=n)   # 0 positive, 1 negative
+    tokens[:, 0] = verdicts[opening, rng.integers(verdicts.shape[1], size=n)]
+    tokens[:, -1] = verdicts[closing, rng.integers(verdicts.shape[1], size=n)]
+    return ArcReviews(torch.from_numpy(tokens), torch.from_numpy(2 * opening + closing), gen)
+
+
+def readout_features(outputs: torch.Tensor, readout: str = "both ends", *,
+                     bidirectional: bool) -> torch.Tensor:
+    """One feature vector per sequence from a recurrent layer's outputs ``(batch, time, D)``;
+    ``bidirectional`` says whether that layer was (its ``.bidirectional``).
+
+    - ``"both ends"`` (a bidirectional layer, ``D = 2H``): ``[h->_T; h<-_1]``, the forward
+      half at the last step and the backward half at the *first* step, each direction's final
+      state, which has read the whole sequence. ``(batch, 2H)``.
+    - ``"last step"``: ``outputs[:, -1]``, ``(batch, D)``; the final state of a left-to-right
+      layer, but for a bidirectional one ``[h->_T; h<-_T]``, whose backward half has read one
+      token, ``x_T``.
+    """
+    from .. import _validate as V
+    V.tensor(outputs, "outputs", 3, "readout_features", "(batch, time, features)")
+    if readout not in READOUTS[:2]:
+        raise ValueError(f"readout_features: expected readout to be one of {READOUTS[:2]}, "
+                         f"got {readout!r}")
+    if outputs.shape[1] == 0:
+        raise ValueError("readout_features: expected outputs with at least one time step, got "
+                         f"shape {tuple(outputs.shape)}")
+    if not isinstance(bidirectional, bool):
+        raise TypeError("readout_features: expected bidirectional to be True or False (the "
+                        f"layer's .bidirectional), got {bidirectional!r}")
+    if readout == "last step":
+        return outputs[:, -1]                                      # (batch, D)
+    if not bidirectional:
+        raise ValueError("readout_features: expected the outputs of a bidirectional layer for "
+                         "'both ends' (bidirectional=True), got a left-to-right layer's; its "
+                         "final state is its last step: use readout 'last step'")
+    if outputs.shape[-1] % 2:
+        raise ValueError("readout_features: expected the outputs of a bidirectional layer for "
+                         "'both ends', (batch, time, 2H) with an even last axis, got shape "
+                         f"{tuple(outputs.shape)}")
+    H = outputs.shape[-1] // 2
+    return torch.cat([outputs[:, -1, :H], outputs[:, 0, H:]], dim=-1)   # (batch, 2H)
+
+
+class ManyToOne(nn.Module):
+    """One recurrent layer and a linear readout of one feature vector per sequence:
+    ``(batch, time, inputs) -> (batch, classes)`` logits.
+
+    ``readout``: ``"both ends"`` (bidirectional, :func:`readout_features`' ``[h->_T; h<-_1]``),
+    ``"last step"`` (bidirectional, the output at the last step, ``[h->_T; h<-_T]``) or
+    ``"left-to-right"`` (one direction, its final state ``h_T``). ``fast=True`` runs
+    ``torch.nn`` (:class:`rnncourse.fast.FastRecurrent`), ``False`` the from-scratch layer.
+    """
+
+    def __init__(self, n_inputs: int, hidden: int, n_classes: int, readout: str = "both ends", *,
+                 kind: str = "lstm", fast: bool = True):
+        super().__init__()
+        if readout not in READOUTS:
+            raise ValueError(f"ManyToOne: expected readout to be one of {READOUTS}, got {readout!r}")
+        self.readout_kind = readout
+        layer = FastRecurrent if fast else Recurrent
+        self.rnn = layer(kind, n_inputs, [positive_int(hidden, "hidden")],
+                         bidirectional=readout != "left-to-right")
+        self.readout = nn.Linear(self.rnn.output_size, positive_int(n_classes, "n_classes", 2))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """What the readout sees: ``(batch, 2H)``, or ``(batch, H)`` left to right."""
+        outputs, _ = self.rnn(x)                                   # (batch, time, 2H or H)
+        return readout_features(outputs, "both ends" if self.readout_kind == "both ends"
+                                else "last step", bidirectional=self.rnn.bidirectional)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.readout(self.features(x))                      # (batch, classes)
+
+    def from_scratch(self) -> "ManyToOne":
+        """The same model (a copy of the weights) on the from-scratch layer."""
+        if not isinstance(self.rnn, FastRecurrent):
+            raise TypeError("from_scratch: expected a model on the fast layer (fast=True); this "
+                            "one is already from scratch")
+        twin = ManyToOne.__new__(ManyToOne)
+        nn.Module.__init__(twin)
+        twin.readout_kind = self.readout_kind
+        twin.rnn = self.rnn.from_scratch()
+        twin.readout = copy.deepcopy(self.readout)                 # same weights, same device
+        return twin.to(self.readout.weight.device)
+
+    def extra_repr(self) -> str:
+        return f"readout={self.readout_kind!r}"
+
+
+@torch.no_grad()
+def arc_accuracy(model: nn.Module, data: ArcReviews) -> dict:
+    """Accuracy on the arc (4 classes), and on each verdict read off the predicted arc: the
+    opening (``arc // 2``) and the closing (``arc % 2``)."""
+    _check_arcs(data, "data", "arc_accuracy")
+    was = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    pred = model(data.x.to(dev)).argmax(-1).cpu()                  # (n,)
+    model.train(was)
+    y = data.labels
+    return {"arc": float((pred == y).float().mean()),
+            "opening": float((pred // 2 == y // 2).float().mean()),
+            "closing": float((pred % 2 == y % 2).float().mean())}
+
+
+def train_classifier(model: nn.Module, train: ArcReviews, *, epochs: int = 2, lr: float = 0.01,
+                     batch_size: int = 32, seed: int = 0, device=None):
+    """The chapter's many-to-one recipe: Adam, cross-entropy, gradients clipped to norm 1,
+    batches in an order drawn from ``seed``, on ``device``. Returns the history."""
+    from ..train import fit
+    _check_arcs(train, "train", "train_classifier")
+    return fit(model, (train.x, train.labels), loss_fn=F.cross_entropy, epochs=epochs, lr=lr,
+               batch_size=batch_size, clip_norm=1.0, seed=seed, device=device)
+
+
+def readout_run(readout: str, seed: int, train: ArcReviews, test: ArcReviews, *,
+                hidden: int = 16, epochs: int = 2, lr: float = 0.01, batch_size: int = 32,
+                device=None, keep: dict | None = None) -> dict:
+    """Train a :class:`ManyToOne` LSTM with ``readout`` on ``train`` (seed ``seed``: initial
+    weights and batch order) and score it on ``test``: ``{"arc", "opening", "closing"}``
+    accuracies (:func:`arc_accuracy`), ``"updates"`` and ``"seconds"``. ``keep``, a dict,
+    receives the trained model and its history under ``(readout, seed)``."""
+    from ..utils import set_seed
+
+    _check_arcs(train, "train", "readout_run")
+    _check_arcs(test, "test", "readout_run")
+    set_seed(seed)
+    model = ManyToOne(len(train.generator.vocab), hidden, len(ARCS), readout)
+    history = train_classifier(model, train, epochs=epochs, lr=lr, batch_size=batch_size,
+                               seed=seed, device=device)
+    if keep is not None:
+        keep[readout, seed] = (model, history)
+    return {**arc_accuracy(model, test), "updates": history.updates, "seconds": history.seconds}
 
 
 # ---------------------------------------------------------------------- character models
@@ -523,16 +702,36 @@ def stack_diagram(layers: int = 3, steps: int = 4):
     return fig
 
 
-def bidirectional_diagram(steps: int = 4):
+def bidirectional_diagram(steps: int = 4, readouts: bool = False):
     """A drawing of one bidirectional layer over ``steps`` steps: a forward layer reading left
     to right, a backward layer reading right to left, both fed ``x_t``, their states
-    concatenated at every step. Returns the figure."""
+    concatenated at every step. ``readouts=True`` (the many-to-one section) outlines the states
+    each readout of :func:`readout_features` takes: ``"both ends"`` ``[h->_T; h<-_1]`` and
+    ``"last step"`` ``[h->_T; h<-_T]``. Returns the figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     steps = positive_int(steps, "steps")
     fig, ax = plt.subplots(figsize=(8, 3.9))
     ax.set(xlim=(-0.9, 2.0 * steps + 0.2), ylim=(-0.9, 3.9),
-           title="A bidirectional layer: two recurrent layers, one per direction")
+           title="Two readouts of a bidirectional layer for many-to-one" if readouts else
+           "A bidirectional layer: two recurrent layers, one per direction")
+    if readouts:
+        last = 2.0 * steps - 1.0                                     # x of step T
+        ends = dict(fc="none", ec="#1b9e77", lw=3.2)
+        step = dict(fc="none", ec="#d95f02", lw=2.4, ls="--")
+        for (x, y), style, pad in (((last - 0.25, 0.6), ends, 0.06),    # h->_T
+                                   ((1.25, 1.6), ends, 0.06),           # h<-_1
+                                   ((last - 0.25, 0.6), step, 0.16),    # h->_T again, outside
+                                   ((last + 0.25, 1.6), step, 0.06)):   # h<-_T
+            ax.add_patch(plt.Rectangle((x - 0.4 - pad, y - 0.3 - pad), 0.8 + 2 * pad,
+                                       0.6 + 2 * pad, zorder=3, **style))
+        right, left = "\\overrightarrow{h}", "\\overleftarrow{h}"
+        ax.legend(handles=[Patch(label=f"both ends: $[{right}_{{{steps}}}; {left}_1]$", **ends),
+                           Patch(label=f"last step: $[{right}_{{{steps}}}; {left}_{{{steps}}}]$",
+                                 **step)],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, frameon=False,
+                  fontsize=11)
     ax.axis("off")
     box, line = _diagram_tools(ax)
     for t in range(steps):
@@ -553,3 +752,10 @@ def bidirectional_diagram(steps: int = 4):
     ax.text(-0.85, 0.6, "forward", va="center", fontsize=10, color="C0")
     ax.text(-0.85, 1.6, "backward", va="center", fontsize=10, color="C3")
     return fig
+
+
+def _check_arcs(data, name: str, who: str) -> None:
+    """The many-to-one functions take arc reviews only (not :func:`reviews`' tagged ones)."""
+    if not isinstance(data, ArcReviews):
+        raise TypeError(f"{who}: expected {name} to be ArcReviews (from arc_reviews), got "
+                        f"{type(data).__name__}")
